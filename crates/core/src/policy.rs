@@ -1,0 +1,409 @@
+//! The project policy, `tagman.yaml`: found by walking up from the working directory, defaults = StarlingX practice.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::schema::{self, Schema, SchemaError, Violation};
+use crate::source::{SourceError, SourceFile, DEFAULT_MAX_FILE_SIZE};
+use crate::span::{Span, Spanned};
+use crate::yaml::{self, Limits, NodeKind, YamlError};
+
+/// The file name searched for.
+pub const POLICY_FILE: &str = "tagman.yaml";
+
+/// How serious a finding is.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Reported; fails only with `--deny-warnings`.
+    Warning,
+    /// Fails the check.
+    Error,
+}
+
+/// What the policy sets a rule to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    /// Report as an error.
+    Error,
+    /// Report as a warning.
+    Warning,
+    /// Do not report.
+    Off,
+}
+
+/// A per-rule severity override from the policy, keeping where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleOverride {
+    /// The rule's code or name as written.
+    pub rule: Spanned<String>,
+    /// The level it is set to.
+    pub level: RuleLevel,
+}
+
+/// The effective policy.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// The policy file, when one was found (its text too, for pointing at its lines).
+    pub source: Option<SourceFile>,
+    /// The directory manifest globs are relative to: the policy file's, else the working directory.
+    pub root: PathBuf,
+    /// Globs of the manifests checked when no files are named.
+    pub manifests: Vec<String>,
+    /// The release (`13.0`) every tag must start `stx.<release>-` with.
+    pub release: Option<Spanned<String>>,
+    /// URL prefixes allowed for `src_ref`.
+    pub src_ref_prefixes: Vec<String>,
+    /// Registry/namespace prefixes allowed in image names (empty: any).
+    pub registries: Vec<String>,
+    /// OS codenames allowed as a tag's last part.
+    pub codenames: Vec<String>,
+    /// Per-rule severity overrides.
+    pub rules: Vec<RuleOverride>,
+    /// Largest manifest read, in bytes.
+    pub max_file_size: u64,
+    /// Commit-message reference kinds accepted (`closes-bug`, `partial-bug`, `related-bug`, `story`, `task`).
+    pub references: Vec<String>,
+    /// Launchpad API base URL.
+    pub launchpad_api: String,
+    /// StoryBoard API base URL.
+    pub storyboard_api: String,
+    /// Image name prefixes whose references `tagman refs` checks.
+    pub managed_namespaces: Vec<String>,
+    /// Globs of build-input files that may use floating tags.
+    pub build_inputs: Vec<String>,
+    /// Registries (`host:port`) that may be reached over plain HTTP.
+    pub insecure_registries: Vec<String>,
+}
+
+/// The policy file as written; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct PolicyFile {
+    manifests: Option<Vec<String>>,
+    release: Option<String>,
+    src_ref_prefixes: Option<Vec<String>>,
+    registries: Option<Vec<String>>,
+    codenames: Option<Vec<String>>,
+    max_file_size: Option<u64>,
+    references: Option<Vec<String>>,
+    launchpad_api: Option<String>,
+    storyboard_api: Option<String>,
+    managed_namespaces: Option<Vec<String>>,
+    build_inputs: Option<Vec<String>>,
+    insecure_registries: Option<Vec<String>>,
+}
+
+/// Why the policy could not be used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The file is not valid YAML.
+    #[error("{}: {error}", source_file.name())]
+    Yaml {
+        /// The file.
+        source_file: SourceFile,
+        /// The parser's error.
+        #[source]
+        error: YamlError,
+    },
+    /// The file breaks the policy schema.
+    #[error("{} does not match the policy schema ({} problem(s))", source_file.name(), violations.len())]
+    Invalid {
+        /// The file.
+        source_file: SourceFile,
+        /// What is wrong, where.
+        violations: Vec<Violation>,
+    },
+    /// The built-in schema is broken.
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+    /// The working directory could not be determined.
+    #[error("cannot determine the working directory: {0}")]
+    Cwd(#[source] std::io::Error),
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self::defaults(PathBuf::from("."))
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+impl Policy {
+    /// The built-in defaults (StarlingX practice), rooted at `root`.
+    pub fn defaults(root: PathBuf) -> Self {
+        Self {
+            source: None,
+            root,
+            manifests: strings(&["**/image-tags*.yaml"]),
+            release: None,
+            src_ref_prefixes: strings(&["https://opendev.org/starlingx/"]),
+            registries: Vec::new(),
+            codenames: strings(&["buster", "bullseye", "bookworm", "trixie", "forky", "duke"]),
+            rules: Vec::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            references: strings(&["closes-bug", "partial-bug", "related-bug", "story", "task"]),
+            launchpad_api: "https://api.launchpad.net/devel".to_owned(),
+            storyboard_api: "https://storyboard.openstack.org/api/v1".to_owned(),
+            managed_namespaces: strings(&["docker.io/starlingx/"]),
+            build_inputs: Vec::new(),
+            insecure_registries: Vec::new(),
+        }
+    }
+
+    /// Finds `tagman.yaml` in `start` or the nearest parent directory; defaults when there is none.
+    pub fn discover(start: &Path) -> Result<Self, PolicyError> {
+        for dir in start.ancestors() {
+            let candidate = dir.join(POLICY_FILE);
+            if candidate.is_file() {
+                return Self::load(&candidate);
+            }
+        }
+        Ok(Self::defaults(start.to_path_buf()))
+    }
+
+    /// Discovers from the working directory.
+    pub fn discover_from_cwd() -> Result<Self, PolicyError> {
+        let cwd = std::env::current_dir().map_err(PolicyError::Cwd)?;
+        Self::discover(&cwd)
+    }
+
+    /// Loads the policy file at `path`.
+    pub fn load(path: &Path) -> Result<Self, PolicyError> {
+        let source = SourceFile::read(path, DEFAULT_MAX_FILE_SIZE)?;
+        let root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Self::parse(source, root)
+    }
+
+    /// Parses policy text; `root` is the directory globs are relative to.
+    pub fn parse(source: SourceFile, root: PathBuf) -> Result<Self, PolicyError> {
+        let docs = match yaml::parse(&source, &Limits::default()) {
+            Ok(docs) => docs,
+            Err(error) => {
+                return Err(PolicyError::Yaml {
+                    source_file: source,
+                    error,
+                })
+            }
+        };
+        let mut policy = Self::defaults(root);
+        let Some(doc) = docs.first() else {
+            policy.source = Some(source);
+            return Ok(policy);
+        };
+        let mut violations = schema::validate(Schema::Policy, doc, &source)?;
+        if let Some(extra) = docs.get(1) {
+            violations.push(Violation::Other {
+                pointer: String::new(),
+                message: "a policy file holds one YAML document".to_owned(),
+                span: extra.span,
+            });
+        }
+        if !violations.is_empty() {
+            return Err(PolicyError::Invalid {
+                source_file: source,
+                violations,
+            });
+        }
+        let file: PolicyFile =
+            serde_json::from_value(schema::to_value(doc, &source)).map_err(|e| {
+                PolicyError::Invalid {
+                    source_file: source.clone(),
+                    violations: vec![Violation::Other {
+                        pointer: String::new(),
+                        message: e.to_string(),
+                        span: doc.span,
+                    }],
+                }
+            })?;
+        let span_of = |key: &str| doc.get(key).map_or(Span::default(), |n| n.span);
+        policy.release = file.release.map(|r| Spanned::new(r, span_of("release")));
+        if let Some(rules) = doc.get("rules") {
+            if let NodeKind::Map(pairs) = &rules.kind {
+                for (key, value) in pairs {
+                    let level = match value.as_str() {
+                        Some("error") => RuleLevel::Error,
+                        Some("warning") => RuleLevel::Warning,
+                        _ => RuleLevel::Off,
+                    };
+                    policy.rules.push(RuleOverride {
+                        rule: Spanned::new(key.key_text(&source).to_owned(), key.span),
+                        level,
+                    });
+                }
+            }
+        }
+        macro_rules! take {
+            ($($field:ident),*) => { $( if let Some(v) = file.$field { policy.$field = v; } )* };
+        }
+        take!(
+            manifests,
+            src_ref_prefixes,
+            registries,
+            codenames,
+            max_file_size,
+            references,
+            launchpad_api,
+            storyboard_api,
+            managed_namespaces,
+            build_inputs,
+            insecure_registries
+        );
+        policy.source = Some(source);
+        Ok(policy)
+    }
+
+    /// Parser limits for manifests under this policy.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_file_size: self.max_file_size,
+            ..Limits::default()
+        }
+    }
+
+    /// The level the policy sets for a rule (by code or name), if it sets one.
+    pub fn level_for(&self, code: &str, name: &str) -> Option<&RuleOverride> {
+        self.rules
+            .iter()
+            .rev()
+            .find(|o| o.rule.value.eq_ignore_ascii_case(code) || o.rule.value == name)
+    }
+
+    /// The manifests matched by the policy's globs under its root, sorted.
+    pub fn discover_manifests(&self) -> Result<Vec<PathBuf>, GlobError> {
+        let mut builder = globset::GlobSetBuilder::new();
+        for pattern in &self.manifests {
+            let glob = globset::GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|source| GlobError::Pattern {
+                    pattern: pattern.clone(),
+                    source,
+                })?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|source| GlobError::Pattern {
+            pattern: self.manifests.join(", "),
+            source,
+        })?;
+        let mut found = Vec::new();
+        let walker = walkdir::WalkDir::new(&self.root)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|e| !is_skipped_dir(e));
+        for entry in walker {
+            let entry = entry.map_err(|e| GlobError::Walk {
+                root: self.root.clone(),
+                message: e.to_string(),
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let relative = entry
+                .path()
+                .strip_prefix(&self.root)
+                .unwrap_or(entry.path());
+            if set.is_match(relative) {
+                found.push(entry.path().to_path_buf());
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+}
+
+/// `.git`, `target` and `node_modules` never hold manifests worth checking.
+fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
+    entry.depth() > 0
+        && entry.file_type().is_dir()
+        && matches!(
+            entry.file_name().to_str(),
+            Some(".git" | "target" | "node_modules" | ".tox")
+        )
+}
+
+/// Why manifest discovery failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GlobError {
+    /// A glob in `manifests` does not compile.
+    #[error("invalid manifest glob `{pattern}`: {source}")]
+    Pattern {
+        /// The glob.
+        pattern: String,
+        /// The glob compiler's error.
+        #[source]
+        source: globset::Error,
+    },
+    /// The directory walk failed.
+    #[error("cannot walk {}: {message}", root.display())]
+    Walk {
+        /// The root walked.
+        root: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Policy, PolicyError> {
+        Policy::parse(SourceFile::new("tagman.yaml", text), PathBuf::from("."))
+    }
+
+    #[test]
+    fn defaults_are_starlingx_practice() {
+        let p = parse("").unwrap();
+        assert_eq!(p.src_ref_prefixes, ["https://opendev.org/starlingx/"]);
+        assert!(p.codenames.iter().any(|c| c == "trixie"));
+        assert_eq!(p.release, None);
+        assert_eq!(p.manifests, ["**/image-tags*.yaml"]);
+    }
+
+    #[test]
+    fn values_are_read_and_keep_spans() {
+        let p = parse("release: \"13.0\"\nrules:\n  tag-format: warning\n  TM007: off\n").unwrap();
+        let release = p.release.as_ref().unwrap();
+        assert_eq!(release.value, "13.0");
+        assert_eq!(release.span, Span::new(9, 6));
+        assert_eq!(
+            p.level_for("TM004", "tag-format").map(|o| o.level),
+            Some(RuleLevel::Warning)
+        );
+        assert_eq!(
+            p.level_for("TM007", "src-ref").map(|o| o.level),
+            Some(RuleLevel::Off)
+        );
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let Err(PolicyError::Invalid { violations, .. }) =
+            parse("relase: 13.0\nrules: {x: loud}\n")
+        else {
+            panic!("accepted a bad policy");
+        };
+        assert_eq!(violations.len(), 2, "{violations:?}");
+        // `release: 13.0` is a number to YAML: refused, not read as "13".
+        assert!(matches!(
+            parse("release: 13.0\n"),
+            Err(PolicyError::Invalid { .. })
+        ));
+    }
+}

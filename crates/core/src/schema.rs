@@ -1,0 +1,276 @@
+//! The JSON Schemas (the single source of truth for structure) and their errors mapped back to YAML spans.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+use crate::source::SourceFile;
+use crate::span::Span;
+use crate::yaml::{Node, NodeKind};
+
+/// The manifest schema, `schemas/image-tags.schema.json`.
+pub const MANIFEST_SCHEMA: &str = include_str!("../../../schemas/image-tags.schema.json");
+/// The policy schema, `schemas/tagman.schema.json`.
+pub const POLICY_SCHEMA: &str = include_str!("../../../schemas/tagman.schema.json");
+
+/// Which schema to check against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Schema {
+    /// A tag manifest document.
+    Manifest,
+    /// A `tagman.yaml` policy.
+    Policy,
+}
+
+impl Schema {
+    /// The schema text.
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Manifest => MANIFEST_SCHEMA,
+            Self::Policy => POLICY_SCHEMA,
+        }
+    }
+
+    fn validator(self) -> Result<&'static jsonschema::Validator, SchemaError> {
+        static MANIFEST: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+        static POLICY: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+        let cell = match self {
+            Self::Manifest => &MANIFEST,
+            Self::Policy => &POLICY,
+        };
+        cell.get_or_init(|| {
+            let schema: Value = serde_json::from_str(self.text()).map_err(|e| e.to_string())?;
+            jsonschema::draft202012::new(&schema).map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|message| SchemaError {
+            schema: self,
+            message: message.clone(),
+        })
+    }
+}
+
+/// An embedded schema failed to compile (a build defect, reported rather than panicked on).
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("the built-in {schema:?} schema does not compile: {message}")]
+pub struct SchemaError {
+    /// Which schema.
+    pub schema: Schema,
+    /// The compiler's message.
+    pub message: String,
+}
+
+/// One way a document breaks the schema, at the span of the offending YAML.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Violation {
+    /// A required key is missing from the mapping at `span`.
+    Missing {
+        /// The missing key.
+        key: String,
+        /// The mapping's JSON pointer (`""` for the document, `/images/3` for an entry).
+        pointer: String,
+        /// Where the mapping starts.
+        span: Span,
+    },
+    /// A key the schema does not know.
+    Unknown {
+        /// The key.
+        key: String,
+        /// The mapping's JSON pointer.
+        pointer: String,
+        /// The key's span.
+        span: Span,
+    },
+    /// A value of the wrong YAML type.
+    WrongType {
+        /// The JSON pointer of the value.
+        pointer: String,
+        /// What the schema wants (`string`, `array`, …).
+        expected: String,
+        /// What YAML made of it.
+        found: &'static str,
+        /// The value's span.
+        span: Span,
+    },
+    /// Anything else (pattern, enum, minimum …), with the validator's message.
+    Other {
+        /// The JSON pointer of the value.
+        pointer: String,
+        /// The validator's message.
+        message: String,
+        /// The value's span.
+        span: Span,
+    },
+}
+
+impl Violation {
+    /// Where to point.
+    pub fn span(&self) -> Span {
+        match self {
+            Self::Missing { span, .. }
+            | Self::Unknown { span, .. }
+            | Self::WrongType { span, .. }
+            | Self::Other { span, .. } => *span,
+        }
+    }
+}
+
+/// Where each JSON pointer's value (and its key, inside a mapping) was written.
+#[derive(Default)]
+struct SpanMap {
+    values: HashMap<String, (Span, &'static str)>,
+    keys: HashMap<String, Span>,
+}
+
+/// Checks one YAML document against `schema`.
+pub fn validate(
+    schema: Schema,
+    doc: &Node,
+    source: &SourceFile,
+) -> Result<Vec<Violation>, SchemaError> {
+    let validator = schema.validator()?;
+    let mut spans = SpanMap::default();
+    let json = to_json(doc, source, String::new(), &mut spans);
+    let span_at = |pointer: &str| spans.values.get(pointer).map_or((doc.span, "null"), |v| *v);
+    let mut out = Vec::new();
+    for error in validator.iter_errors(&json) {
+        let pointer = error.instance_path().as_str().to_owned();
+        let (span, found) = span_at(&pointer);
+        match error.kind() {
+            jsonschema::error::ValidationErrorKind::Required { property } => {
+                out.push(Violation::Missing {
+                    key: property
+                        .as_str()
+                        .map_or_else(|| property.to_string(), str::to_owned),
+                    pointer,
+                    span,
+                })
+            }
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                for key in unexpected {
+                    let key_pointer = format!("{pointer}/{}", escape(key));
+                    let span = spans.keys.get(&key_pointer).copied().unwrap_or(span);
+                    out.push(Violation::Unknown {
+                        key: key.clone(),
+                        pointer: pointer.clone(),
+                        span,
+                    });
+                }
+            }
+            jsonschema::error::ValidationErrorKind::Type { kind } => {
+                out.push(Violation::WrongType {
+                    pointer,
+                    expected: type_kind_name(kind),
+                    found,
+                    span,
+                })
+            }
+            _ => out.push(Violation::Other {
+                pointer,
+                message: error.masked().to_string(),
+                span,
+            }),
+        }
+    }
+    out.sort_by_key(Violation::span);
+    Ok(out)
+}
+
+fn type_kind_name(kind: &jsonschema::error::TypeKind) -> String {
+    match kind {
+        jsonschema::error::TypeKind::Single(t) => t.to_string(),
+        jsonschema::error::TypeKind::Multiple(ts) => {
+            let names: Vec<String> = ts.iter().map(|t| t.to_string()).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+/// JSON pointer escaping (RFC 6901).
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The document as JSON (duplicate keys: the first wins), for typed reading after validation.
+pub fn to_value(doc: &Node, source: &SourceFile) -> Value {
+    to_json(doc, source, String::new(), &mut SpanMap::default())
+}
+
+fn to_json(node: &Node, source: &SourceFile, pointer: String, spans: &mut SpanMap) -> Value {
+    let value = match &node.kind {
+        NodeKind::String(s) => Value::String(s.clone()),
+        NodeKind::Bool(b) => Value::Bool(*b),
+        NodeKind::Int(i) => {
+            i64::try_from(*i).map_or_else(|_| Value::String(i.to_string()), Value::from)
+        }
+        NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        NodeKind::Null => Value::Null,
+        NodeKind::Seq(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| to_json(item, source, format!("{pointer}/{i}"), spans))
+                .collect(),
+        ),
+        NodeKind::Map(pairs) => {
+            let mut map = Map::new();
+            for (key, value) in pairs {
+                let name = key.key_text(source).to_owned();
+                let child = format!("{pointer}/{}", escape(&name));
+                // The first of duplicated keys is the one findings point at; the rule for
+                // duplicates reports the rest.
+                spans.keys.entry(child.clone()).or_insert(key.span);
+                let json = to_json(value, source, child, spans);
+                map.entry(name).or_insert(json);
+            }
+            Value::Object(map)
+        }
+    };
+    spans
+        .values
+        .entry(pointer)
+        .or_insert((node.span, node.kind.type_name()));
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::{parse, Limits};
+
+    fn check(text: &str) -> Vec<Violation> {
+        let src = SourceFile::new("t.yaml", text);
+        let docs = parse(&src, &Limits::default()).unwrap();
+        validate(Schema::Manifest, &docs[0], &src).unwrap()
+    }
+
+    #[test]
+    fn schemas_compile() {
+        assert!(Schema::Manifest.validator().is_ok());
+        assert!(Schema::Policy.validator().is_ok());
+    }
+
+    #[test]
+    fn violations_point_at_the_yaml() {
+        let text = "images:\n  - name: a\n    src_build_tag: b\n    srcref: c\n    tag: 1.10\n";
+        let v = check(text);
+        assert_eq!(v.len(), 3, "{v:?}");
+        assert!(
+            matches!(&v[0], Violation::Missing { key, pointer, span } if key == "src_ref" && pointer == "/images/0" && span.offset == 12)
+        );
+        assert!(
+            matches!(&v[1], Violation::Unknown { key, span, .. } if key == "srcref" && span.offset == 45)
+        );
+        assert!(
+            matches!(&v[2], Violation::WrongType { expected, found: "number", span, .. } if expected == "string" && span.offset == 64)
+        );
+    }
+
+    #[test]
+    fn empty_images_is_valid() {
+        assert!(check("images:\n# - name: x\n").is_empty());
+        assert!(check("images: []\n").is_empty());
+    }
+}

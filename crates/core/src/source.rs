@@ -1,0 +1,223 @@
+//! A source file held in memory with a line index, read with a size cap and a UTF-8 check.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::span::{Position, Span};
+
+/// Default cap on the size of a file tagman reads: 16 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Why a file could not be read as text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The file could not be opened or read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The path as given.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is larger than the configured cap.
+    #[error("{path} is {size} bytes, over the {limit}-byte limit (raise `max_file_size` in tagman.yaml if this file is genuine)")]
+    TooLarge {
+        /// The path as given.
+        path: PathBuf,
+        /// The file's size, or the bytes read before giving up.
+        size: u64,
+        /// The cap in force.
+        limit: u64,
+    },
+    /// The file is not UTF-8.
+    #[error("{path} is not UTF-8 text: invalid byte at line {}, column {} (byte offset {offset})", position.line, position.column)]
+    NotUtf8 {
+        /// The path as given.
+        path: PathBuf,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+        /// Where that byte stands.
+        position: Position,
+    },
+}
+
+/// A file's name and text, with a line index for turning byte offsets into positions.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    name: Arc<str>,
+    text: Arc<str>,
+    line_starts: Arc<[usize]>,
+}
+
+impl SourceFile {
+    /// A source from text already in memory; `name` is what findings show as the file.
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let line_starts = line_starts(text.as_bytes()).into();
+        Self {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Reads `path` (or standard input for `-`), refusing files over `max_size` bytes and
+    /// bytes that are not UTF-8.
+    pub fn read(path: &Path, max_size: u64) -> Result<Self, SourceError> {
+        let io = |source| SourceError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut bytes = Vec::new();
+        if path == Path::new("-") {
+            std::io::stdin()
+                .take(max_size.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+        } else {
+            let file = std::fs::File::open(path).map_err(io)?;
+            let size = file.metadata().map_err(io)?.len();
+            if size > max_size {
+                return Err(SourceError::TooLarge {
+                    path: path.to_path_buf(),
+                    size,
+                    limit: max_size,
+                });
+            }
+            // A file can grow between the size check and the read: cap the read too.
+            file.take(max_size.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(io)?;
+        }
+        if bytes.len() as u64 > max_size {
+            return Err(SourceError::TooLarge {
+                path: path.to_path_buf(),
+                size: bytes.len() as u64,
+                limit: max_size,
+            });
+        }
+        Self::from_bytes(path.to_string_lossy(), bytes).map_err(|(offset, position)| {
+            SourceError::NotUtf8 {
+                path: path.to_path_buf(),
+                offset,
+                position,
+            }
+        })
+    }
+
+    /// A source from raw bytes; on invalid UTF-8 returns the offset and position of the first bad byte.
+    pub fn from_bytes(
+        name: impl Into<Arc<str>>,
+        bytes: Vec<u8>,
+    ) -> Result<Self, (usize, Position)> {
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(Self::new(name, text)),
+            Err(err) => {
+                let offset = err.utf8_error().valid_up_to();
+                let bytes = err.into_bytes();
+                let valid = String::from_utf8_lossy(&bytes[..offset]).into_owned();
+                let index = Self::new("", valid);
+                Err((offset, index.position(offset)))
+            }
+        }
+    }
+
+    /// The name findings show for this file.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The shared name.
+    pub fn name_arc(&self) -> Arc<str> {
+        Arc::clone(&self.name)
+    }
+
+    /// The whole text (a leading byte-order mark included, so offsets match the file).
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The shared text.
+    pub fn text_arc(&self) -> Arc<str> {
+        Arc::clone(&self.text)
+    }
+
+    /// The text under `span`, or `""` when the span is out of range.
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.offset..span.end()).unwrap_or("")
+    }
+
+    /// The 1-based line and character column of byte `offset` (clamped to the text).
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = offset.min(self.text.len());
+        let line_index = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i.saturating_sub(1),
+        };
+        let start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        Position {
+            line: line_index + 1,
+            column,
+        }
+    }
+
+    /// The byte offset of 1-based `line` and character `column`, if the file has them.
+    pub fn offset_of(&self, line: usize, column: usize) -> Option<usize> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let rest = self.text.get(start..)?;
+        let skip = column.checked_sub(1)?;
+        match rest.char_indices().nth(skip) {
+            Some((i, _)) => Some(start + i),
+            None if rest.chars().count() == skip => Some(self.text.len()),
+            None => None,
+        }
+    }
+
+    /// The number of lines.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+}
+
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    starts.extend(
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .map(|(i, _)| i + 1),
+    );
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_and_lines() {
+        let src = SourceFile::new("t", "ab\nçd\r\nx");
+        assert_eq!(src.position(0), Position { line: 1, column: 1 });
+        assert_eq!(src.position(3), Position { line: 2, column: 1 });
+        // 'd' follows a two-byte character.
+        assert_eq!(src.position(5), Position { line: 2, column: 2 });
+        assert_eq!(src.position(8), Position { line: 3, column: 1 });
+        assert_eq!(src.offset_of(2, 2), Some(5));
+        assert_eq!(src.offset_of(9, 1), None);
+    }
+
+    #[test]
+    fn invalid_utf8_reports_first_bad_byte() {
+        let err = SourceFile::from_bytes("t", b"a: b\nc: \xff\n".to_vec()).unwrap_err();
+        assert_eq!(err, (8, Position { line: 2, column: 4 }));
+    }
+}
