@@ -63,7 +63,6 @@ pub struct SchemaError {
 
 /// One way a document breaks the schema, at the span of the offending YAML.
 #[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
 pub enum Violation {
     /// A required key is missing from the mapping at `span`.
     Missing {

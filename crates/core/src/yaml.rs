@@ -115,20 +115,16 @@ impl Node {
     }
 }
 
-/// Why a file is not acceptable YAML.
+/// Why a file is not acceptable YAML: a syntax error, an unsupported construct or a broken budget.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum YamlError {
-    /// A syntax error, an unsupported construct or a broken budget, with where it was found.
-    #[error("{message}")]
-    Invalid {
-        /// The parser's explanation, without its own location prefix.
-        message: String,
-        /// Where the parser stopped, when it said.
-        span: Option<Span>,
-        /// Whether a budget (depth, nodes, aliases) was exceeded rather than the syntax broken.
-        budget: bool,
-    },
+#[error("{message}")]
+pub struct YamlError {
+    /// The parser's explanation, without its own location prefix.
+    pub message: String,
+    /// Where the parser stopped, when it said.
+    pub span: Option<Span>,
+    /// Whether a budget (depth, nodes, aliases) was exceeded rather than the syntax broken.
+    pub budget: bool,
 }
 
 /// Parses every `---` document of `source`.
@@ -162,7 +158,7 @@ fn invalid(source: &SourceFile, err: &serde_saphyr::Error) -> YamlError {
         .map(|loc| span_of(source, &loc));
     let text = err.to_string();
     let budget = text.contains("budget") || text.contains("recursion limit");
-    YamlError::Invalid {
+    YamlError {
         message: clean_message(&text),
         span,
         budget,
@@ -364,7 +360,7 @@ mod tests {
     #[test]
     fn syntax_errors_are_located() {
         let err = parse_str("a: [1, 2\nb: 3\n").unwrap_err();
-        let YamlError::Invalid { span, budget, .. } = err;
+        let YamlError { span, budget, .. } = err;
         assert!(span.is_some());
         assert!(!budget);
     }
@@ -372,7 +368,7 @@ mod tests {
     #[test]
     fn deep_nesting_and_alias_bombs_break_budgets() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-        let YamlError::Invalid { budget, .. } = parse_str(&deep).unwrap_err();
+        let YamlError { budget, .. } = parse_str(&deep).unwrap_err();
         assert!(budget);
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         let mut prev = "a".to_owned();
@@ -383,7 +379,7 @@ mod tests {
             ));
             prev = format!("b{i}");
         }
-        let YamlError::Invalid { message, .. } = parse_str(&bomb).unwrap_err();
+        let YamlError { message, .. } = parse_str(&bomb).unwrap_err();
         assert!(message.contains("alias"), "{message}");
     }
 }

@@ -1,0 +1,66 @@
+//! Command-line arguments (clap): global options and the subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::cmd;
+
+/// tagman keeps the container images a release references pinned to tags that never move.
+///
+/// It checks tag manifests (image-tags.yaml) before they merge, and applies them to the
+/// registry after.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tagman",
+    version,
+    about,
+    long_about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Policy file (default: tagman.yaml in the working directory or the nearest parent).
+    #[arg(long, global = true, value_name = "PATH", env = "TAGMAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// When to colour output (NO_COLOR in the environment also turns it off).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print only diagnostics, no summary line.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more about what is being done.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check tag manifests: structure, tag and build-tag grammar, src_ref, duplicates.
+    Lint(cmd::lint::LintArgs),
+    /// Print a JSON Schema (the manifest's, or the policy file's with --policy).
+    Schema(cmd::schema::SchemaArgs),
+    /// List every rule with its code, name and default severity.
+    Rules(cmd::rules::RulesArgs),
+}

@@ -1,0 +1,69 @@
+//! `tagman lint`: check tag manifests and print the findings.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use tagman_lint::{check_manifests, load_manifests, now_unix, Sink};
+
+use crate::cli::Global;
+use crate::cmd::lint_git::{self, GitArgs};
+use crate::error::CliError;
+use crate::output::{Format, Ui};
+use crate::Outcome;
+
+/// `tagman lint [FILES…]`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Manifests to check (`-` reads standard input). Default: the policy's `manifests` globs.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Largest manifest read, in bytes (overrides the policy's `max_file_size`).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    #[command(flatten)]
+    pub git: GitArgs,
+}
+
+/// Runs the lint.
+pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
+    let mut policy = crate::cmd::load_policy(global)?;
+    if let Some(max) = args.max_file_size {
+        policy.max_file_size = max;
+    }
+    let files = if args.files.is_empty() {
+        let found = policy.discover_manifests()?;
+        if found.is_empty() && !lint_git::checks_without_files(&args.git) {
+            return Err(CliError::NoManifests {
+                root: policy.root.clone(),
+                globs: policy.manifests.clone(),
+            });
+        }
+        ui.note(format_args!(
+            "checking {} manifest(s) found under {}",
+            found.len(),
+            policy.root.display()
+        ));
+        found
+    } else {
+        args.files.clone()
+    };
+    let loaded = load_manifests(&files, &policy)?;
+    let mut sink = Sink::new(&policy);
+    let base = lint_git::base_manifests(&args.git, &policy)?;
+    check_manifests(&loaded, &base, &policy, now_unix(), &mut sink);
+    lint_git::check(&args.git, &policy, &loaded, &mut sink)?;
+    let report = sink.finish();
+    ui.print_report(&report, args.format)?;
+    let failed = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);
+    Ok(if failed {
+        Outcome::Failed
+    } else {
+        Outcome::Clean
+    })
+}

@@ -1,0 +1,30 @@
+//! One module per subcommand; `run` dispatches.
+
+pub mod lint;
+pub mod lint_git;
+pub mod rules;
+pub mod schema;
+
+use tagman_core::Policy;
+
+use crate::cli::{Command, Global};
+use crate::error::CliError;
+use crate::output::Ui;
+use crate::Outcome;
+
+/// Runs `command`.
+pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
+    match command {
+        Command::Lint(args) => lint::run(&args, global, ui),
+        Command::Schema(args) => schema::run(&args),
+        Command::Rules(args) => rules::run(&args),
+    }
+}
+
+/// The policy from `--config`, else discovered from the working directory.
+pub fn load_policy(global: &Global) -> Result<Policy, CliError> {
+    Ok(match &global.config {
+        Some(path) => Policy::load(path)?,
+        None => Policy::discover_from_cwd()?,
+    })
+}

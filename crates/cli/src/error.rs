@@ -1,0 +1,58 @@
+//! The binary's errors: everything that ends a run with exit code 2, each saying where and how to fix it.
+
+use std::path::PathBuf;
+
+use tagman_core::policy::GlobError;
+use tagman_core::PolicyError;
+use tagman_lint::LoadError;
+
+/// A usage, I/O or configuration error.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Writing output failed.
+    #[error("cannot write output: {0}")]
+    Io(#[from] std::io::Error),
+    /// The policy file is unusable.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// A manifest could not be read.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// Manifest discovery failed.
+    #[error(transparent)]
+    Glob(#[from] GlobError),
+    /// No manifests were named and none were found.
+    #[error("no tag manifests found under {} matching {}", root.display(), globs.join(", "))]
+    NoManifests {
+        /// Where the search started.
+        root: PathBuf,
+        /// The globs tried.
+        globs: Vec<String>,
+    },
+    /// Anything else a command reports as a usage problem, with its fix.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// How to fix it.
+        help: Option<String>,
+    },
+}
+
+impl CliError {
+    /// How to fix it, when there is something to say.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Self::NoManifests { .. } => Some(
+                "name the files (`tagman lint path/to/image-tags.yaml`) or set `manifests:` globs in tagman.yaml"
+                    .to_owned(),
+            ),
+            Self::Policy(PolicyError::Invalid { .. }) => {
+                Some("see `tagman schema --policy` for the keys tagman.yaml accepts".to_owned())
+            }
+            Self::Load(_) => Some("check the path; `-` reads standard input".to_owned()),
+            Self::Usage { help, .. } => help.clone(),
+            _ => None,
+        }
+    }
+}

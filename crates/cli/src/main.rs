@@ -1,0 +1,36 @@
+//! The `tagman` binary: parses arguments, runs a command, turns the outcome into exit 0, 1 or 2.
+
+mod cli;
+mod cmd;
+mod error;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::CliError;
+
+/// What a command concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing failing was found.
+    Clean,
+    /// Findings or failed entries.
+    Failed,
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let ui = output::Ui::new(&cli.global);
+    match cmd::run(cli.command, &cli.global, &ui) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        // Output cut short by a closed pipe (`tagman lint | head`) is not a failure.
+        Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(err) => {
+            ui.error(err);
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Human output: each diagnostic as a miette report with a source snippet, labels and help.
+
+use std::fmt;
+use std::io::Write;
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use tagman_core::policy::PolicyError;
+use tagman_core::schema::Violation;
+use tagman_core::Severity;
+use tagman_lint::{Diagnostic, Label, Report};
+
+use crate::error::CliError;
+
+/// Width used when stdout is not a terminal (and in snapshots).
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// The terminal width from `COLUMNS`, else [`DEFAULT_WIDTH`].
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+fn handler(color: bool, width: usize) -> GraphicalReportHandler {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    // No terminal hyperlinks: CI logs show them as escape garbage.
+    GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(width)
+        .without_syntax_highlighting()
+}
+
+/// Writes every diagnostic of `report`.
+pub fn write_report(
+    out: &mut impl Write,
+    report: &Report,
+    color: bool,
+    width: usize,
+) -> std::io::Result<()> {
+    let handler = handler(color, width);
+    for diagnostic in &report.diagnostics {
+        let mut text = String::new();
+        let rendered = Rendered::from_diagnostic(diagnostic);
+        if handler.render_report(&mut text, &rendered).is_err() {
+            // Rendering a snippet can only fail on a formatter error; fall back to one line.
+            text = format!("{}\n", one_line(diagnostic));
+        }
+        out.write_all(text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// `file:line:col: severity[code]: message`, for logs that want one line per finding.
+pub fn one_line(d: &Diagnostic) -> String {
+    let p = d.finding.primary.start();
+    let severity = match d.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    format!(
+        "{}:{}:{}: {severity}[{}]: {}",
+        d.file(),
+        p.line,
+        p.column,
+        d.code,
+        d.finding.message
+    )
+}
+
+/// `tagman: 2 errors, 1 warning in 3 files`.
+pub fn summary(report: &Report) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "tagman: {}, {} in {}",
+        plural(report.errors(), "error"),
+        plural(report.warnings(), "warning"),
+        plural(report.files, "file")
+    )
+}
+
+/// Renders an error that ends the run; policy schema problems are shown at their lines.
+pub fn render_error(err: &CliError, color: bool, width: usize) -> String {
+    let handler = handler(color, width);
+    let mut text = String::new();
+    if let CliError::Policy(PolicyError::Invalid {
+        source_file,
+        violations,
+    }) = err
+    {
+        for violation in violations {
+            let label = Label::new(source_file, violation.span());
+            let rendered = Rendered {
+                code: Some("policy".to_owned()),
+                severity: miette::Severity::Error,
+                message: format!("{}: {}", source_file.name(), violation_message(violation)),
+                help: err.help(),
+                labels: vec![label],
+                related: Vec::new(),
+                source: None,
+            }
+            .with_source();
+            let _ = handler.render_report(&mut text, &rendered);
+        }
+        return text;
+    }
+    let rendered = Rendered {
+        code: None,
+        severity: miette::Severity::Error,
+        message: err.to_string(),
+        help: err.help(),
+        labels: Vec::new(),
+        related: Vec::new(),
+        source: None,
+    };
+    if handler.render_report(&mut text, &rendered).is_err() {
+        text = format!("error: {err}\n");
+    }
+    text
+}
+
+fn violation_message(v: &Violation) -> String {
+    match v {
+        Violation::Missing { key, .. } => format!("missing key `{key}`"),
+        Violation::Unknown { key, .. } => format!("unknown key `{key}`"),
+        Violation::WrongType {
+            pointer,
+            expected,
+            found,
+            ..
+        } => {
+            format!(
+                "`{}` must be {expected}, found {found}",
+                pointer.trim_start_matches('/')
+            )
+        }
+        Violation::Other {
+            pointer, message, ..
+        } if pointer.is_empty() => message.clone(),
+        Violation::Other {
+            pointer, message, ..
+        } => format!("`{}`: {message}", pointer.trim_start_matches('/')),
+    }
+}
+
+/// A diagnostic in the shape miette renders. Labels in other files become related reports.
+struct Rendered {
+    code: Option<String>,
+    severity: miette::Severity,
+    message: String,
+    help: Option<String>,
+    /// All in one file: the first label's.
+    labels: Vec<Label>,
+    related: Vec<Rendered>,
+    source: Option<NamedSource<Arc<str>>>,
+}
+
+impl Rendered {
+    fn from_diagnostic(d: &Diagnostic) -> Self {
+        let primary = &d.finding.primary;
+        let (same, other): (Vec<&Label>, Vec<&Label>) = d
+            .finding
+            .secondary
+            .iter()
+            .partition(|l| l.file.name() == primary.file.name());
+        let mut labels = vec![primary.clone()];
+        labels.extend(same.into_iter().cloned());
+        let related = other
+            .into_iter()
+            .map(|l| Rendered {
+                code: None,
+                severity: miette::Severity::Advice,
+                message: l.note.clone().unwrap_or_else(|| "related".to_owned()),
+                help: None,
+                labels: vec![Label {
+                    note: None,
+                    ..l.clone()
+                }],
+                related: Vec::new(),
+                source: None,
+            })
+            .collect();
+        Self {
+            code: Some(format!("{}({})", d.code, d.rule)),
+            severity: match d.severity {
+                Severity::Error => miette::Severity::Error,
+                Severity::Warning => miette::Severity::Warning,
+            },
+            message: d.finding.message.clone(),
+            help: d.finding.help.clone(),
+            labels,
+            related,
+            source: None,
+        }
+        .with_source()
+    }
+
+    fn with_source(mut self) -> Self {
+        self.source = self
+            .labels
+            .first()
+            .map(|l| NamedSource::new(l.file.name(), l.file.text_arc()));
+        self.related = self.related.into_iter().map(Self::with_source).collect();
+        self
+    }
+}
+
+impl fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for Rendered {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Rendered {}
+
+impl miette::Diagnostic for Rendered {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.labels.iter().enumerate().map(|(i, l)| {
+            let span = (l.span.offset, l.span.len);
+            if i == 0 {
+                LabeledSpan::new_primary_with_span(l.note.clone(), span)
+            } else {
+                LabeledSpan::new_with_span(l.note.clone(), span)
+            }
+        })))
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
+    }
+}

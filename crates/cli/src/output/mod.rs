@@ -1,0 +1,85 @@
+//! Output: the formats a report is printed in, colour and verbosity decisions, error rendering.
+
+pub mod human;
+
+use std::io::{IsTerminal, Write};
+
+use clap::ValueEnum;
+use tagman_lint::Report;
+
+use crate::cli::{ColorChoice, Global};
+use crate::error::CliError;
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels and help, and a summary line.
+    #[default]
+    Human,
+    /// One JSON object: `{"diagnostics": […], "summary": {…}}`.
+    Json,
+}
+
+/// Decisions about how to talk to the user, made once from the global options and environment.
+#[derive(Debug)]
+pub struct Ui {
+    /// Colour on stdout.
+    pub color: bool,
+    /// Colour on stderr.
+    pub color_err: bool,
+    /// No summary lines.
+    pub quiet: bool,
+    /// Verbosity level.
+    pub verbose: u8,
+}
+
+impl Ui {
+    /// From `--color`, `NO_COLOR`, `-q`, `-v` and whether the streams are terminals.
+    pub fn new(global: &Global) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let decide = |tty: bool| match global.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Self {
+            color: decide(std::io::stdout().is_terminal()),
+            color_err: decide(std::io::stderr().is_terminal()),
+            quiet: global.quiet,
+            verbose: global.verbose,
+        }
+    }
+
+    /// Prints a report in `format` to stdout.
+    pub fn print_report(&self, report: &Report, format: Format) -> Result<(), CliError> {
+        let mut out = std::io::stdout().lock();
+        match format {
+            Format::Human => {
+                human::write_report(&mut out, report, self.color, human::terminal_width())?;
+                if !self.quiet {
+                    writeln!(out, "{}", human::summary(report))?;
+                }
+            }
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut out, &report.to_json())
+                    .map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Prints an error that ends the run (exit 2) to stderr.
+    pub fn error(&self, err: CliError) {
+        let text = human::render_error(&err, self.color_err, human::terminal_width());
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// A progress or context note on stderr, shown with `-v`.
+    pub fn note(&self, message: impl std::fmt::Display) {
+        if self.verbose > 0 {
+            let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
+        }
+    }
+}

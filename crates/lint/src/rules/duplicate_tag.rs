@@ -1,0 +1,85 @@
+//! TM008 `duplicate-tag`: one (name, tag) is declared once, and everywhere for the same image.
+//!
+//! **What it does.** Reports an entry whose (name, tag) appears earlier in the same file, labelled
+//! at both; and one whose (name, tag) appears in another file with a different `src_build_tag` or
+//! `src_ref`. Names are compared canonically (`docker.io/x` = `index.docker.io/x`).
+//!
+//! **Why.** A tag names one image. Two entries for one tag either repeat each other or, worse,
+//! disagree, and then which image the tag gets depends on the order the applier reads them.
+//!
+//! **Example.** Two `docker.io/starlingx/rvmc` entries with `tag: stx.8.0-v1.0.2`.
+//!
+//! **Fix.** Keep one entry; if the image really changed, give it a new tag.
+
+use std::collections::HashMap;
+
+use tagman_core::{Entry, Manifest, Severity};
+
+use crate::diagnostic::{Finding, Label};
+use crate::rule::{Context, Rule};
+
+/// TM008.
+pub static RULE: Rule = Rule {
+    code: "TM008",
+    name: "duplicate-tag",
+    severity: Severity::Error,
+    summary: "a (name, tag) is declared once per file, and identically across files",
+};
+
+/// Finds the first declaration of each (name, tag) across all manifests, in order.
+pub(crate) fn first_declarations<'a>(
+    manifests: &'a [Manifest],
+) -> Vec<(&'a Manifest, &'a Entry, Option<(&'a Manifest, &'a Entry)>)> {
+    let mut seen: HashMap<(String, String), (&Manifest, &Entry)> = HashMap::new();
+    let mut out = Vec::new();
+    for manifest in manifests {
+        for entry in &manifest.entries {
+            let Some(key) = entry.key() else { continue };
+            let first = seen.get(&key).copied();
+            if first.is_none() {
+                seen.insert(key, (manifest, entry));
+            }
+            out.push((manifest, entry, first));
+        }
+    }
+    out
+}
+
+/// Whether two entries name the same build from the same source.
+pub(crate) fn same_image(a: &Entry, b: &Entry) -> bool {
+    let value = |f: &Option<tagman_core::Spanned<String>>| f.as_ref().map(|s| s.value.clone());
+    value(&a.src_build_tag) == value(&b.src_build_tag) && value(&a.src_ref) == value(&b.src_ref)
+}
+
+/// Reports repeats within a file and disagreements across files.
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (manifest, entry, first) in first_declarations(cx.manifests) {
+        let Some((first_manifest, first_entry)) = first else {
+            continue;
+        };
+        let same_file = std::ptr::eq(first_manifest, manifest);
+        let tag = entry.tag.as_ref().map_or("", |t| t.value.as_str());
+        let name = entry.name.as_ref().map_or("", |n| n.value.as_str());
+        let here = Label::new(&manifest.source, entry.label_span());
+        let there = Label::new(&first_manifest.source, first_entry.label_span());
+        if same_file {
+            out.push(
+                Finding::new(
+                    here,
+                    format!("`{name}:{tag}` is declared twice in this file"),
+                )
+                .help("keep one entry; a tag names one image")
+                .also(there.with_note("first declared here")),
+            );
+        } else if !same_image(entry, first_entry) {
+            out.push(
+                Finding::new(
+                    here,
+                    format!("`{name}:{tag}` is declared in two files for different images"),
+                )
+                .help("a tag names one image: keep one entry, or give the new image a new tag")
+                .also(there.with_note("declared here with another src_build_tag or src_ref")),
+            );
+        }
+    }
+}

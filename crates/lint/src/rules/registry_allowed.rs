@@ -1,0 +1,71 @@
+//! TM011 `registry-allowed`: an image name lies under one of the policy's registries/namespaces.
+//!
+//! **What it does.** When `registries` is set in tagman.yaml (e.g. `docker.io/starlingx`), every
+//! `name` must fall under one of them. Docker Hub's spellings (`docker.io`, `index.docker.io`,
+//! `registry-1.docker.io`, none) count as one registry.
+//!
+//! **Why.** The promote job has credentials for the project's own namespace only; a name outside
+//! it is a typo or an image the project does not own.
+//!
+//! **Example.** `name: docker.io/starlingz/rvmc` with `registries: [docker.io/starlingx]`.
+//!
+//! **Fix.** Correct the name, or add the namespace to `registries` if it is meant.
+
+use tagman_core::{ImageName, Severity};
+
+use crate::diagnostic::{Finding, Label};
+use crate::rule::{Context, Rule};
+
+/// TM011.
+pub static RULE: Rule = Rule {
+    code: "TM011",
+    name: "registry-allowed",
+    severity: Severity::Error,
+    summary: "`name` lies under a registry/namespace the policy allows (when `registries` is set)",
+};
+
+/// Checks every valid `name` against the policy's `registries`.
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    if cx.policy.registries.is_empty() {
+        return;
+    }
+    let allowed: Vec<String> = cx
+        .policy
+        .registries
+        .iter()
+        .map(|r| canonical_prefix(r))
+        .collect();
+    for manifest in cx.manifests {
+        for entry in &manifest.entries {
+            let (Some(name), Some(Ok(image))) = (&entry.name, entry.image_name()) else {
+                continue;
+            };
+            let full = image.to_string();
+            let inside = allowed
+                .iter()
+                .any(|prefix| full == *prefix || full.starts_with(&format!("{prefix}/")));
+            if !inside {
+                out.push(
+                    Finding::new(
+                        Label::new(&manifest.source, name.span),
+                        format!("`{}` is outside the allowed registries", name.value),
+                    )
+                    .help(format!(
+                        "names must lie under {}",
+                        cx.policy.registries.join(", ")
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// `index.docker.io/starlingx/` → `docker.io/starlingx`.
+fn canonical_prefix(prefix: &str) -> String {
+    let trimmed = prefix.trim_end_matches('/');
+    match ImageName::parse(trimmed) {
+        // A bare host (`quay.io`) parses as a one-component Hub repository; keep it as written.
+        Ok(name) if trimmed.contains('/') => name.to_string(),
+        _ => trimmed.to_owned(),
+    }
+}

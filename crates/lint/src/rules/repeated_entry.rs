@@ -1,0 +1,52 @@
+//! TM010 `repeated-entry`: the same entry in two files.
+//!
+//! **What it does.** Warns when an identical entry (same name, tag, `src_build_tag` and
+//! `src_ref`) appears in a second file.
+//!
+//! **Why.** It does no harm to the registry, but the copies will drift apart on the next edit.
+//!
+//! **Example.** `image-tags-3.0.yaml` and `image-tags-4.0.yaml` both carry `k8s-cni-sriov:stx.4.0-v2.2`.
+//!
+//! **Fix.** Keep the entry in one file.
+
+use tagman_core::Severity;
+
+use crate::diagnostic::{Finding, Label};
+use crate::rule::{Context, Rule};
+use crate::rules::duplicate_tag::{first_declarations, same_image};
+
+/// TM010.
+pub static RULE: Rule = Rule {
+    code: "TM010",
+    name: "repeated-entry",
+    severity: Severity::Warning,
+    summary: "an identical entry is not repeated in another file",
+};
+
+/// Reports identical entries found in a later file.
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (manifest, entry, first) in first_declarations(cx.manifests) {
+        let Some((first_manifest, first_entry)) = first else {
+            continue;
+        };
+        if std::ptr::eq(first_manifest, manifest) || !same_image(entry, first_entry) {
+            continue;
+        }
+        let name = entry.name.as_ref().map_or("", |n| n.value.as_str());
+        let tag = entry.tag.as_ref().map_or("", |t| t.value.as_str());
+        out.push(
+            Finding::new(
+                Label::new(&manifest.source, entry.label_span()),
+                format!(
+                    "`{name}:{tag}` is also declared in {}",
+                    first_manifest.source.name()
+                ),
+            )
+            .help("keep the entry in one file so the copies cannot drift apart")
+            .also(
+                Label::new(&first_manifest.source, first_entry.label_span())
+                    .with_note("also declared here"),
+            ),
+        );
+    }
+}

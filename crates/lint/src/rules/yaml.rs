@@ -1,0 +1,31 @@
+//! TM001 `yaml`: the file must be readable, UTF-8 YAML within the parser's budgets.
+//!
+//! **What it does.** Reports a file that is not UTF-8, is over the size cap, breaks YAML syntax,
+//! or exceeds a parser budget (nesting depth, node count, alias expansion), at the place it broke.
+//!
+//! **Why.** Nothing else can be checked in such a file, and a hostile input (an alias bomb, a
+//! 100k-deep nesting) must be refused quickly instead of hanging a CI job.
+//!
+//! **Example.** `images: [ {name: a` (unclosed flow collection).
+//!
+//! **Fix.** Correct the YAML at the position shown.
+
+use tagman_core::Severity;
+
+use crate::diagnostic::{Finding, Label};
+use crate::rule::{Context, Rule};
+
+/// TM001.
+pub static RULE: Rule = Rule {
+    code: "TM001",
+    name: "yaml",
+    severity: Severity::Error,
+    summary: "the file is readable UTF-8 YAML within size and parser budgets",
+};
+
+/// Reports every file that did not parse.
+pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    out.extend(cx.unparsed.iter().map(|u| {
+        Finding::new(Label::new(&u.source, u.span), u.message.clone()).help(u.help.clone())
+    }));
+}
