@@ -1,0 +1,235 @@
+//! Authentication, applied in one place: which scheme a registry wants, basic headers, and bearer
+//! tokens cached per repository scope, shared by concurrent tasks and renewed before they expire.
+
+pub mod challenge;
+pub mod credentials;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+
+use crate::error::Error;
+use crate::retry::RetryPolicy;
+use crate::stats::Stats;
+pub use challenge::Challenge;
+pub use credentials::{Credential, CredentialStore};
+
+/// The access a request needs, which decides the token scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Read only.
+    Pull,
+    /// Read and write.
+    PullPush,
+}
+
+impl Access {
+    fn actions(self) -> &'static str {
+        match self {
+            Self::Pull => "pull",
+            Self::PullPush => "pull,push",
+        }
+    }
+}
+
+struct Token {
+    value: String,
+    renew_at: Instant,
+}
+
+type TokenSlot = Arc<tokio::sync::Mutex<Option<Token>>>;
+
+/// Per-registry auth state.
+pub struct Auth {
+    credentials: CredentialStore,
+    schemes: Mutex<HashMap<String, Challenge>>,
+    tokens: Mutex<HashMap<(String, String, Access), TokenSlot>>,
+    stats: Arc<Stats>,
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Auth")
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Auth {
+    /// Auth state over a credential store.
+    pub fn new(credentials: CredentialStore, stats: Arc<Stats>) -> Self {
+        Self {
+            credentials,
+            schemes: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+            stats,
+        }
+    }
+
+    fn scheme(&self, registry: &str) -> Option<Challenge> {
+        self.schemes
+            .lock()
+            .ok()
+            .and_then(|s| s.get(registry).cloned())
+    }
+
+    fn slot(&self, key: (String, String, Access)) -> Option<TokenSlot> {
+        let mut tokens = self.tokens.lock().ok()?;
+        Some(tokens.entry(key).or_default().clone())
+    }
+
+    /// The Authorization header for a request, fetching a token if the registry wants one.
+    pub(crate) async fn header(
+        &self,
+        http: &reqwest::Client,
+        policy: &RetryPolicy,
+        registry: &str,
+        repository: Option<&str>,
+        access: Access,
+    ) -> Result<Option<HeaderValue>, Error> {
+        let value = match self.scheme(registry) {
+            None => return Ok(None),
+            Some(Challenge::Basic) => match self.credentials.get(registry)? {
+                Some(credential) => credential.basic_header(),
+                None => return Ok(None),
+            },
+            Some(Challenge::Bearer { realm, service, .. }) => {
+                let Some(repository) = repository else {
+                    return Ok(None);
+                };
+                let Some(slot) = self.slot((registry.to_owned(), repository.to_owned(), access))
+                else {
+                    return Ok(None);
+                };
+                // Holding the slot's lock while fetching makes concurrent tasks wait for one fetch.
+                let mut guard = slot.lock().await;
+                match guard.as_ref().filter(|t| t.renew_at > Instant::now()) {
+                    Some(token) => format!("Bearer {}", token.value),
+                    None => {
+                        let scope = format!("repository:{repository}:{}", access.actions());
+                        let token = self
+                            .fetch_token(http, policy, registry, &realm, service.as_deref(), &scope)
+                            .await?;
+                        let value = format!("Bearer {}", token.value);
+                        *guard = Some(token);
+                        value
+                    }
+                }
+            }
+        };
+        let mut header = HeaderValue::from_str(&value).map_err(|_| Error::Unauthorized {
+            registry: registry.to_owned(),
+        })?;
+        header.set_sensitive(true);
+        Ok(Some(header))
+    }
+
+    /// Learns from a 401. Returns whether one more try with fresh auth can help.
+    pub(crate) async fn on_unauthorized(
+        &self,
+        registry: &str,
+        repository: Option<&str>,
+        access: Access,
+        www_authenticate: Option<&str>,
+        used: Option<&HeaderValue>,
+    ) -> Result<bool, Error> {
+        let Some(challenge) = www_authenticate.and_then(challenge::parse) else {
+            return Ok(false);
+        };
+        if let Ok(mut schemes) = self.schemes.lock() {
+            schemes.insert(registry.to_owned(), challenge.clone());
+        }
+        match challenge {
+            Challenge::Basic => Ok(used.is_none() && self.credentials.get(registry)?.is_some()),
+            Challenge::Bearer { .. } => {
+                if let (Some(repository), Some(used)) = (repository, used) {
+                    if let Some(slot) =
+                        self.slot((registry.to_owned(), repository.to_owned(), access))
+                    {
+                        let mut guard = slot.lock().await;
+                        // Only drop the token we were refused; another task may have renewed it already.
+                        if guard
+                            .as_ref()
+                            .is_some_and(|t| used.as_bytes().ends_with(t.value.as_bytes()))
+                        {
+                            *guard = None;
+                        }
+                    }
+                }
+                Ok(repository.is_some())
+            }
+        }
+    }
+
+    async fn fetch_token(
+        &self,
+        http: &reqwest::Client,
+        policy: &RetryPolicy,
+        registry: &str,
+        realm: &str,
+        service: Option<&str>,
+        scope: &str,
+    ) -> Result<Token, Error> {
+        let bad = |reason| Error::Token {
+            realm: realm.to_owned(),
+            reason,
+        };
+        let url = crate::urls::token(realm, service, Some(scope))
+            .ok_or_else(|| bad("realm is not a URL"))?;
+        let credential = self.credentials.get(registry)?;
+        let mut attempt = 0;
+        let response = loop {
+            attempt += 1;
+            let mut request = http.get(url.clone());
+            if let Some(credential) = &credential {
+                let mut value = HeaderValue::from_str(&credential.basic_header())
+                    .map_err(|_| bad("bad credential"))?;
+                value.set_sensitive(true);
+                request = request.header(AUTHORIZATION, value);
+            }
+            self.stats.count_token();
+            match request.send().await {
+                Ok(r) if r.status().is_success() => break r,
+                Ok(r) if r.status() == 401 || r.status() == 403 => {
+                    return Err(Error::Unauthorized {
+                        registry: registry.to_owned(),
+                    })
+                }
+                Ok(r)
+                    if !crate::retry::retryable_status(r.status())
+                        || attempt >= policy.max_attempts =>
+                {
+                    return Err(bad("token request failed"))
+                }
+                Err(_) if attempt >= policy.max_attempts => {
+                    return Err(bad("token server unreachable"))
+                }
+                _ => tokio::time::sleep(policy.backoff(attempt)).await,
+            }
+        };
+        #[derive(serde::Deserialize)]
+        struct Answer {
+            token: Option<String>,
+            access_token: Option<String>,
+            expires_in: Option<u64>,
+        }
+        let body = response
+            .bytes()
+            .await
+            .map_err(|_| bad("token answer unreadable"))?;
+        let answer: Answer =
+            serde_json::from_slice(&body).map_err(|_| bad("token answer is not JSON"))?;
+        let value = answer
+            .token
+            .or(answer.access_token)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| bad("token answer has no token"))?;
+        // Renew a little before the server's expiry so no request carries a token about to lapse.
+        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(60).max(1));
+        let renew_at = Instant::now() + lifetime.mul_f64(0.9);
+        Ok(Token { value, renew_at })
+    }
+}

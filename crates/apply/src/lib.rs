@@ -1,0 +1,32 @@
+//! tagman-apply: a small OCI distribution / Docker registry v2 client and the retag executor.
+//!
+//! A retag copies a manifest's exact bytes from the source tag to the new tag, so the digest (and
+//! every platform of a multi-arch index) is preserved and no layer moves. A published tag is never
+//! overwritten unless forced. Modules, in the order a request flows:
+//! [`plan`] (entries, registry maps, outcomes) → [`run`] (the executor) → [`client`] (one function
+//! per registry operation) → [`urls`] (pure URL builders) → [`transport`] (auth in one place,
+//! retries in one place) → [`error`] (one mapping from an HTTP answer to a typed error).
+//! This crate never prints.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod media;
+pub mod plan;
+mod promote;
+pub mod report;
+pub mod retry;
+pub mod run;
+pub mod stats;
+pub mod transport;
+pub mod urls;
+
+pub use auth::{Credential, CredentialStore};
+pub use client::Client;
+pub use error::Error;
+pub use plan::{Action, Location, Outcome, PlanItem, RegistryMap};
+pub use retry::RetryPolicy;
+pub use run::{run, Options};
+pub use stats::Counts;
+pub use tokio_util::sync::CancellationToken;
+pub use transport::TransportConfig;

@@ -1,0 +1,99 @@
+//! Manifest media types, the Accept header, digests, and reading the references out of a manifest.
+
+use sha2::{Digest as _, Sha256};
+
+/// OCI image index.
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// OCI image manifest.
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// Docker manifest list.
+pub const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// Docker image manifest, schema 2.
+pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
+
+/// The Accept header for every manifest request: all four kinds, so the registry never converts.
+pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.docker.distribution.manifest.v2+json";
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
+
+/// Whether a media type is an index or manifest list (whose children are manifests).
+pub fn is_index(media_type: &str) -> bool {
+    media_type == OCI_INDEX || media_type == DOCKER_LIST
+}
+
+/// The references a manifest makes: child manifests of an index, or config and layers of an image.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct References {
+    /// Child manifests (index / list), as `(digest, media type)`.
+    pub manifests: Vec<(String, String)>,
+    /// Blobs (config first, then layers).
+    pub blobs: Vec<String>,
+}
+
+/// Reads the references out of manifest bytes.
+pub fn references(bytes: &[u8]) -> Result<References, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct Descriptor {
+        digest: String,
+        #[serde(rename = "mediaType", default)]
+        media_type: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Any {
+        #[serde(default)]
+        manifests: Vec<Descriptor>,
+        config: Option<Descriptor>,
+        #[serde(default)]
+        layers: Vec<Descriptor>,
+    }
+    let any: Any = serde_json::from_slice(bytes)?;
+    Ok(References {
+        manifests: any
+            .manifests
+            .into_iter()
+            .map(|d| (d.digest, d.media_type))
+            .collect(),
+        blobs: any
+            .config
+            .into_iter()
+            .chain(any.layers)
+            .map(|d| d.digest)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_of_empty() {
+        assert_eq!(
+            sha256_digest(b""),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn reads_references() {
+        let image = br#"{"config":{"digest":"sha256:c"},"layers":[{"digest":"sha256:l1"},{"digest":"sha256:l2"}]}"#;
+        assert_eq!(
+            references(image).unwrap().blobs,
+            ["sha256:c", "sha256:l1", "sha256:l2"]
+        );
+        let index = br#"{"manifests":[{"digest":"sha256:m","mediaType":"application/vnd.oci.image.manifest.v1+json"}]}"#;
+        let refs = references(index).unwrap();
+        assert_eq!(
+            refs.manifests,
+            [("sha256:m".to_owned(), OCI_MANIFEST.to_owned())]
+        );
+        assert!(refs.blobs.is_empty());
+        assert!(is_index(DOCKER_LIST) && !is_index(DOCKER_MANIFEST));
+    }
+}

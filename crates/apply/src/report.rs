@@ -1,0 +1,88 @@
+//! The `--report` JSON document: one record per entry in input order, and a summary.
+
+use std::collections::BTreeMap;
+
+use crate::plan::{Action, Outcome};
+use crate::stats::Counts;
+
+/// The whole report.
+#[derive(Debug, serde::Serialize)]
+pub struct Report {
+    /// One record per entry, in input order.
+    pub entries: Vec<EntryReport>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+/// One entry's record.
+#[derive(Debug, serde::Serialize)]
+pub struct EntryReport {
+    /// The image as the manifest names it (canonical form).
+    pub name: String,
+    /// The tag created or checked.
+    pub tag: String,
+    /// The source tag.
+    pub src_build_tag: String,
+    /// Where the tag lives (after `--registry-map` / `--to`).
+    pub target: String,
+    /// What happened.
+    pub action: Action,
+    /// The source's digest, when known.
+    pub digest: Option<String>,
+    /// The tag's earlier digest (conflict, forced).
+    pub previous_digest: Option<String>,
+    /// HTTP attempts, retries included.
+    pub attempts: u32,
+    /// Why it failed (never carries a secret).
+    pub error: Option<String>,
+}
+
+/// Totals over the run.
+#[derive(Debug, serde::Serialize)]
+pub struct Summary {
+    /// Entries in the plan.
+    pub total: usize,
+    /// Entries per action word.
+    pub actions: BTreeMap<&'static str, usize>,
+    /// Whether every entry ended as wanted.
+    pub ok: bool,
+    /// Requests sent.
+    pub requests: Counts,
+}
+
+impl Report {
+    /// Builds the report from the outcomes and the run's request counts.
+    pub fn new(outcomes: &[Outcome], requests: Counts) -> Self {
+        let mut actions = BTreeMap::new();
+        for outcome in outcomes {
+            *actions.entry(outcome.action.as_str()).or_insert(0) += 1;
+        }
+        Self {
+            entries: outcomes
+                .iter()
+                .map(|o| EntryReport {
+                    name: o.item.name.to_string(),
+                    tag: o.item.tag.clone(),
+                    src_build_tag: o.item.src_build_tag.clone(),
+                    target: o.target.to_string(),
+                    action: o.action,
+                    digest: o.digest.clone(),
+                    previous_digest: o.previous_digest.clone(),
+                    attempts: o.attempts,
+                    error: o.error.as_ref().map(ToString::to_string),
+                })
+                .collect(),
+            summary: Summary {
+                total: outcomes.len(),
+                actions,
+                ok: outcomes.iter().all(|o| o.action.is_ok()),
+                requests,
+            },
+        }
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
