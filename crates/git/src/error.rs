@@ -1,0 +1,85 @@
+//! The typed errors of the git layer: which revision, which path, what git said.
+
+use std::path::PathBuf;
+
+/// Why a git question could not be answered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GitError {
+    /// No repository at or above the path.
+    #[error("{} is not inside a git repository", path.display())]
+    NotARepository {
+        /// Where the search started.
+        path: PathBuf,
+    },
+    /// The repository has no working tree (a bare clone) where one is needed.
+    #[error("the repository at {} has no working tree", path.display())]
+    Bare {
+        /// The repository's git directory.
+        path: PathBuf,
+    },
+    /// A revision does not name a commit.
+    #[error("`{rev}` does not name a commit: {message}")]
+    UnknownRevision {
+        /// The revision as given.
+        rev: String,
+        /// git's explanation.
+        message: String,
+    },
+    /// A commit has no parent to compare with (the root commit has none).
+    #[error("commit {commit} has no parent")]
+    NoParent {
+        /// The commit.
+        commit: String,
+    },
+    /// `git describe` found no tag below the commit.
+    #[error("no tag is reachable from {commit} in {}", repo.display())]
+    NoTag {
+        /// The commit described.
+        commit: String,
+        /// The repository.
+        repo: PathBuf,
+    },
+    /// A manifest glob in the policy does not compile.
+    #[error("invalid manifest glob `{pattern}`: {source}")]
+    Glob {
+        /// The glob.
+        pattern: String,
+        /// The compiler's error.
+        #[source]
+        source: globset::Error,
+    },
+    /// A file in the tree is not valid UTF-8 or is too large.
+    #[error("{path} at {rev} is {problem}")]
+    BadBlob {
+        /// The revision read.
+        rev: String,
+        /// The repository-relative path.
+        path: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A manifest could not be read from the working tree.
+    #[error("cannot read {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Any other libgit2 failure, with what was being done.
+    #[error("git: {doing}: {source}")]
+    Git {
+        /// What tagman was doing.
+        doing: &'static str,
+        /// libgit2's error.
+        #[source]
+        source: git2::Error,
+    },
+}
+
+/// Attaches what was being done to a libgit2 error.
+pub(crate) fn git(doing: &'static str) -> impl FnOnce(git2::Error) -> GitError {
+    move |source| GitError::Git { doing, source }
+}

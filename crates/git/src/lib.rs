@@ -1,0 +1,74 @@
+//! tagman-git: the git-aware gates. Reads manifests at a revision, in the index or the working
+//! tree (git2, no network); diffs entries between two states; parses commit messages for
+//! Launchpad / StoryBoard references; describes upstream commits for `suggest`; verifies `src_ref`
+//! against local clones; appends entries to a manifest byte for byte.
+//!
+//! Nothing here prints: findings are `tagman-lint` values, failures are [`GitError`].
+
+pub mod diff;
+pub mod error;
+pub mod message;
+pub mod repo;
+pub mod rules;
+pub mod snapshot;
+
+pub use diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
+pub use error::GitError;
+pub use message::{Message, RefKind, RefLine};
+pub use repo::{CommitInfo, Repo};
+pub use snapshot::{ManifestFile, Snapshot};
+
+use tagman_core::Policy;
+use tagman_lint::diagnostic::Report;
+use tagman_lint::rule::{Rule, Sink};
+
+/// Every rule this crate reports, for `tagman rules` and the code-uniqueness test.
+pub fn rules() -> Vec<&'static Rule> {
+    rules::MESSAGE_RULES.iter().map(|(rule, _)| *rule).collect()
+}
+
+/// Checks a commit message under `policy`, given whether the change needs a reference.
+pub fn check_message(message: &Message, requirement: &Requirement, policy: &Policy) -> Report {
+    let mut sink = Sink::new(policy);
+    rules::check_message(
+        &rules::MessageContext {
+            message,
+            requirement,
+            policy,
+        },
+        &mut sink,
+    );
+    sink.finish()
+}
+
+/// Whether what is staged needs a reference: the index against `HEAD` (an unborn `HEAD` is an
+/// empty base). Any failure to read either side makes it required.
+pub fn staged_requirement(repo: &Repo, policy: &Policy) -> Requirement {
+    let base = if repo.has_head() {
+        repo.snapshot_at("HEAD", policy)
+    } else {
+        Ok(Snapshot::empty("HEAD"))
+    };
+    match (base, repo.snapshot_index(policy)) {
+        (Ok(base), Ok(head)) => reference_requirement(&base, &head),
+        (Err(e), _) | (_, Err(e)) => {
+            Requirement::unknown(format!("tagman cannot tell what it changes ({e})"))
+        }
+    }
+}
+
+/// Whether commit `rev` needs a reference: its tree against its first parent's (a root commit
+/// against nothing).
+pub fn commit_requirement(
+    repo: &Repo,
+    rev: &str,
+    policy: &Policy,
+) -> Result<Requirement, GitError> {
+    let info = repo.commit(rev)?;
+    let base = match info.parents.first() {
+        Some(parent) => repo.snapshot_at(parent, policy)?,
+        None => Snapshot::empty("(root)"),
+    };
+    let head = repo.snapshot_at(&info.id, policy)?;
+    Ok(reference_requirement(&base, &head))
+}

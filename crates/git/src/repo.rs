@@ -1,0 +1,298 @@
+//! Read-only access to a local repository with git2: revisions, snapshots of the manifests,
+//! `describe`, commit dates. Nothing here talks to a remote.
+
+use std::path::{Path, PathBuf};
+
+use git2::{DescribeFormatOptions, DescribeOptions, ObjectType, Oid, Repository, TreeWalkMode};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use tagman_core::Policy;
+
+use crate::error::{git, GitError};
+use crate::snapshot::Snapshot;
+
+/// A commit's identity, message and parents.
+#[derive(Clone, Debug)]
+pub struct CommitInfo {
+    /// Full hex id.
+    pub id: String,
+    /// The first seven hex digits.
+    pub short: String,
+    /// The raw message as stored.
+    pub message: String,
+    /// Parent ids, first parent first.
+    pub parents: Vec<String>,
+}
+
+/// A repository opened for reading.
+pub struct Repo {
+    repo: Repository,
+    root: PathBuf,
+}
+
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo").field("root", &self.root).finish()
+    }
+}
+
+impl Repo {
+    /// The repository containing `path` (searching upwards), which must have a working tree.
+    pub fn discover(path: &Path) -> Result<Self, GitError> {
+        let repo = Repository::discover(path).map_err(|_| GitError::NotARepository {
+            path: path.to_path_buf(),
+        })?;
+        Self::wrap(repo)
+    }
+
+    /// The repository at exactly `path` (a clone of an upstream project; may be bare).
+    pub fn open(path: &Path) -> Result<Self, GitError> {
+        let repo = Repository::open(path).map_err(|_| GitError::NotARepository {
+            path: path.to_path_buf(),
+        })?;
+        let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+        Ok(Self { repo, root })
+    }
+
+    fn wrap(repo: Repository) -> Result<Self, GitError> {
+        let Some(workdir) = repo.workdir() else {
+            return Err(GitError::Bare {
+                path: repo.path().to_path_buf(),
+            });
+        };
+        let root = workdir.canonicalize().map_err(|source| GitError::Io {
+            path: workdir.to_path_buf(),
+            source,
+        })?;
+        Ok(Self { repo, root })
+    }
+
+    /// The working tree's root (the git directory for a bare clone).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The commit `rev` names.
+    pub fn commit(&self, rev: &str) -> Result<CommitInfo, GitError> {
+        let commit = self.find_commit(rev)?;
+        let id = commit.id().to_string();
+        Ok(CommitInfo {
+            short: id.chars().take(7).collect(),
+            id,
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            parents: commit.parent_ids().map(|p| p.to_string()).collect(),
+        })
+    }
+
+    /// Whether `HEAD` points at a commit yet.
+    pub fn has_head(&self) -> bool {
+        self.repo.head().ok().and_then(|h| h.target()).is_some()
+    }
+
+    fn find_commit(&self, rev: &str) -> Result<git2::Commit<'_>, GitError> {
+        let unknown = |e: git2::Error| GitError::UnknownRevision {
+            rev: rev.to_owned(),
+            message: e.message().to_owned(),
+        };
+        self.repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(unknown)
+    }
+
+    /// The manifests the policy selects in the tree of commit `rev`. Files are named `REV:path`.
+    pub fn snapshot_at(&self, rev: &str, policy: &Policy) -> Result<Snapshot, GitError> {
+        let commit = self.find_commit(rev)?;
+        let tree = commit.tree().map_err(git("reading a commit's tree"))?;
+        let select = Selector::new(&self.root, policy)?;
+        let mut blobs = Vec::new();
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            let name = entry.name().unwrap_or_default();
+            if entry.kind() == Some(ObjectType::Tree) {
+                return if is_skipped_dir(name) {
+                    git2::TreeWalkResult::Skip
+                } else {
+                    git2::TreeWalkResult::Ok
+                };
+            }
+            let path = format!("{dir}{name}");
+            if entry.kind() == Some(ObjectType::Blob) && select.matches(&path) {
+                blobs.push((path, entry.id()));
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(git("walking a tree"))?;
+        let mut snapshot = Snapshot::empty(rev);
+        for (path, id) in blobs {
+            let bytes = self.blob(id)?;
+            snapshot.add(path.clone(), format!("{rev}:{path}"), bytes, policy)?;
+        }
+        snapshot.sort();
+        Ok(snapshot)
+    }
+
+    /// The manifests as staged in the index (what the commit being made will hold).
+    pub fn snapshot_index(&self, policy: &Policy) -> Result<Snapshot, GitError> {
+        let index = self.repo.index().map_err(git("reading the index"))?;
+        let select = Selector::new(&self.root, policy)?;
+        let mut snapshot = Snapshot::empty("index");
+        for entry in index.iter() {
+            let path = String::from_utf8_lossy(&entry.path).into_owned();
+            let skipped = path.split('/').rev().skip(1).any(is_skipped_dir);
+            if skipped || !select.matches(&path) {
+                continue;
+            }
+            let bytes = self.blob(entry.id)?;
+            snapshot.add(path.clone(), path, bytes, policy)?;
+        }
+        snapshot.sort();
+        Ok(snapshot)
+    }
+
+    /// The manifests in the working tree, as the policy discovers them.
+    pub fn snapshot_worktree(&self, policy: &Policy) -> Result<Snapshot, GitError> {
+        let select = Selector::new(&self.root, policy)?;
+        let mut snapshot = Snapshot::empty("working tree");
+        let walker = walk(&self.root);
+        for path in walker {
+            let Ok(relative) = path.strip_prefix(&self.root) else {
+                continue;
+            };
+            let relative = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if !select.matches(&relative) {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|source| GitError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            snapshot.add(relative.clone(), relative, bytes, policy)?;
+        }
+        snapshot.sort();
+        Ok(snapshot)
+    }
+
+    fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {
+        let blob = self.repo.find_blob(id).map_err(git("reading a blob"))?;
+        Ok(blob.content().to_vec())
+    }
+
+    /// `git describe --tags --abbrev=7` of commit `rev`.
+    pub fn describe(&self, rev: &str) -> Result<String, GitError> {
+        let commit = self.find_commit(rev)?;
+        let described = commit
+            .as_object()
+            .describe(DescribeOptions::new().describe_tags())
+            .map_err(|_| GitError::NoTag {
+                commit: rev.to_owned(),
+                repo: self.root.clone(),
+            })?;
+        described
+            .format(Some(DescribeFormatOptions::new().abbreviated_size(7)))
+            .map_err(git("formatting a description"))
+    }
+
+    /// The committer date (Unix seconds) of the commit with full or abbreviated id `sha`, or
+    /// `None` when the repository does not hold it.
+    pub fn committer_time(&self, sha: &str) -> Result<Option<i64>, GitError> {
+        let object = match self.repo.revparse_single(sha) {
+            Ok(object) => object,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) if e.code() == git2::ErrorCode::Ambiguous => {
+                return Err(GitError::UnknownRevision {
+                    rev: sha.to_owned(),
+                    message: e.message().to_owned(),
+                })
+            }
+            Err(_) => return Ok(None),
+        };
+        match object.peel_to_commit() {
+            Ok(commit) => Ok(Some(commit.committer().when().seconds())),
+            Err(_) => Ok(None),
+        }
+    }
+}
+
+/// `.git`, `target`, `node_modules`, `.tox`: never hold manifests worth checking (as in core).
+fn is_skipped_dir(name: &str) -> bool {
+    matches!(name, ".git" | "target" | "node_modules" | ".tox")
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if kind.is_dir() {
+                if !is_skipped_dir(&entry.file_name().to_string_lossy()) {
+                    stack.push(path);
+                }
+            } else if kind.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// The policy's manifest globs, applied to repository-relative paths: the globs are relative to
+/// the policy's root, which may be a subdirectory of the repository.
+struct Selector {
+    prefix: Option<String>,
+    set: GlobSet,
+}
+
+impl Selector {
+    fn new(repo_root: &Path, policy: &Policy) -> Result<Self, GitError> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in &policy.manifests {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(true)
+                .build()
+                .map_err(|source| GitError::Glob {
+                    pattern: pattern.clone(),
+                    source,
+                })?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|source| GitError::Glob {
+            pattern: policy.manifests.join(", "),
+            source,
+        })?;
+        let policy_root = policy
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| policy.root.clone());
+        let prefix = policy_root.strip_prefix(repo_root).ok().map(|p| {
+            let mut s = p
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if !s.is_empty() {
+                s.push('/');
+            }
+            s
+        });
+        Ok(Self { prefix, set })
+    }
+
+    fn matches(&self, repo_path: &str) -> bool {
+        let Some(prefix) = &self.prefix else {
+            return false;
+        };
+        repo_path
+            .strip_prefix(prefix.as_str())
+            .is_some_and(|rel| self.set.is_match(rel))
+    }
+}

@@ -1,0 +1,84 @@
+//! The commit-message rules (TM101–TM105) and the `src_ref` verification rules (TM108–TM110),
+//! one file each, and the slices that register them.
+
+use tagman_core::Policy;
+use tagman_lint::diagnostic::Finding;
+use tagman_lint::rule::{Rule, Sink};
+
+use crate::diff::Requirement;
+use crate::message::Message;
+
+pub mod reference_commented;
+pub mod reference_in_subject;
+pub mod reference_malformed;
+pub mod reference_missing;
+pub mod reference_spelling;
+
+/// What a commit-message rule looks at.
+#[derive(Debug)]
+pub struct MessageContext<'a> {
+    /// The message.
+    pub message: &'a Message,
+    /// Whether the change needs a reference.
+    pub requirement: &'a Requirement,
+    /// The policy in force (which reference kinds count).
+    pub policy: &'a Policy,
+}
+
+/// A commit-message check: pushes findings, never fails.
+pub type MessageCheck = fn(&MessageContext<'_>, &mut Vec<Finding>);
+
+/// Every commit-message rule, in code order.
+pub static MESSAGE_RULES: &[(&Rule, MessageCheck)] = &[
+    (&reference_missing::RULE, reference_missing::check),
+    (&reference_in_subject::RULE, reference_in_subject::check),
+    (&reference_malformed::RULE, reference_malformed::check),
+    (&reference_commented::RULE, reference_commented::check),
+    (&reference_spelling::RULE, reference_spelling::check),
+];
+
+/// Runs every commit-message rule into `sink`.
+pub fn check_message(ctx: &MessageContext<'_>, sink: &mut Sink<'_>) {
+    for (rule, check) in MESSAGE_RULES {
+        let mut findings = Vec::new();
+        check(ctx, &mut findings);
+        sink.push(rule, findings);
+    }
+}
+
+/// Whether the message lacks an accepted body reference (the case TM101 and TM102 report).
+pub(crate) fn lacks_reference(ctx: &MessageContext<'_>) -> bool {
+    ctx.message
+        .accepted(&ctx.policy.references)
+        .next()
+        .is_none()
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use tagman_core::{Policy, SourceFile};
+    use tagman_lint::diagnostic::Finding;
+
+    use super::{MessageCheck, MessageContext};
+    use crate::diff::Requirement;
+    use crate::message::Message;
+
+    /// Runs `check` on `text` (a message file, comments stripped) and returns the messages.
+    pub fn run(check: MessageCheck, text: &str, required: bool) -> Vec<Finding> {
+        let message = Message::parse(SourceFile::new("COMMIT_EDITMSG", text), true);
+        let requirement = if required {
+            Requirement::unknown("test")
+        } else {
+            Requirement::NotRequired
+        };
+        let policy = Policy::default();
+        let ctx = MessageContext {
+            message: &message,
+            requirement: &requirement,
+            policy: &policy,
+        };
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        out
+    }
+}

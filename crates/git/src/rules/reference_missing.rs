@@ -1,0 +1,103 @@
+//! TM101 `reference-missing`: a change to the manifests carries no bug or story reference.
+//!
+//! **What it does.** When a commit adds an entry or changes one (compared with its parent, or
+//! for the `commit-msg` hook, what is staged against `HEAD`), its message must hold a Launchpad
+//! (`Closes-Bug:`, `Partial-Bug:`, `Related-Bug:`) or StoryBoard (`Story:`, `Task:`) reference on a
+//! line of its own below the subject. Moving, renaming or removing entries needs none. When tagman
+//! cannot tell what changed (outside a repository, an unparsable manifest) a reference is required.
+//!
+//! **Why.** A published tag is forever; the reference is the record of why it was made.
+//!
+//! **Example.**
+//! ```text
+//! Update stx-platformclients tag to stx.10.0-v1.5.18
+//!
+//! Change-Id: I9f…
+//! ```
+//!
+//! **Fix.** Add `Closes-Bug: 2084021` (or `Story: 2011100` / `Task: 51000`) on its own line.
+
+use tagman_core::{Severity, Span};
+use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::rule::Rule;
+
+use super::MessageContext;
+use crate::diff::Requirement;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "TM101",
+    name: "reference-missing",
+    severity: Severity::Error,
+    summary: "a change that adds or changes entries carries no Launchpad or StoryBoard reference",
+};
+
+/// Reports a required reference that is absent (unless it sits in the subject: TM102 says so).
+pub fn check(ctx: &MessageContext<'_>, out: &mut Vec<Finding>) {
+    let Requirement::Required { reason } = ctx.requirement else {
+        return;
+    };
+    if !super::lacks_reference(ctx) || ctx.message.subject_reference.is_some() {
+        return;
+    }
+    let msg = ctx.message;
+    let at = msg.subject.unwrap_or(Span::new(0, 0));
+    let mut finding = Finding::new(
+        Label::new(&msg.source, at),
+        format!("the commit message carries no bug or story reference, but {reason}"),
+    );
+    let refused: Vec<_> = msg
+        .references
+        .iter()
+        .filter(|r| r.number.is_some())
+        .collect();
+    let help = if let Some(r) = refused.first() {
+        format!(
+            "`{}` is a kind this project does not accept (policy `references`: {}); add one of those on its own line",
+            r.display(),
+            ctx.policy.references.join(", ")
+        )
+    } else {
+        "add a line such as `Closes-Bug: <launchpad bug>` or `Story: <id>` / `Task: <id>` below the subject"
+            .to_owned()
+    };
+    finding = finding.help(help);
+    for r in &msg.commented {
+        finding = finding.also(
+            Label::new(&msg.source, r.span)
+                .with_note("this reference is in a `#` comment, which git drops"),
+        );
+    }
+    out.push(finding);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_support::run;
+
+    #[test]
+    fn required_and_absent() {
+        let found = run(check, "Update tag\n\nChange-Id: I1\n", true);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].primary.start().line, 1);
+    }
+
+    #[test]
+    fn present_or_not_required() {
+        assert!(run(check, "Update tag\n\nPartial-bug: 1\n", true).is_empty());
+        assert!(run(check, "Move entries\n", false).is_empty());
+    }
+
+    #[test]
+    fn a_comment_does_not_count() {
+        let found = run(check, "Update tag\n\n# Story: 5\n", true);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].secondary.len(), 1);
+    }
+
+    #[test]
+    fn subject_reference_is_left_to_tm102() {
+        assert!(run(check, "Story: 5 update\n", true).is_empty());
+    }
+}
