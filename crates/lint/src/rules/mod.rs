@@ -6,6 +6,8 @@ pub mod build_tag;
 pub mod build_tag_future;
 pub mod duplicate_tag;
 pub mod image_name;
+pub mod published_tag;
+pub mod published_tag_removed;
 pub mod registry_allowed;
 pub mod repeated_entry;
 pub mod schema;
@@ -27,6 +29,8 @@ pub static RULES: &[(&Rule, Check)] = &[
     (&build_tag_future::RULE, build_tag_future::check),
     (&repeated_entry::RULE, repeated_entry::check),
     (&registry_allowed::RULE, registry_allowed::check),
+    (&published_tag::RULE, published_tag::check),
+    (&published_tag_removed::RULE, published_tag_removed::check),
 ];
 
 /// The metadata of every manifest rule.
