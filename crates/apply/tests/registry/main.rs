@@ -4,7 +4,9 @@
 
 mod harness;
 mod images;
+mod servers;
 
+mod auth;
 mod retag;
 
 use tagman_apply::plan::PlanItem;

@@ -1,0 +1,156 @@
+//! Auth against a real registry: basic auth (htpasswd) over TLS with a CA made by the test, bearer
+//! tokens from the harness's token server; secrets never reach any output.
+
+use std::time::Duration;
+
+use tagman_apply::plan::Action;
+use tagman_apply::report::Report;
+use tagman_apply::{run, Client, CredentialStore, Options, TransportConfig};
+
+use crate::harness::{Registry, RegistryAuth, RegistryConfig};
+use crate::images::{self, Kind};
+use crate::item;
+use crate::servers::{self, TokenServer};
+
+const USER: &str = "ci-robot";
+const SECRET: &str = "hunter2-Zq9-never-print-me";
+
+fn auth_file(dir: &std::path::Path, host: &str, password: &str) -> std::path::PathBuf {
+    let path = dir.join("auth.json");
+    let body = serde_json::json!({"auths": {host: {"username": USER, "password": password}}});
+    std::fs::write(&path, body.to_string()).unwrap();
+    path
+}
+
+/// Everything a run can show a person or a log, as text.
+fn everything_shown(client: &Client, outcomes: &[tagman_apply::Outcome]) -> String {
+    let report = Report::new(outcomes, client.transport().stats().snapshot()).to_json();
+    let errors: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| o.error.as_ref())
+        .map(|e| format!("{e} / {e:?}"))
+        .collect();
+    format!("{report}\n{outcomes:?}\n{client:?}\n{}", errors.join("\n"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_auth_over_tls_with_a_test_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = servers::make_pki(dir.path());
+    let registry = Registry::start_with(RegistryConfig {
+        auth: RegistryAuth::Htpasswd(servers::htpasswd(dir.path(), USER, SECRET)),
+        tls: Some((pki.cert.clone(), pki.key.clone())),
+    });
+    let host = registry.host();
+    let client_with = |password: &str, ca: bool| {
+        let credentials =
+            CredentialStore::load(&[auth_file(dir.path(), &host, password)], false).unwrap();
+        Client::new(TransportConfig {
+            ca_certs: if ca { vec![pki.ca.clone()] } else { Vec::new() },
+            retry: images::fast_retry(),
+            credentials,
+            ..TransportConfig::default()
+        })
+        .unwrap()
+    };
+    let client = client_with(SECRET, true);
+    let name = images::name(&host, "starlingx/secure");
+    images::push(&client, &name, "build-1", Kind::Oci, "secure").await;
+    let plan = vec![item(&name, "build-1", "stx.10.0-v1")];
+
+    let outcomes = run(&client, plan.clone(), &Options::default(), |_| {}).await;
+    assert_eq!(
+        outcomes[0].action,
+        Action::Created,
+        "{:?}",
+        outcomes[0].error
+    );
+    let shown = everything_shown(&client, &outcomes);
+    assert!(!shown.contains(SECRET), "secret leaked:\n{shown}");
+
+    // Wrong password: a typed Unauthorized, and the wrong secret is not shown either.
+    let wrong = client_with("wrong-Pw-also-secret", true);
+    let outcomes = run(&wrong, plan.clone(), &Options::default(), |_| {}).await;
+    assert_eq!(outcomes[0].action, Action::Failed);
+    assert_eq!(
+        outcomes[0].error.as_ref().map(|e| e.kind()),
+        Some("unauthorized")
+    );
+    let shown = everything_shown(&wrong, &outcomes);
+    assert!(
+        !shown.contains("wrong-Pw-also-secret") && !shown.contains(SECRET),
+        "{shown}"
+    );
+
+    // Without the CA the certificate is not trusted: no silent fallback to anything.
+    let untrusting = client_with(SECRET, false);
+    let outcomes = run(&untrusting, plan, &Options::default(), |_| {}).await;
+    assert_eq!(outcomes[0].action, Action::Failed);
+    assert_eq!(
+        outcomes[0].error.as_ref().map(|e| e.kind()),
+        Some("connection")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = TokenServer::start(dir.path(), USER, SECRET, 1).await;
+    let registry = Registry::start_with(RegistryConfig {
+        auth: RegistryAuth::Token {
+            realm: tokens.realm(),
+            service: servers::SERVICE.to_owned(),
+            issuer: servers::ISSUER.to_owned(),
+            bundle: tokens.bundle.clone(),
+        },
+        tls: None,
+    });
+    let host = registry.host();
+    let credentials =
+        CredentialStore::load(&[auth_file(dir.path(), &host, SECRET)], false).unwrap();
+    let client = Client::new(TransportConfig {
+        insecure_registries: vec![host.clone()],
+        retry: images::fast_retry(),
+        credentials,
+        ..TransportConfig::default()
+    })
+    .unwrap();
+    let a = images::name(&host, "starlingx/a");
+    let b = images::name(&host, "starlingx/b");
+    let mut plan = Vec::new();
+    for name in [&a, &b] {
+        images::push(&client, name, "build-1", Kind::DockerV2, &name.to_string()).await;
+        for n in 0..6 {
+            plan.push(item(name, "build-1", &format!("stx.10.0-v{n}")));
+        }
+    }
+    // The token lives 1 s: wait it out so the run starts with none cached for these scopes.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let before = tokens.fetches();
+    let outcomes = run(&client, plan.clone(), &Options::default(), |_| {}).await;
+    for outcome in &outcomes {
+        assert_eq!(outcome.action, Action::Created, "{:?}", outcome.error);
+    }
+    let after = tokens.fetches();
+    for name in [&a, &b] {
+        let scope = format!("repository:{}:pull,push", name.repository());
+        let fetched =
+            after.get(&scope).copied().unwrap_or(0) - before.get(&scope).copied().unwrap_or(0);
+        assert_eq!(
+            fetched, 1,
+            "one token fetch for {scope} shared by 6 concurrent entries"
+        );
+    }
+    // 3 requests per created tag: the run never met a 401 (the scheme was learned while seeding).
+    let shown = everything_shown(&client, &outcomes);
+    assert!(!shown.contains(SECRET), "{shown}");
+    assert!(!shown.contains("eyJ"), "a token leaked:\n{shown}");
+
+    // Renewed on expiry: after the token's lifetime the next run fetches a fresh one.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let outcomes = run(&client, plan, &Options::default(), |_| {}).await;
+    assert!(outcomes.iter().all(|o| o.action == Action::Unchanged));
+    let renewed = tokens.fetches();
+    let scope = format!("repository:{}:pull,push", a.repository());
+    assert_eq!(renewed[&scope], after[&scope] + 1);
+}
