@@ -157,7 +157,9 @@ fn invalid(source: &SourceFile, err: &serde_saphyr::Error) -> YamlError {
         .filter(|loc| loc.line() > 0)
         .map(|loc| span_of(source, &loc));
     let text = err.to_string();
-    let budget = text.contains("budget") || text.contains("recursion limit");
+    let budget = ["budget", "recursion limit", "limit exceeded"]
+        .iter()
+        .any(|needle| text.contains(needle));
     YamlError {
         message: clean_message(&text),
         span,
@@ -174,7 +176,9 @@ fn clean_message(text: &str) -> String {
         .and_then(|rest| rest.split_once(": "))
         .filter(|(pos, _)| pos.contains("column"))
         .map_or(first, |(_, msg)| msg);
-    stripped.to_owned()
+    // Positions are shown by the diagnostic itself.
+    let stripped = stripped.split(" at line ").next().unwrap_or(stripped);
+    stripped.trim_end_matches([' ', ':']).to_owned()
 }
 
 /// Turns a parser location into a byte span, computing the offset from line and column when the

@@ -11,7 +11,8 @@
 //!
 //! **Fix.** Correct the name, or add the namespace to `registries` if it is meant.
 
-use tagman_core::{ImageName, Severity};
+use tagman_core::reference::canonical_registry;
+use tagman_core::Severity;
 
 use crate::diagnostic::{Finding, Label};
 use crate::rule::{Context, Rule};
@@ -60,12 +61,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-/// `index.docker.io/starlingx/` → `docker.io/starlingx`.
+/// `index.docker.io/starlingx/` → `docker.io/starlingx`; `starlingx` → `docker.io/starlingx`.
 fn canonical_prefix(prefix: &str) -> String {
     let trimmed = prefix.trim_end_matches('/');
-    match ImageName::parse(trimmed) {
-        // A bare host (`quay.io`) parses as a one-component Hub repository; keep it as written.
-        Ok(name) if trimmed.contains('/') => name.to_string(),
-        _ => trimmed.to_owned(),
+    let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    let is_host = first.contains('.') || first.contains(':') || first == "localhost";
+    match (is_host, rest.is_empty()) {
+        (true, true) => canonical_registry(first).to_owned(),
+        (true, false) => format!("{}/{rest}", canonical_registry(first)),
+        (false, _) => format!("docker.io/{trimmed}"),
     }
 }
