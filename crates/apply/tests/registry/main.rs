@@ -4,9 +4,11 @@
 
 mod harness;
 mod images;
+mod proxy;
 mod servers;
 
 mod auth;
+mod faults;
 mod retag;
 
 use tagman_apply::plan::PlanItem;

@@ -1,0 +1,195 @@
+//! Faults: 100 entries through a proxy that breaks 20 % of requests all end right and nothing
+//! published is overwritten; other 4xx are not retried; a cancelled run stops cleanly and a rerun
+//! finishes the job.
+
+use std::sync::atomic::Ordering;
+
+use tagman_apply::auth::Access;
+use tagman_apply::plan::{Action, RegistryMap};
+use tagman_apply::{run, CancellationToken, Client, Options, TransportConfig};
+use tagman_core::reference::ImageName;
+
+use crate::harness::Registry;
+use crate::images::{self, Kind};
+use crate::item;
+use crate::proxy::{FaultConfig, Proxy};
+
+fn client_for(hosts: &[String]) -> Client {
+    Client::new(TransportConfig {
+        insecure_registries: hosts.to_vec(),
+        retry: images::fast_retry(),
+        ..TransportConfig::default()
+    })
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hundred_entries_through_twenty_percent_faults_all_end_right() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let seeder = images::plain_client(&host);
+    // 10 repositories × 10 entries: 90 to create, 5 already done, 5 conflicting.
+    let mut plan = Vec::new();
+    let mut expected = Vec::new();
+    for r in 0..10 {
+        let repo = format!("starlingx/app{r}");
+        let local = images::name(&host, &repo);
+        let base = images::push(&seeder, &local, "base", Kind::Oci, &repo).await;
+        for n in 0..10 {
+            let src = format!("master-build-{n}");
+            let source = images::push_variant(&seeder, &local, &src, &base, n).await;
+            let tag = format!("stx.10.0-v{n}");
+            let want = match (r, n) {
+                (0..=4, 9) => {
+                    images::push_variant(&seeder, &local, &tag, &base, n).await;
+                    (Action::Unchanged, source.digest.clone(), None)
+                }
+                (5..=9, 9) => {
+                    let other = images::push_variant(&seeder, &local, &tag, &base, 1000 + n).await;
+                    (Action::Conflict, source.digest.clone(), Some(other.digest))
+                }
+                _ => (Action::Created, source.digest.clone(), None),
+            };
+            plan.push(item(
+                &ImageName::parse(&format!("docker.io/{repo}")).unwrap(),
+                &src,
+                &tag,
+            ));
+            expected.push(want);
+        }
+    }
+    let proxy = Proxy::start(
+        registry.addr,
+        FaultConfig {
+            rate: 0.2,
+            seed: 7,
+            ..FaultConfig::default()
+        },
+    )
+    .await;
+    let client = client_for(&[proxy.host()]);
+    let mut map = RegistryMap::default();
+    map.push(&format!("docker.io={}", proxy.host())).unwrap();
+    let options = Options {
+        registry_map: map,
+        ..Options::default()
+    };
+    let outcomes = run(&client, plan, &options, |_| {}).await;
+    for (outcome, (action, digest, previous)) in outcomes.iter().zip(&expected) {
+        assert_eq!(
+            outcome.action, *action,
+            "{} {:?}",
+            outcome.item.tag, outcome.error
+        );
+        assert_eq!(outcome.digest.as_ref(), Some(digest));
+        assert_eq!(&outcome.previous_digest, previous);
+        // Straight at the registry, not through the proxy: the tag holds what it should.
+        let local = images::name(&host, outcome.target.repository());
+        let mut tries = 0;
+        let now = seeder
+            .head_manifest(&local, &outcome.item.tag, Access::Pull, &mut tries)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            &now.digest,
+            previous.as_ref().unwrap_or(digest),
+            "{}",
+            outcome.target
+        );
+    }
+    let stats = &proxy.stats;
+    assert!(stats.faults() >= 40, "faults injected: {}", stats.faults());
+    for (kind, count) in [
+        ("429", &stats.rate_limited),
+        ("503", &stats.unavailable),
+        ("reset", &stats.resets),
+        ("reset after forward", &stats.resets_after_forward),
+        ("slow", &stats.slow),
+    ] {
+        assert!(count.load(Ordering::Relaxed) > 0, "no {kind} was injected");
+    }
+    assert!(client.transport().stats().snapshot().retries > 0);
+    assert!(
+        outcomes.iter().any(|o| o.attempts > 3),
+        "some entry needed retries"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_client_errors_are_not_retried() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let seeder = images::plain_client(&host);
+    let local = images::name(&host, "starlingx/denied");
+    images::push(&seeder, &local, "build-1", Kind::Oci, "denied").await;
+    let proxy = Proxy::start(
+        registry.addr,
+        FaultConfig {
+            fixed: Some(("PUT", 400)),
+            ..FaultConfig::default()
+        },
+    )
+    .await;
+    let client = client_for(&[proxy.host()]);
+    let name = images::name(&proxy.host(), "starlingx/denied");
+    let outcomes = run(
+        &client,
+        vec![item(&name, "build-1", "v1")],
+        &Options::default(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(outcomes[0].action, Action::Failed);
+    assert_eq!(
+        outcomes[0].attempts, 3,
+        "HEAD, GET, one PUT: a 400 is final"
+    );
+    assert_eq!(proxy.stats.fixed.load(Ordering::Relaxed), 1);
+    match outcomes[0].error.as_ref().unwrap() {
+        tagman_apply::Error::Registry { status, code, .. } => {
+            assert_eq!(*status, 400);
+            assert_eq!(code.as_deref(), Some("DENIED"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_run_stops_cleanly_and_a_rerun_finishes() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let client = images::plain_client(&host);
+    let name = images::name(&host, "starlingx/c");
+    let base = images::push(&client, &name, "base", Kind::Oci, "c").await;
+    let mut plan = Vec::new();
+    for n in 0..12 {
+        images::push_variant(&client, &name, &format!("b{n}"), &base, n).await;
+        plan.push(item(&name, &format!("b{n}"), &format!("v{n}")));
+    }
+    let cancel = CancellationToken::new();
+    let options = Options {
+        jobs: 2,
+        cancel: cancel.clone(),
+        ..Options::default()
+    };
+    let outcomes = run(&client, plan.clone(), &options, |_| cancel.cancel()).await;
+    assert_eq!(outcomes.len(), 12, "every entry is reported");
+    assert_eq!(outcomes[0].action, Action::Created);
+    let cancelled = outcomes
+        .iter()
+        .filter(|o| o.action == Action::Cancelled)
+        .count();
+    assert!(
+        cancelled >= 8,
+        "entries not started are cancelled: {cancelled}"
+    );
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o.action, Action::Created | Action::Cancelled)));
+
+    let outcomes = run(&client, plan, &Options::default(), |_| {}).await;
+    assert!(outcomes
+        .iter()
+        .all(|o| matches!(o.action, Action::Created | Action::Unchanged)));
+}
