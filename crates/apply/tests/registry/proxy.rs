@@ -137,7 +137,7 @@ impl State {
             Some(0) => {
                 let n = self.stats.rate_limited.fetch_add(1, Ordering::Relaxed);
                 // Alternate the two Retry-After forms.
-                let retry_after = if n % 2 == 0 {
+                let retry_after = if n.is_multiple_of(2) {
                     "1".to_owned()
                 } else {
                     httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(1))
