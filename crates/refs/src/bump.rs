@@ -1,0 +1,253 @@
+//! `--bump NAME=TAG`: move every reference to an image to a declared tag, changing nothing but the
+//! tag bytes (line endings, quoting, mirror prefixes and everything else stay as they were).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use tagman_core::reference::is_valid_tag;
+use tagman_core::{ImageName, SourceFile, Span};
+use tagman_lint::diagnostic::Label;
+
+use crate::catalog::Catalog;
+use crate::diff;
+use crate::error::RefsError;
+use crate::Scan;
+
+/// A parsed `NAME=TAG`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BumpSpec {
+    /// The image, canonical.
+    pub name: ImageName,
+    /// The tag to move to.
+    pub tag: String,
+}
+
+impl BumpSpec {
+    /// Parses `docker.io/starlingx/x=stx.9.0-v1.0` (also `NAME:TAG`).
+    pub fn parse(spec: &str) -> Result<Self, RefsError> {
+        let bad = |reason: &str| RefsError::BumpSpec {
+            spec: spec.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let (name, tag) = match spec.split_once('=') {
+            Some(pair) => pair,
+            None => {
+                let slash = spec.rfind('/').map_or(0, |i| i + 1);
+                let colon = spec[slash..]
+                    .find(':')
+                    .ok_or_else(|| bad("expected NAME=TAG"))?;
+                (&spec[..slash + colon], &spec[slash + colon + 1..])
+            }
+        };
+        let name = ImageName::parse(name).map_err(|e| bad(&e.to_string()))?;
+        if !is_valid_tag(tag) {
+            return Err(bad(&format!(
+                "`{tag}` is not a valid tag: 1 to 128 of [A-Za-z0-9_.-], not starting with `.` or `-`"
+            )));
+        }
+        Ok(Self {
+            name,
+            tag: tag.to_owned(),
+        })
+    }
+}
+
+/// Why a reference to the image was left as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// Pinned by digest: changing the tag would contradict it.
+    Digest,
+    /// The tag holds a placeholder; the template is left to its author.
+    Placeholder(String),
+    /// The file is a build input, whose floating tags the build replaces.
+    BuildInput,
+    /// `repository:` with no sibling `tag:` key: there is no tag to change.
+    SplitWithoutTag,
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Digest => write!(f, "pinned by digest"),
+            Self::Placeholder(p) => write!(f, "the tag holds the placeholder `{p}`"),
+            Self::BuildInput => write!(f, "the file is a build input"),
+            Self::SplitWithoutTag => write!(f, "`repository:` without a sibling `tag:` key"),
+        }
+    }
+}
+
+/// A reference to the image that the bump leaves alone.
+#[derive(Clone, Debug)]
+pub struct Skipped {
+    /// Where it is.
+    pub label: Label,
+    /// Why.
+    pub reason: SkipReason,
+}
+
+/// The new text of one file.
+#[derive(Clone, Debug)]
+pub struct FileEdit {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text as scanned.
+    pub before: SourceFile,
+    /// Its text after the bump.
+    pub after: String,
+    /// The spans of `before` that were replaced (tags) or inserted at (`:TAG` after a bare name).
+    pub changes: Vec<Span>,
+}
+
+impl FileEdit {
+    /// The unified diff of the edit.
+    pub fn unified_diff(&self) -> String {
+        diff::unified(self.before.name(), self.before.text(), &self.after)
+    }
+
+    /// Writes the new text, refusing if the file changed since it was scanned. The file is replaced
+    /// by a rename, keeping its permissions, so a reader never sees half a file.
+    pub fn write(&self) -> Result<(), RefsError> {
+        let io = |action: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| RefsError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        let current = std::fs::read(&self.path).map_err(io("read", &self.path))?;
+        if current != self.before.text().as_bytes() {
+            return Err(RefsError::Changed {
+                path: self.path.clone(),
+            });
+        }
+        let permissions = std::fs::metadata(&self.path)
+            .map_err(io("read", &self.path))?
+            .permissions();
+        let file_name = self
+            .path
+            .file_name()
+            .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+        let temp = self
+            .path
+            .with_file_name(format!(".{file_name}.tagman-bump"));
+        let result = (|| {
+            let mut file = std::fs::File::create(&temp)?;
+            file.write_all(self.after.as_bytes())?;
+            file.sync_all()?;
+            std::fs::set_permissions(&temp, permissions)?;
+            std::fs::rename(&temp, &self.path)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        result.map_err(io("write", &self.path))
+    }
+}
+
+/// What a bump would do.
+#[derive(Clone, Debug, Default)]
+pub struct BumpPlan {
+    /// Files to rewrite, by path.
+    pub edits: Vec<FileEdit>,
+    /// References left alone, and why.
+    pub skipped: Vec<Skipped>,
+    /// References to the image found (changed, already at the tag, or skipped).
+    pub references: usize,
+    /// References already at the tag.
+    pub already: usize,
+}
+
+/// Plans the bump of `spec` over a scan; refuses a tag no manifest declares for the image.
+pub fn plan(scan: &Scan, spec: &BumpSpec, catalog: &Catalog) -> Result<BumpPlan, RefsError> {
+    if catalog.find(&spec.name, &spec.tag).is_none() {
+        return Err(RefsError::UndeclaredTag {
+            name: spec.name.to_string(),
+            tag: spec.tag.clone(),
+            declared: catalog
+                .tags_for(&spec.name)
+                .iter()
+                .map(|d| d.tag.clone())
+                .collect(),
+        });
+    }
+    let mut out = BumpPlan::default();
+    for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
+        let mut replacements: Vec<(Span, String)> = Vec::new();
+        for reference in file.extracted.refs.iter().filter(|r| r.name == spec.name) {
+            out.references += 1;
+            let skip = |reason| Skipped {
+                label: Label::new(&file.source, reference.span),
+                reason,
+            };
+            if *build_input {
+                out.skipped.push(skip(SkipReason::BuildInput));
+                continue;
+            }
+            if reference.digest.is_some() {
+                out.skipped.push(skip(SkipReason::Digest));
+                continue;
+            }
+            match &reference.tag {
+                Some(tag) if !tag.placeholders.is_empty() => {
+                    let first = tag
+                        .placeholders
+                        .first()
+                        .map(|p| p.text.clone())
+                        .unwrap_or_default();
+                    out.skipped.push(skip(SkipReason::Placeholder(first)));
+                }
+                Some(tag) if tag.text == spec.tag => out.already += 1,
+                Some(tag) => replacements.push((tag.span, spec.tag.clone())),
+                None if reference.repository_key => {
+                    out.skipped.push(skip(SkipReason::SplitWithoutTag));
+                }
+                None => replacements.push((
+                    Span::new(reference.name_span.end(), 0),
+                    format!(":{}", spec.tag),
+                )),
+            }
+        }
+        if replacements.is_empty() {
+            continue;
+        }
+        // Two references can share a split-form `tag:` value: replace it once.
+        replacements.sort_by_key(|(span, _)| *span);
+        replacements.dedup_by_key(|(span, _)| *span);
+        let text = file.source.text();
+        let mut after = String::with_capacity(text.len() + 64);
+        let mut at = 0;
+        for (span, new) in &replacements {
+            after.push_str(&text[at..span.offset]);
+            after.push_str(new);
+            at = span.end();
+        }
+        after.push_str(&text[at..]);
+        out.edits.push(FileEdit {
+            path: file.path.clone(),
+            before: file.source.clone(),
+            after,
+            changes: replacements.into_iter().map(|(span, _)| span).collect(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs() {
+        let s = BumpSpec::parse("docker.io/starlingx/dex=stx.4.0-v2.14.0-1").unwrap();
+        assert_eq!(s.name.to_string(), "docker.io/starlingx/dex");
+        assert_eq!(s.tag, "stx.4.0-v2.14.0-1");
+        let s = BumpSpec::parse("registry.local:9001/x/y:stx.9.0-v1").unwrap();
+        assert_eq!(s.name.to_string(), "registry.local:9001/x/y");
+        assert!(BumpSpec::parse("docker.io/starlingx/dex").is_err());
+        assert!(BumpSpec::parse("docker.io/starlingx/dex=").is_err());
+        assert!(BumpSpec::parse("docker.io/starlingx/dex=-x").is_err());
+        assert!(BumpSpec::parse("docker.io/starlingx/dex:1=2").is_err());
+    }
+}

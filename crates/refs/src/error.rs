@@ -1,0 +1,75 @@
+//! Why a scan or a bump could not run: configuration, walk and I/O errors (findings are never errors).
+
+use std::path::PathBuf;
+
+/// The refs error type.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefsError {
+    /// A `managed_namespaces` entry is not a registry/repository prefix.
+    #[error("`{namespace}` is not a managed namespace (expected `registry/path/`, e.g. `docker.io/starlingx/`)")]
+    Namespace {
+        /// The entry as written.
+        namespace: String,
+    },
+    /// The namespace matcher could not be built.
+    #[error("cannot build the namespace matcher: {source}")]
+    Matcher {
+        /// The automaton builder's error.
+        #[source]
+        source: aho_corasick::BuildError,
+    },
+    /// A `build_inputs` glob does not compile.
+    #[error("invalid build-input glob `{pattern}`: {source}")]
+    Glob {
+        /// The glob.
+        pattern: String,
+        /// The glob compiler's error.
+        #[source]
+        source: globset::Error,
+    },
+    /// The directory walk could not visit a path.
+    #[error("cannot walk {}: {source}", path.as_ref().map_or_else(|| "a path".to_owned(), |p| p.display().to_string()))]
+    Walk {
+        /// The path, when the walker knows it.
+        path: Option<PathBuf>,
+        /// The walker's error.
+        #[source]
+        source: ignore::Error,
+    },
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `--bump` was not `NAME=TAG` with a valid name and tag.
+    #[error("`{spec}` is not NAME=TAG ({reason})")]
+    BumpSpec {
+        /// The argument as given.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// `--bump` names a tag that no manifest declares for the image.
+    #[error("no manifest declares `{tag}` for {name}: refusing to point references at a tag that is never created")]
+    UndeclaredTag {
+        /// The canonical image name.
+        name: String,
+        /// The requested tag.
+        tag: String,
+        /// The tags the manifests do declare for it, in manifest order.
+        declared: Vec<String>,
+    },
+    /// A file changed between the scan and the write.
+    #[error("{} changed while the bump was being prepared; run it again", path.display())]
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+}

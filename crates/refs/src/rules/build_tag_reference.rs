@@ -1,0 +1,70 @@
+//! TM203 build-tag-reference: a timestamped build tag used directly.
+//!
+//! **What it does.** Flags references whose tag is a loadbuild tag such as
+//! `master-centos-stable-20191203T153530Z.0` (checked for every `@OS_CODENAME@` expansion).
+//!
+//! **Why.** Build tags exist, so the pull works, but they bypass tag management: no manifest
+//! records which upstream version the image is, and nothing re-tags it for the release.
+//!
+//! **Example.**
+//! ```yaml
+//! image: docker.io/starlingx/k8s-cni-sriov:master-centos-stable-20191203T153530Z.0
+//! ```
+//!
+//! **Fix.** Reference the release tag a manifest makes from that build tag (`src_build_tag`),
+//! adding the entry first if there is none.
+
+use tagman_core::tag::parse_build_tag;
+use tagman_core::Severity;
+use tagman_lint::diagnostic::Finding;
+use tagman_lint::rule::Rule;
+
+use super::FileContext;
+use crate::extract::Expansion;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "TM203",
+    name: "build-tag-reference",
+    severity: Severity::Warning,
+    summary: "a managed image is referenced by a timestamped build tag, bypassing tag management",
+};
+
+/// Pushes a finding per reference by a build tag.
+pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+    for reference in &ctx.extracted.refs {
+        let Some(tag) = &reference.tag else { continue };
+        if reference.digest.is_some() {
+            continue;
+        }
+        let expansions = match tag.expand(ctx.codenames) {
+            Expansion::Literal(t) => vec![t],
+            Expansion::Codenames(ts) => ts,
+            Expansion::Opaque(_) => continue,
+        };
+        if expansions.is_empty() || !expansions.iter().all(|t| parse_build_tag(t).is_ok()) {
+            continue;
+        }
+        let name = &reference.name;
+        let message = format!(
+            "`{name}` is referenced by the build tag `{}`, which bypasses tag management",
+            tag.text
+        );
+        let made = expansions
+            .iter()
+            .find_map(|t| ctx.catalog.made_from(name, t));
+        let finding = match made {
+            Some(declared) => Finding::new(ctx.tag_label(reference), message)
+                .help(format!(
+                    "reference `{}`, the release tag a manifest makes from this build: `tagman refs --bump {name}={}`",
+                    declared.tag, declared.tag
+                ))
+                .also(declared.label("release tag made from this build")),
+            None => Finding::new(ctx.tag_label(reference), message).help(format!(
+                "add a manifest entry for {name} with `src_build_tag: {}` and reference its release tag",
+                tag.text
+            )),
+        };
+        out.push(finding);
+    }
+}

@@ -1,0 +1,70 @@
+//! TM201 floating-reference: an image of a managed namespace referenced by a tag that moves.
+//!
+//! **What it does.** Flags references with no tag (which means `latest`), `latest`, or a tag
+//! ending in `-latest` (`master-centos-stable-latest`), except in files the policy lists under
+//! `build_inputs`, whose floating tags the build replaces.
+//!
+//! **Why.** A floating tag is re-pointed by every image build, so a release that references one
+//! changes under its users (LP: 1854869). The proposal: "the only cases where we should see
+//! charts/manifests or other references to master-centos-stable-latest tag would be files that
+//! are inputs to the application build".
+//!
+//! **Example.**
+//! ```yaml
+//! image: docker.io/starlingx/k8s-cni-sriov:master-centos-stable-latest
+//! ```
+//!
+//! **Fix.** Reference a tag a manifest declares (`tagman refs --bump NAME=TAG` does it across the
+//! tree), or list the file under `build_inputs` in `tagman.yaml` if the build replaces the tag.
+
+use tagman_core::tag::is_floating;
+use tagman_core::Severity;
+use tagman_lint::diagnostic::Finding;
+use tagman_lint::rule::Rule;
+
+use super::FileContext;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "TM201",
+    name: "floating-reference",
+    severity: Severity::Error,
+    summary: "a managed image is referenced by a floating tag (`latest`, `*-latest`, no tag)",
+};
+
+/// Pushes a finding per floating reference outside build inputs.
+pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+    if ctx.build_input {
+        return;
+    }
+    for reference in &ctx.extracted.refs {
+        if reference.digest.is_some() {
+            continue; // pinned by content whatever the tag says
+        }
+        let name = &reference.name;
+        let message = match &reference.tag {
+            None => format!(
+                "`{}` has no tag, so it follows `latest`",
+                ctx.text(reference)
+            ),
+            Some(tag) if is_floating(&tag.text) => {
+                format!("`{name}` is referenced by the floating tag `{}`", tag.text)
+            }
+            Some(_) => continue,
+        };
+        let help = match ctx.catalog.latest(name) {
+            Some(declared) => format!(
+                "pin a tag a manifest declares, e.g. `tagman refs --bump {name}={}`; if the build replaces this tag, list the file under `build_inputs` in tagman.yaml",
+                declared.tag
+            ),
+            None => format!(
+                "no manifest declares a tag for {name} yet: add an entry, then pin its tag; if the build replaces this tag, list the file under `build_inputs` in tagman.yaml"
+            ),
+        };
+        let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
+        if let Some(declared) = ctx.catalog.latest(name) {
+            finding = finding.also(declared.label("latest declared tag"));
+        }
+        out.push(finding);
+    }
+}

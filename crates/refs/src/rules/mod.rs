@@ -1,0 +1,88 @@
+//! The refs rules (TM2xx): one file each, registered once in [`RULES`].
+
+pub mod build_tag_reference;
+pub mod floating_reference;
+pub mod undeclared_tag;
+pub mod unexpanded_placeholder;
+
+use tagman_core::SourceFile;
+use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::rule::Rule;
+
+use crate::catalog::Catalog;
+use crate::extract::{Extracted, ImageRef};
+
+/// Everything a refs rule looks at for one file.
+#[derive(Debug)]
+pub struct FileContext<'a> {
+    /// The file.
+    pub source: &'a SourceFile,
+    /// Its references.
+    pub extracted: &'a Extracted,
+    /// What the manifests declare.
+    pub catalog: &'a Catalog,
+    /// The policy's OS codenames, for `@OS_CODENAME@`.
+    pub codenames: &'a [String],
+    /// Whether the policy lists the file as a build input.
+    pub build_input: bool,
+}
+
+impl FileContext<'_> {
+    /// A label at `reference`'s tag, or at its name when it has none.
+    pub fn tag_label(&self, reference: &ImageRef) -> Label {
+        let span = reference
+            .tag
+            .as_ref()
+            .map_or(reference.name_span, |t| t.span);
+        Label::new(self.source, span)
+    }
+
+    /// The reference's text as written (without the split form's separate tag).
+    pub fn text(&self, reference: &ImageRef) -> &str {
+        self.source.slice(reference.span)
+    }
+}
+
+/// A refs check: pushes findings for one file, never fails.
+pub type Check = fn(&FileContext<'_>, &mut Vec<Finding>);
+
+/// Every refs rule with its check, in code order.
+pub static RULES: &[(&Rule, Check)] = &[
+    (&floating_reference::RULE, floating_reference::check),
+    (&undeclared_tag::RULE, undeclared_tag::check),
+    (&build_tag_reference::RULE, build_tag_reference::check),
+    (&unexpanded_placeholder::RULE, unexpanded_placeholder::check),
+];
+
+/// Every refs rule's metadata, for `tagman rules`.
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    RULES.iter().map(|(rule, _)| *rule)
+}
+
+/// `a`, `a and b`, `a, b and c`, each in backticks.
+pub(crate) fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_in_the_tm2xx_range() {
+        let mut codes: Vec<&str> = RULES.iter().map(|(r, _)| r.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), RULES.len());
+        assert!(codes.iter().all(|c| c.starts_with("TM2") && c.len() == 5));
+        let mut names: Vec<&str> = RULES.iter().map(|(r, _)| r.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), RULES.len());
+    }
+}

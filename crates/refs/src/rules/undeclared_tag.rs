@@ -1,0 +1,93 @@
+//! TM202 undeclared-tag: a pinned tag that no manifest declares for that image.
+//!
+//! **What it does.** For every reference with a fixed tag (neither floating nor a timestamped
+//! build tag), looks the (image, tag) pair up in the manifests. A tag with `@OS_CODENAME@` is
+//! checked for every expansion over the policy's `codenames`.
+//!
+//! **Why.** Release tags exist only because a manifest entry makes tag management push them: a
+//! reference to any other tag points at an image that is never created, and pulls fail at
+//! install time.
+//!
+//! **Example.**
+//! ```yaml
+//! image: docker.io/starlingx/dex:stx.4.0-v2.14.1   # the manifest declares stx.4.0-v2.14.0-1
+//! ```
+//!
+//! **Fix.** Reference a declared tag, or add a manifest entry for this one first.
+
+use tagman_core::tag::{is_floating, parse_build_tag};
+use tagman_core::Severity;
+use tagman_lint::diagnostic::Finding;
+use tagman_lint::rule::Rule;
+
+use super::{list, FileContext};
+use crate::extract::Expansion;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "TM202",
+    name: "undeclared-tag",
+    severity: Severity::Error,
+    summary: "a managed image is referenced by a tag no manifest declares (it is never created)",
+};
+
+/// Pushes a finding per reference whose tag (or any of its expansions) is undeclared.
+pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+    for reference in &ctx.extracted.refs {
+        let Some(tag) = &reference.tag else { continue };
+        if reference.digest.is_some() || is_floating(&tag.text) {
+            continue;
+        }
+        let candidates = match tag.expand(ctx.codenames) {
+            Expansion::Literal(t) => vec![t],
+            Expansion::Codenames(ts) => ts,
+            Expansion::Opaque(_) => continue,
+        };
+        let name = &reference.name;
+        let missing: Vec<String> = candidates
+            .into_iter()
+            .filter(|t| parse_build_tag(t).is_err() && ctx.catalog.find(name, t).is_none())
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let message = if tag.placeholders.is_empty() {
+            format!(
+                "no manifest declares `{}` for {name}: this tag is never created",
+                tag.text
+            )
+        } else {
+            format!(
+                "`{}` expands to {} that no manifest declares for {name}: {}",
+                tag.text,
+                if missing.len() == 1 { "a tag" } else { "tags" },
+                list(&missing)
+            )
+        };
+        let declared = ctx.catalog.tags_for(name);
+        let mut help = if declared.is_empty() {
+            format!("no manifest declares any tag for {name}: add an entry for it, then reference its tag")
+        } else {
+            let tags: Vec<String> = declared
+                .iter()
+                .rev()
+                .take(3)
+                .map(|d| d.tag.clone())
+                .collect();
+            format!(
+                "reference a declared tag ({}), or add a manifest entry for this one",
+                list(&tags)
+            )
+        };
+        if !tag.placeholders.is_empty() {
+            help.push_str(
+                "; `@OS_CODENAME@` is checked for every codename in tagman.yaml's `codenames`",
+            );
+        }
+        let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
+        if let Some(latest) = declared.last() {
+            finding = finding.also(latest.label("latest declared tag"));
+        }
+        out.push(finding);
+    }
+}
