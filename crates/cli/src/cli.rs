@@ -59,6 +59,8 @@ pub enum ColorChoice {
 pub enum Command {
     /// Check tag manifests: structure, tag and build-tag grammar, src_ref, duplicates.
     Lint(cmd::lint::LintArgs),
+    /// Find floating, undeclared and build-tag references to managed images in a tree; --bump moves them.
+    Refs(cmd::refs::RefsArgs),
     /// Print a JSON Schema (the manifest's, or the policy file's with --policy).
     Schema(cmd::schema::SchemaArgs),
     /// List every rule with its code, name and default severity.

@@ -29,14 +29,6 @@ pub enum CliError {
         /// The globs tried.
         globs: Vec<String>,
     },
-    /// Anything else a command reports as a usage problem, with its fix.
-    #[error("{message}")]
-    Usage {
-        /// What is wrong.
-        message: String,
-        /// How to fix it.
-        help: Option<String>,
-    },
 }
 
 impl CliError {
@@ -51,7 +43,6 @@ impl CliError {
                 Some("see `tagman schema --policy` for the keys tagman.yaml accepts".to_owned())
             }
             Self::Load(_) => Some("check the path; `-` reads standard input".to_owned()),
-            Self::Usage { help, .. } => help.clone(),
             _ => None,
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod lint;
 pub mod lint_git;
+pub mod refs;
 pub mod rules;
 pub mod schema;
 
@@ -16,6 +17,7 @@ use crate::Outcome;
 pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     match command {
         Command::Lint(args) => lint::run(&args, global, ui),
+        Command::Refs(args) => refs::run(&args, global, ui),
         Command::Schema(args) => schema::run(&args),
         Command::Rules(args) => rules::run(&args),
     }

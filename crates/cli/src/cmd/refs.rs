@@ -1,0 +1,253 @@
+//! `tagman refs`: find floating, undeclared and raw-build-tag references to managed images in a
+//! source tree, or move every reference to one image to a declared tag (`--bump`).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use tagman_core::Policy;
+use tagman_lint::load_manifests;
+use tagman_refs::walk::DEFAULT_MAX_FILE_SIZE;
+use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions};
+
+use crate::cli::Global;
+use crate::error::CliError;
+use crate::output::{Format, Ui};
+use crate::Outcome;
+
+/// `tagman refs [--manifests FILE]… [--bump NAME=TAG [--dry-run]] [PATHS…]`.
+#[derive(Debug, Args)]
+pub struct RefsArgs {
+    /// Files or directories to scan (default: the working directory). `.gitignore` is respected.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Manifests that declare the tags (repeat, or comma-separate). Default: the policy's `manifests` globs.
+    #[arg(long, value_name = "FILE", value_delimiter = ',')]
+    pub manifests: Vec<PathBuf>,
+    /// Rewrite every reference to image NAME to TAG, which a manifest must declare; prints a unified diff.
+    #[arg(long, value_name = "NAME=TAG")]
+    pub bump: Option<String>,
+    /// With --bump: print the diff and change nothing.
+    #[arg(long, requires = "bump")]
+    pub dry_run: bool,
+    /// Output format of the findings.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Skip files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_FILE_SIZE)]
+    pub max_file_size: u64,
+    /// Worker threads for the walk (0: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// Runs the scan, or the bump.
+pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
+    let policy = crate::cmd::load_policy(global)?;
+    // Parse the bump before the walk so a typo fails at once.
+    let spec = args
+        .bump
+        .as_deref()
+        .map(BumpSpec::parse)
+        .transpose()
+        .map_err(refs_error)?;
+    let catalog = load_catalog(args, &policy, ui)?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let options = WalkOptions {
+        max_file_size: args.max_file_size,
+        threads: args.threads,
+        ..WalkOptions::default()
+    };
+    let started = Instant::now();
+    let scan =
+        tagman_refs::scan(&paths, &policy, &catalog.manifests, options).map_err(refs_error)?;
+    note_stats(ui, &scan, started);
+    let outcome = match &spec {
+        Some(spec) => run_bump(args, &scan, spec, &catalog.catalog, ui)?,
+        None => {
+            let report = tagman_refs::check(&scan, &policy, &catalog.catalog);
+            ui.print_report(&report, args.format)?;
+            let failed = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);
+            if failed {
+                Outcome::Failed
+            } else {
+                Outcome::Clean
+            }
+        }
+    };
+    walk_errors(&scan, ui)?;
+    Ok(outcome)
+}
+
+struct Loaded {
+    manifests: Vec<tagman_core::Manifest>,
+    catalog: Catalog,
+}
+
+fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, CliError> {
+    let files = if args.manifests.is_empty() {
+        let found = policy.discover_manifests()?;
+        if found.is_empty() {
+            return Err(CliError::Usage {
+                message: format!(
+                    "no tag manifests found under {} matching {}: without them no tag can be checked",
+                    policy.root.display(),
+                    policy.manifests.join(", ")
+                ),
+                help: Some(
+                    "name them (`tagman refs --manifests path/to/image-tags.yaml`) or set `manifests:` globs in tagman.yaml"
+                        .to_owned(),
+                ),
+            });
+        }
+        found
+    } else {
+        args.manifests.clone()
+    };
+    let loaded = load_manifests(&files, policy)?;
+    if let Some(bad) = loaded.unparsed.first() {
+        return Err(CliError::Usage {
+            message: format!("{} cannot be parsed: {}", bad.source.name(), bad.message),
+            help: Some(format!(
+                "run `tagman lint {}` for the details",
+                bad.source.name()
+            )),
+        });
+    }
+    ui.note(format_args!(
+        "tags declared by {} manifest(s): {}",
+        files.len(),
+        files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let catalog = Catalog::new(&loaded.manifests);
+    Ok(Loaded {
+        manifests: loaded.manifests,
+        catalog,
+    })
+}
+
+fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
+    let s = scan.walked.stats;
+    ui.note(format_args!(
+        "read {} file(s), {:.1} MB, in {:.2} s; {} mention a managed namespace; skipped {} binary, {} over the size cap, {} not UTF-8",
+        s.files,
+        s.bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64(),
+        s.candidates,
+        s.binary,
+        s.too_large,
+        s.not_utf8
+    ));
+}
+
+fn run_bump(
+    args: &RefsArgs,
+    scan: &Scan,
+    spec: &BumpSpec,
+    catalog: &Catalog,
+    ui: &Ui,
+) -> Result<Outcome, CliError> {
+    let plan = bump::plan(scan, spec, catalog).map_err(refs_error)?;
+    let mut out = std::io::stdout().lock();
+    for edit in &plan.edits {
+        out.write_all(edit.unified_diff().as_bytes())?;
+    }
+    out.flush()?;
+    let mut err = std::io::stderr().lock();
+    for skipped in &plan.skipped {
+        let p = skipped.label.start();
+        writeln!(
+            err,
+            "tagman: left alone: {}:{}:{}: {}",
+            skipped.label.file.name(),
+            p.line,
+            p.column,
+            skipped.reason
+        )?;
+    }
+    if plan.references == 0 {
+        writeln!(
+            err,
+            "tagman: no reference to {} found under the scanned paths",
+            spec.name
+        )?;
+        return Ok(Outcome::Failed);
+    }
+    if !args.dry_run {
+        for edit in &plan.edits {
+            edit.write().map_err(refs_error)?;
+        }
+    }
+    let changes: usize = plan.edits.iter().map(|e| e.changes.len()).sum();
+    if !ui.quiet {
+        writeln!(
+            err,
+            "tagman: {} {changes} reference(s) in {} file(s) to {}:{}; {} already there, {} left alone",
+            if args.dry_run { "would move" } else { "moved" },
+            plan.edits.len(),
+            spec.name,
+            spec.tag,
+            plan.already,
+            plan.skipped.len()
+        )?;
+    }
+    Ok(Outcome::Clean)
+}
+
+/// Paths the walk could not read end the run with exit 2, after the findings.
+fn walk_errors(scan: &Scan, ui: &Ui) -> Result<(), CliError> {
+    let errors = &scan.walked.errors;
+    let Some((last, rest)) = errors.split_last() else {
+        return Ok(());
+    };
+    for e in rest {
+        ui.error(CliError::Usage {
+            message: e.to_string(),
+            help: None,
+        });
+    }
+    Err(CliError::Usage {
+        message: last.to_string(),
+        help: Some(format!(
+            "{} path(s) could not be scanned; check that they exist and are readable",
+            errors.len()
+        )),
+    })
+}
+
+/// The library's errors, with the fix each one needs.
+fn refs_error(err: RefsError) -> CliError {
+    let help = match &err {
+        RefsError::UndeclaredTag { declared, .. } if declared.is_empty() => Some(
+            "add a manifest entry for this image and tag first (tag management then creates the tag)".to_owned(),
+        ),
+        RefsError::UndeclaredTag { declared, .. } => Some(format!(
+            "declared tags: {}; or add a manifest entry for this tag first",
+            declared.join(", ")
+        )),
+        RefsError::BumpSpec { .. } => {
+            Some("e.g. `--bump docker.io/starlingx/dex=stx.9.0-v2.40.0`".to_owned())
+        }
+        RefsError::Namespace { .. } => {
+            Some("fix `managed_namespaces` in tagman.yaml".to_owned())
+        }
+        RefsError::Glob { .. } => Some("fix `build_inputs` in tagman.yaml".to_owned()),
+        _ => None,
+    };
+    CliError::Usage {
+        message: err.to_string(),
+        help,
+    }
+}
