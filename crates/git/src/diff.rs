@@ -211,17 +211,13 @@ mod tests {
     use tagman_core::Policy;
 
     fn snap(files: &[(&str, &str)]) -> Snapshot {
-        let mut s = Snapshot::empty("test");
-        for (path, text) in files {
-            s.add(
-                (*path).to_owned(),
-                (*path).to_owned(),
-                text.as_bytes().to_vec(),
-                &Policy::default(),
-            )
-            .unwrap();
-        }
-        s
+        Snapshot::from_files(
+            "test",
+            files
+                .iter()
+                .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec())),
+            &Policy::default(),
+        )
     }
 
     fn entry(name: &str, build: &str, tag: &str) -> String {

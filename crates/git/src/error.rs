@@ -49,16 +49,6 @@ pub enum GitError {
         #[source]
         source: globset::Error,
     },
-    /// A file in the tree is not valid UTF-8 or is too large.
-    #[error("{path} at {rev} is {problem}")]
-    BadBlob {
-        /// The revision read.
-        rev: String,
-        /// The repository-relative path.
-        path: String,
-        /// What is wrong with it.
-        problem: String,
-    },
     /// A manifest could not be read from the working tree.
     #[error("cannot read {}: {source}", path.display())]
     Io {

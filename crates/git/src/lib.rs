@@ -7,6 +7,7 @@
 
 pub mod diff;
 pub mod error;
+pub mod gate;
 pub mod message;
 pub mod repo;
 pub mod rules;
@@ -30,14 +31,7 @@ pub fn rules() -> Vec<&'static Rule> {
 /// Checks a commit message under `policy`, given whether the change needs a reference.
 pub fn check_message(message: &Message, requirement: &Requirement, policy: &Policy) -> Report {
     let mut sink = Sink::new(policy);
-    rules::check_message(
-        &rules::MessageContext {
-            message,
-            requirement,
-            policy,
-        },
-        &mut sink,
-    );
+    gate::check_message(message, requirement, policy, &mut sink);
     sink.finish()
 }
 
@@ -55,20 +49,4 @@ pub fn staged_requirement(repo: &Repo, policy: &Policy) -> Requirement {
             Requirement::unknown(format!("tagman cannot tell what it changes ({e})"))
         }
     }
-}
-
-/// Whether commit `rev` needs a reference: its tree against its first parent's (a root commit
-/// against nothing).
-pub fn commit_requirement(
-    repo: &Repo,
-    rev: &str,
-    policy: &Policy,
-) -> Result<Requirement, GitError> {
-    let info = repo.commit(rev)?;
-    let base = match info.parents.first() {
-        Some(parent) => repo.snapshot_at(parent, policy)?,
-        None => Snapshot::empty("(root)"),
-    };
-    let head = repo.snapshot_at(&info.id, policy)?;
-    Ok(reference_requirement(&base, &head))
 }

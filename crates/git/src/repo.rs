@@ -101,6 +101,16 @@ impl Repo {
 
     /// The manifests the policy selects in the tree of commit `rev`. Files are named `REV:path`.
     pub fn snapshot_at(&self, rev: &str, policy: &Policy) -> Result<Snapshot, GitError> {
+        self.snapshot_labeled(rev, rev, policy)
+    }
+
+    /// The manifests in the tree of commit `rev`, files named `LABEL:path`.
+    pub fn snapshot_labeled(
+        &self,
+        rev: &str,
+        label: &str,
+        policy: &Policy,
+    ) -> Result<Snapshot, GitError> {
         let commit = self.find_commit(rev)?;
         let tree = commit.tree().map_err(git("reading a commit's tree"))?;
         let select = Selector::new(&self.root, policy)?;
@@ -121,10 +131,10 @@ impl Repo {
             git2::TreeWalkResult::Ok
         })
         .map_err(git("walking a tree"))?;
-        let mut snapshot = Snapshot::empty(rev);
+        let mut snapshot = Snapshot::empty(label);
         for (path, id) in blobs {
             let bytes = self.blob(id)?;
-            snapshot.add(path.clone(), format!("{rev}:{path}"), bytes, policy)?;
+            snapshot.add(path.clone(), format!("{label}:{path}"), bytes, policy);
         }
         snapshot.sort();
         Ok(snapshot)
@@ -142,7 +152,7 @@ impl Repo {
                 continue;
             }
             let bytes = self.blob(entry.id)?;
-            snapshot.add(path.clone(), path, bytes, policy)?;
+            snapshot.add(path.clone(), path, bytes, policy);
         }
         snapshot.sort();
         Ok(snapshot)
@@ -169,7 +179,7 @@ impl Repo {
                 path: path.clone(),
                 source,
             })?;
-            snapshot.add(relative.clone(), relative, bytes, policy)?;
+            snapshot.add(relative.clone(), relative, bytes, policy);
         }
         snapshot.sort();
         Ok(snapshot)

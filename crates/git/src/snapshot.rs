@@ -1,8 +1,8 @@
 //! The manifests of one state of a repository (a commit, the index or the working tree).
 
-use tagman_core::{Manifest, ManifestError, Policy, SourceFile};
-
-use crate::error::GitError;
+use tagman_core::{Manifest, Policy};
+use tagman_lint::load::load_text;
+use tagman_lint::{Loaded, Unparsed};
 
 /// One manifest file of a snapshot.
 #[derive(Clone, Debug)]
@@ -19,8 +19,8 @@ pub struct ManifestFile {
 pub struct BrokenFile {
     /// Path relative to the repository root.
     pub path: String,
-    /// Why it did not parse.
-    pub message: String,
+    /// Why it did not parse, located, as the `yaml` rule reports it.
+    pub unparsed: Unparsed,
 }
 
 /// Every manifest the policy's globs select in one state of the repository.
@@ -48,43 +48,47 @@ impl Snapshot {
         self.files.iter().map(|f| f.manifest.clone()).collect()
     }
 
-    /// Parses `bytes` as the manifest at `path` and files it as parsed or broken.
-    pub(crate) fn add(
-        &mut self,
-        path: String,
-        name: String,
-        bytes: Vec<u8>,
+    /// A snapshot of files already in memory: `(repository-relative path, bytes)`. Source names
+    /// are `LABEL:path`.
+    pub fn from_files(
+        label: impl Into<String>,
+        files: impl IntoIterator<Item = (String, Vec<u8>)>,
         policy: &Policy,
-    ) -> Result<(), GitError> {
-        if bytes.len() as u64 > policy.max_file_size {
-            return Err(GitError::BadBlob {
-                rev: self.label.clone(),
-                path,
-                problem: format!(
-                    "{} bytes, over the {}-byte limit",
-                    bytes.len(),
-                    policy.max_file_size
-                ),
+    ) -> Self {
+        let mut snapshot = Self::empty(label);
+        for (path, bytes) in files {
+            let name = format!("{}:{path}", snapshot.label);
+            snapshot.add(path, name, bytes, policy);
+        }
+        snapshot.sort();
+        snapshot
+    }
+
+    /// The snapshot as `tagman-lint` loads files: what the manifest rules check.
+    pub fn loaded(&self) -> Loaded {
+        Loaded {
+            manifests: self.manifests(),
+            unparsed: self.broken.iter().map(|b| b.unparsed.clone()).collect(),
+        }
+    }
+
+    /// Parses `bytes` as the manifest at `path` (shown as `name`) and files it as parsed or
+    /// broken, exactly as `tagman lint` would.
+    pub(crate) fn add(&mut self, path: String, name: String, bytes: Vec<u8>, policy: &Policy) {
+        let mut loaded = Loaded::default();
+        load_text(&name, bytes, policy, &mut loaded);
+        for manifest in loaded.manifests {
+            self.files.push(ManifestFile {
+                path: path.clone(),
+                manifest,
             });
         }
-        let source =
-            SourceFile::from_bytes(name, bytes).map_err(|(offset, _)| GitError::BadBlob {
-                rev: self.label.clone(),
+        for unparsed in loaded.unparsed {
+            self.broken.push(BrokenFile {
                 path: path.clone(),
-                problem: format!("not UTF-8 (invalid byte at offset {offset})"),
-            })?;
-        match Manifest::parse(source, &policy.limits()) {
-            Ok(manifest) => self.files.push(ManifestFile { path, manifest }),
-            Err(ManifestError::Yaml { error, .. }) => self.broken.push(BrokenFile {
-                path,
-                message: error.to_string(),
-            }),
-            Err(other) => self.broken.push(BrokenFile {
-                path,
-                message: other.to_string(),
-            }),
+                unparsed,
+            });
         }
-        Ok(())
     }
 
     pub(crate) fn sort(&mut self) {
