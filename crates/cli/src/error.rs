@@ -29,6 +29,9 @@ pub enum CliError {
         /// The globs tried.
         globs: Vec<String>,
     },
+    /// `tagman refs` could not scan or bump.
+    #[error(transparent)]
+    Refs(#[from] tagman_refs::RefsError),
 }
 
 impl CliError {
@@ -43,6 +46,7 @@ impl CliError {
                 Some("see `tagman schema --policy` for the keys tagman.yaml accepts".to_owned())
             }
             Self::Load(_) => Some("check the path; `-` reads standard input".to_owned()),
+            Self::Refs(e) => e.help(),
             _ => None,
         }
     }

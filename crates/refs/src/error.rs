@@ -66,10 +66,46 @@ pub enum RefsError {
         /// The tags the manifests do declare for it, in manifest order.
         declared: Vec<String>,
     },
+    /// A manifest that declares the tags does not parse.
+    #[error("{file} cannot be parsed: {message}")]
+    UnparsedManifest {
+        /// The manifest.
+        file: String,
+        /// The parser's complaint, at its position.
+        message: String,
+    },
     /// A file changed between the scan and the write.
     #[error("{} changed while the bump was being prepared; run it again", path.display())]
     Changed {
         /// The file.
         path: PathBuf,
     },
+}
+
+impl RefsError {
+    /// How to fix it, when there is something to say.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Self::UndeclaredTag { declared, .. } if declared.is_empty() => Some(
+                "add a manifest entry for this image and tag first (tag management then creates the tag)"
+                    .to_owned(),
+            ),
+            Self::UndeclaredTag { declared, .. } => Some(format!(
+                "declared tags: {}; or add a manifest entry for this tag first",
+                declared.join(", ")
+            )),
+            Self::BumpSpec { .. } => {
+                Some("e.g. `--bump docker.io/starlingx/dex=stx.9.0-v2.40.0`".to_owned())
+            }
+            Self::Namespace { .. } => Some("fix `managed_namespaces` in tagman.yaml".to_owned()),
+            Self::Glob { .. } => Some("fix `build_inputs` in tagman.yaml".to_owned()),
+            Self::UnparsedManifest { file, .. } => {
+                Some(format!("run `tagman lint {file}` for the details"))
+            }
+            Self::Walk { .. } | Self::Io { .. } => {
+                Some("check that the path exists and is readable".to_owned())
+            }
+            Self::Changed { .. } | Self::Matcher { .. } => None,
+        }
+    }
 }

@@ -449,12 +449,19 @@ fn placeholder_at(text: &str, i: usize) -> Option<Placeholder> {
 /// `@algorithm:hex` at `at`.
 fn scan_digest(text: &str, at: usize) -> Option<Span> {
     let rest = text.get(at..)?.strip_prefix('@')?;
-    let len = rest
+    let algorithm = rest
         .bytes()
-        .take_while(|b| {
-            b.is_ascii_alphanumeric() || matches!(b, b':' | b'+' | b'.' | b'_' | b'-' | b'=')
-        })
+        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(b))
         .count();
+    if rest.as_bytes().get(algorithm) != Some(&b':') {
+        return None;
+    }
+    // No dot in the encoded part, so a sentence's full stop is not taken into the digest.
+    let encoded = rest[algorithm + 1..]
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'='))
+        .count();
+    let len = algorithm + 1 + encoded;
     is_valid_digest(&rest[..len]).then(|| Span::new(at, len + 1))
 }
 
@@ -666,7 +673,7 @@ mod tests {
         assert_eq!(r.tag.unwrap().text, "stx.9.0-v1.0");
         let r = one("docker.io/starlingx/x:1.0@sha256:".to_owned().as_str());
         assert_eq!(r.tag.unwrap().text, "1.0");
-        let digest = format!("docker.io/starlingx/x@sha256:{}", "a".repeat(64));
+        let digest = format!("pin docker.io/starlingx/x@sha256:{}.", "a".repeat(64));
         let r = one(&digest);
         assert!(r.digest.is_some() && r.tag.is_none());
     }

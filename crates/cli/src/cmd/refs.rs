@@ -49,12 +49,7 @@ pub struct RefsArgs {
 pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
     // Parse the bump before the walk so a typo fails at once.
-    let spec = args
-        .bump
-        .as_deref()
-        .map(BumpSpec::parse)
-        .transpose()
-        .map_err(refs_error)?;
+    let spec = args.bump.as_deref().map(BumpSpec::parse).transpose()?;
     let catalog = load_catalog(args, &policy, ui)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -67,8 +62,7 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         ..WalkOptions::default()
     };
     let started = Instant::now();
-    let scan =
-        tagman_refs::scan(&paths, &policy, &catalog.manifests, options).map_err(refs_error)?;
+    let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
     note_stats(ui, &scan, started);
     let outcome = match &spec {
         Some(spec) => run_bump(args, &scan, spec, &catalog.catalog, ui)?,
@@ -83,7 +77,7 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
             }
         }
     };
-    walk_errors(&scan, ui)?;
+    walk_errors(scan, ui)?;
     Ok(outcome)
 }
 
@@ -96,16 +90,9 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, Cli
     let files = if args.manifests.is_empty() {
         let found = policy.discover_manifests()?;
         if found.is_empty() {
-            return Err(CliError::Usage {
-                message: format!(
-                    "no tag manifests found under {} matching {}: without them no tag can be checked",
-                    policy.root.display(),
-                    policy.manifests.join(", ")
-                ),
-                help: Some(
-                    "name them (`tagman refs --manifests path/to/image-tags.yaml`) or set `manifests:` globs in tagman.yaml"
-                        .to_owned(),
-                ),
+            return Err(CliError::NoManifests {
+                root: policy.root.clone(),
+                globs: policy.manifests.clone(),
             });
         }
         found
@@ -114,13 +101,11 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, Cli
     };
     let loaded = load_manifests(&files, policy)?;
     if let Some(bad) = loaded.unparsed.first() {
-        return Err(CliError::Usage {
-            message: format!("{} cannot be parsed: {}", bad.source.name(), bad.message),
-            help: Some(format!(
-                "run `tagman lint {}` for the details",
-                bad.source.name()
-            )),
-        });
+        return Err(RefsError::UnparsedManifest {
+            file: bad.source.name().to_owned(),
+            message: bad.message.clone(),
+        }
+        .into());
     }
     ui.note(format_args!(
         "tags declared by {} manifest(s): {}",
@@ -159,7 +144,7 @@ fn run_bump(
     catalog: &Catalog,
     ui: &Ui,
 ) -> Result<Outcome, CliError> {
-    let plan = bump::plan(scan, spec, catalog).map_err(refs_error)?;
+    let plan = bump::plan(scan, spec, catalog)?;
     let mut out = std::io::stdout().lock();
     for edit in &plan.edits {
         out.write_all(edit.unified_diff().as_bytes())?;
@@ -187,7 +172,7 @@ fn run_bump(
     }
     if !args.dry_run {
         for edit in &plan.edits {
-            edit.write().map_err(refs_error)?;
+            edit.write()?;
         }
     }
     let changes: usize = plan.edits.iter().map(|e| e.changes.len()).sum();
@@ -207,47 +192,13 @@ fn run_bump(
 }
 
 /// Paths the walk could not read end the run with exit 2, after the findings.
-fn walk_errors(scan: &Scan, ui: &Ui) -> Result<(), CliError> {
-    let errors = &scan.walked.errors;
-    let Some((last, rest)) = errors.split_last() else {
+fn walk_errors(scan: Scan, ui: &Ui) -> Result<(), CliError> {
+    let mut errors = scan.walked.errors;
+    let Some(last) = errors.pop() else {
         return Ok(());
     };
-    for e in rest {
-        ui.error(CliError::Usage {
-            message: e.to_string(),
-            help: None,
-        });
+    for e in errors {
+        ui.error(e.into());
     }
-    Err(CliError::Usage {
-        message: last.to_string(),
-        help: Some(format!(
-            "{} path(s) could not be scanned; check that they exist and are readable",
-            errors.len()
-        )),
-    })
-}
-
-/// The library's errors, with the fix each one needs.
-fn refs_error(err: RefsError) -> CliError {
-    let help = match &err {
-        RefsError::UndeclaredTag { declared, .. } if declared.is_empty() => Some(
-            "add a manifest entry for this image and tag first (tag management then creates the tag)".to_owned(),
-        ),
-        RefsError::UndeclaredTag { declared, .. } => Some(format!(
-            "declared tags: {}; or add a manifest entry for this tag first",
-            declared.join(", ")
-        )),
-        RefsError::BumpSpec { .. } => {
-            Some("e.g. `--bump docker.io/starlingx/dex=stx.9.0-v2.40.0`".to_owned())
-        }
-        RefsError::Namespace { .. } => {
-            Some("fix `managed_namespaces` in tagman.yaml".to_owned())
-        }
-        RefsError::Glob { .. } => Some("fix `build_inputs` in tagman.yaml".to_owned()),
-        _ => None,
-    };
-    CliError::Usage {
-        message: err.to_string(),
-        help,
-    }
+    Err(last.into())
 }
