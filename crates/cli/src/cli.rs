@@ -65,4 +65,8 @@ pub enum Command {
     Schema(cmd::schema::SchemaArgs),
     /// List every rule with its code, name and default severity.
     Rules(cmd::rules::RulesArgs),
+    /// commit-msg hook: the message must carry a Launchpad/StoryBoard reference when entries change.
+    CommitMsg(cmd::commit_msg::CommitMsgArgs),
+    /// List entries added, re-pointed, removed or moved since a revision.
+    Diff(cmd::diff::DiffArgs),
 }

@@ -32,6 +32,9 @@ pub enum CliError {
     /// `tagman refs` could not scan or bump.
     #[error(transparent)]
     Refs(#[from] tagman_refs::RefsError),
+    /// A git question (a revision, a clone, a describe) could not be answered.
+    #[error(transparent)]
+    Git(#[from] tagman_git::GitError),
 }
 
 impl CliError {
@@ -47,6 +50,7 @@ impl CliError {
             }
             Self::Load(_) => Some("check the path; `-` reads standard input".to_owned()),
             Self::Refs(e) => e.help(),
+            Self::Git(e) => e.help(),
             _ => None,
         }
     }

@@ -69,6 +69,22 @@ pub enum GitError {
     },
 }
 
+impl GitError {
+    /// How to fix it, when there is something to say.
+    pub fn help(&self) -> Option<String> {
+        let text = match self {
+            Self::NotARepository { .. } => "run tagman inside the repository's working tree",
+            Self::UnknownRevision { .. } => {
+                "name a commit git knows: a branch, a tag, a hash, HEAD~1"
+            }
+            Self::NoTag { .. } => "fetch the upstream tags (`git fetch --tags`) in the clone",
+            Self::Glob { .. } => "fix the `manifests:` globs in tagman.yaml",
+            _ => return None,
+        };
+        Some(text.to_owned())
+    }
+}
+
 /// Attaches what was being done to a libgit2 error.
 pub(crate) fn git(doing: &'static str) -> impl FnOnce(git2::Error) -> GitError {
     move |source| GitError::Git { doing, source }

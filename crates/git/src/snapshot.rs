@@ -64,6 +64,30 @@ impl Snapshot {
         snapshot
     }
 
+    /// A snapshot of manifests `tagman lint` already loaded (named files, standard input); paths
+    /// are the source names.
+    pub fn from_loaded(label: impl Into<String>, loaded: &Loaded) -> Self {
+        Self {
+            label: label.into(),
+            files: loaded
+                .manifests
+                .iter()
+                .map(|m| ManifestFile {
+                    path: m.source.name().to_owned(),
+                    manifest: m.clone(),
+                })
+                .collect(),
+            broken: loaded
+                .unparsed
+                .iter()
+                .map(|u| BrokenFile {
+                    path: u.source.name().to_owned(),
+                    unparsed: u.clone(),
+                })
+                .collect(),
+        }
+    }
+
     /// The snapshot as `tagman-lint` loads files: what the manifest rules check.
     pub fn loaded(&self) -> Loaded {
         Loaded {

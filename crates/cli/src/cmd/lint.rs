@@ -53,7 +53,10 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     } else {
         args.files.clone()
     };
-    let loaded = load_manifests(&files, &policy)?;
+    let loaded = match lint_git::loaded_at_revision(&args.git, &policy)? {
+        Some(at_revision) => at_revision,
+        None => load_manifests(&files, &policy)?,
+    };
     let mut sink = Sink::new(&policy);
     let base = lint_git::base_manifests(&args.git, &policy)?;
     check_manifests(&loaded, &base, &policy, now_unix(), &mut sink);

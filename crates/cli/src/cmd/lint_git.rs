@@ -1,31 +1,119 @@
-//! The git-aware part of `tagman lint` (commit message, base revision); filled in by the git gates.
+//! The git-aware part of `tagman lint`: `--commit REV`, `--base REV`, `--commit-msg-file PATH`.
+//!
+//! `--commit REV` checks the manifests as they stand at REV (not the working tree) with REV's
+//! first parent as the base, and REV's message. `--base REV` compares the checked manifests with
+//! REV's (published tags never move). `--commit-msg-file` checks a message handed over as text;
+//! whether it needs a reference is decided against `--base` (without one, it always does).
+
+use std::path::PathBuf;
 
 use clap::Args;
-use tagman_core::{Manifest, Policy};
+use tagman_core::{Manifest, Policy, SourceFile};
+use tagman_git::gate::{check_message, read_commit};
+use tagman_git::{reference_requirement, GitError, Message, Repo, Requirement, Snapshot};
 use tagman_lint::{Loaded, Sink};
 
 use crate::error::CliError;
 
+/// Largest commit message read.
+const MAX_MESSAGE: u64 = 1024 * 1024;
+
 /// Git-related `tagman lint` options.
 #[derive(Debug, Args)]
-pub struct GitArgs {}
+pub struct GitArgs {
+    /// Check commit REV: its manifests as of REV against its first parent, and its message.
+    #[arg(long, value_name = "REV")]
+    pub commit: Option<String>,
+    /// Compare with the manifests at REV: a published tag never moves (TM106, TM107).
+    #[arg(long, value_name = "REV", conflicts_with = "commit")]
+    pub base: Option<String>,
+    /// Check this commit message (`-` reads standard input); a reference is required when the
+    /// manifests add or change entries against `--base` (always, without `--base`).
+    #[arg(long, value_name = "PATH", conflicts_with = "commit")]
+    pub commit_msg_file: Option<PathBuf>,
+}
 
 /// Whether these options ask for checks that need no manifest files (a commit message alone).
-pub fn checks_without_files(_args: &GitArgs) -> bool {
-    false
+pub fn checks_without_files(args: &GitArgs) -> bool {
+    args.commit.is_some() || args.commit_msg_file.is_some()
 }
 
-/// The manifests at the base revision, when one was given.
-pub fn base_manifests(_args: &GitArgs, _policy: &Policy) -> Result<Vec<Manifest>, CliError> {
-    Ok(Vec::new())
+/// The manifests to check when they come from a revision (`--commit`), not from files.
+pub fn loaded_at_revision(args: &GitArgs, policy: &Policy) -> Result<Option<Loaded>, CliError> {
+    let Some(rev) = &args.commit else {
+        return Ok(None);
+    };
+    let repo = repo()?;
+    let check = read_commit(&repo, rev, policy).map_err(git_error)?;
+    Ok(Some(check.head.loaded()))
 }
 
-/// Runs the git-aware checks into `sink`.
+/// The manifests at the base revision: `--base REV`, or the parent of `--commit REV`.
+pub fn base_manifests(args: &GitArgs, policy: &Policy) -> Result<Vec<Manifest>, CliError> {
+    Ok(base_snapshot(args, policy)?.map_or_else(Vec::new, |s| s.manifests()))
+}
+
+fn base_snapshot(args: &GitArgs, policy: &Policy) -> Result<Option<Snapshot>, CliError> {
+    if let Some(rev) = &args.commit {
+        let repo = repo()?;
+        return Ok(Some(
+            read_commit(&repo, rev, policy).map_err(git_error)?.base,
+        ));
+    }
+    if let Some(rev) = &args.base {
+        let repo = repo()?;
+        return Ok(Some(repo.snapshot_at(rev, policy).map_err(git_error)?));
+    }
+    Ok(None)
+}
+
+/// Runs the git-aware checks into `sink`: the commit message rules.
 pub fn check(
-    _args: &GitArgs,
-    _policy: &Policy,
-    _loaded: &Loaded,
-    _sink: &mut Sink<'_>,
+    args: &GitArgs,
+    policy: &Policy,
+    loaded: &Loaded,
+    sink: &mut Sink<'_>,
 ) -> Result<(), CliError> {
+    if let Some(rev) = &args.commit {
+        let repo = repo()?;
+        let commit = read_commit(&repo, rev, policy).map_err(git_error)?;
+        check_message(&commit.message, &commit.requirement, policy, sink);
+    }
+    if let Some(path) = &args.commit_msg_file {
+        let source = read_message(path)?;
+        let message = Message::parse(source, true);
+        let requirement = match base_snapshot(args, policy)? {
+            Some(base) => reference_requirement(&base, &Snapshot::from_loaded("checked", loaded)),
+            None => Requirement::unknown(
+                "without --base tagman cannot tell what the change does to the manifests",
+            ),
+        };
+        check_message(&message, &requirement, policy, sink);
+    }
     Ok(())
+}
+
+/// Reads a commit message file (`-`: standard input).
+pub fn read_message(path: &std::path::Path) -> Result<SourceFile, CliError> {
+    SourceFile::read(path, MAX_MESSAGE).map_err(|e| {
+        let source = match e {
+            tagman_core::SourceError::Io { source, .. } => source,
+            other => std::io::Error::other(other.to_string()),
+        };
+        CliError::Load(tagman_lint::LoadError {
+            path: path.to_path_buf(),
+            source,
+        })
+    })
+}
+
+/// The repository around the working directory.
+pub fn repo() -> Result<Repo, CliError> {
+    let cwd = std::env::current_dir()?;
+    Repo::discover(&cwd).map_err(git_error)
+}
+
+/// A git failure as the binary reports it (exit 2).
+pub fn git_error(err: GitError) -> CliError {
+    CliError::Git(err)
 }

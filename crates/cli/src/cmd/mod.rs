@@ -1,5 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 
+pub mod commit_msg;
+pub mod diff;
 pub mod lint;
 pub mod lint_git;
 pub mod refs;
@@ -20,6 +22,8 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         Command::Refs(args) => refs::run(&args, global, ui),
         Command::Schema(args) => schema::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::CommitMsg(args) => commit_msg::run(&args, global, ui),
+        Command::Diff(args) => diff::run(&args, global, ui),
     }
 }
 
