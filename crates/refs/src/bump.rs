@@ -175,7 +175,12 @@ pub fn plan(scan: &Scan, spec: &BumpSpec, catalog: &Catalog) -> Result<BumpPlan,
     let mut out = BumpPlan::default();
     for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
         let mut replacements: Vec<(Span, String)> = Vec::new();
-        for reference in file.extracted.refs.iter().filter(|r| r.name == spec.name) {
+        // Compare canonical names: `starlingx/x` and `docker.io/starlingx/x` are one image.
+        let same = |r: &&crate::ImageRef| {
+            r.name.registry() == spec.name.registry()
+                && r.name.repository() == spec.name.repository()
+        };
+        for reference in file.extracted.refs.iter().filter(same) {
             out.references += 1;
             let skip = |reason| Skipped {
                 label: Label::new(&file.source, reference.span),

@@ -1,0 +1,248 @@
+//! End-to-end tests of `tagman refs`: exit codes, formats, and `--bump` writing (or not) files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+
+const TREE: &str = "../../fixtures/refs/tree";
+
+fn tagman(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("tagman").unwrap();
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("TAGMAN_CONFIG");
+    cmd
+}
+
+fn tree() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(TREE)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+/// A copy of the fixture tree (its files only, no hidden build state).
+fn copy_tree() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(&tree(), dir.path());
+    dir
+}
+
+#[test]
+fn findings_exit_1_with_human_output() {
+    let out = tagman(&tree()).arg("refs").output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    for code in ["TM201", "TM202", "TM203", "TM204"] {
+        assert!(stdout.contains(code), "{code} missing:\n{stdout}");
+    }
+    assert!(
+        stdout.contains("tagman: 8 errors, 5 warnings in 16 files"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_format_has_the_lint_shape() {
+    let out = tagman(&tree())
+        .args(["refs", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["errors"], 8);
+    assert_eq!(json["summary"]["warnings"], 5);
+    let first = &json["diagnostics"][0];
+    assert_eq!(first["code"], "TM202");
+    assert_eq!(first["file"], "ansible/vars.yml");
+    assert_eq!(first["line"], 5);
+}
+
+#[test]
+fn clean_tree_exits_0_and_warnings_fail_only_when_denied() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        tree().join("image-tags.yaml"),
+        dir.path().join("image-tags.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("values.yaml"),
+        "image: docker.io/starlingx/dex:stx.9.0-v2.40.0\n",
+    )
+    .unwrap();
+    let out = tagman(dir.path()).arg("refs").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(text(&out.stdout).contains("0 errors, 0 warnings"));
+
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "image: docker.io/starlingx/dex:master-centos-stable-20200204T162546Z.0\n",
+    )
+    .unwrap();
+    let out = tagman(dir.path()).arg("refs").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(
+        text(&out.stdout).contains("stx.4.0-v2.14.0-1"),
+        "{}",
+        show(&out)
+    );
+    let out = tagman(dir.path())
+        .args(["refs", "--deny-warnings"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+}
+
+#[test]
+fn bump_dry_run_prints_the_diff_and_writes_nothing() {
+    let dir = copy_tree();
+    let before = std::fs::read(dir.path().join("helm/values.yaml")).unwrap();
+    let out = tagman(dir.path())
+        .args([
+            "refs",
+            "--bump",
+            "docker.io/starlingx/dex=stx.9.0-v2.40.0",
+            "--dry-run",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("--- a/helm/values.yaml\n+++ b/helm/values.yaml\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("-    dex: docker.io/starlingx/dex:stx.4.0-v2.14.0-1\n+    dex: docker.io/starlingx/dex:stx.9.0-v2.40.0\n"));
+    assert!(
+        text(&out.stderr).contains("would move 5 reference(s) in 4 file(s)"),
+        "{}",
+        show(&out)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("helm/values.yaml")).unwrap(),
+        before
+    );
+}
+
+#[test]
+fn bump_writes_and_the_references_are_then_clean() {
+    let dir = copy_tree();
+    let out = tagman(dir.path())
+        .args([
+            "refs",
+            "--bump",
+            "docker.io/starlingx/dex=stx.9.0-v2.40.0",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let after = std::fs::read_to_string(dir.path().join("k8s/pod.yaml")).unwrap();
+    assert!(after.contains("image: docker.io/starlingx/dex:stx.9.0-v2.40.0\n"));
+    let out = tagman(dir.path())
+        .args(["refs", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dex_errors = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| {
+            d["severity"] == "error" && d["message"].as_str().unwrap().contains("starlingx/dex")
+        })
+        .count();
+    assert_eq!(dex_errors, 0, "{json:#}");
+}
+
+#[test]
+fn bump_refuses_an_undeclared_tag_with_exit_2() {
+    let dir = copy_tree();
+    let out = tagman(dir.path())
+        .args(["refs", "--bump", "docker.io/starlingx/dex=stx.10.0-v9.9.9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("no manifest declares `stx.10.0-v9.9.9`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("stx.4.0-v2.14.0-1, stx.9.0-v2.40.0"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let cases: [&[&str]; 3] = [
+        &["refs", "--bump", "docker.io/starlingx/dex"],
+        &["refs", "no/such/dir"],
+        &["refs", "--dry-run"],
+    ];
+    for args in cases {
+        let out = tagman(&tree()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", show(&out));
+    }
+    // No manifest anywhere: nothing to check tags against.
+    let empty = tempfile::tempdir().unwrap();
+    let out = tagman(empty.path()).arg("refs").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+}
+
+#[test]
+fn bump_of_an_unreferenced_image_exits_1() {
+    let out = tagman(&tree())
+        .args([
+            "refs",
+            "--bump",
+            "docker.io/starlingx/dex=stx.9.0-v2.40.0",
+            "--dry-run",
+            "helm/templates",
+        ])
+        .output()
+        .unwrap();
+    // The template's only dex reference is templated: found, left alone, nothing to move.
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let out = tagman(&tree())
+        .args([
+            "refs",
+            "--bump",
+            "docker.io/starlingx/dex=stx.9.0-v2.40.0",
+            "--dry-run",
+            "platform",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert!(text(&out.stderr).contains("no reference to docker.io/starlingx/dex"));
+}
