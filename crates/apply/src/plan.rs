@@ -18,6 +18,24 @@ pub struct PlanItem {
     pub tag: String,
 }
 
+impl PlanItem {
+    /// The plan of one parsed manifest file: every entry with a valid name, a source tag and a
+    /// tag, in file order. (Entries lacking one are lint errors; the CLI refuses those files.)
+    pub fn from_manifest(manifest: &tagman_core::Manifest) -> Vec<Self> {
+        manifest
+            .entries
+            .iter()
+            .filter_map(|entry| {
+                Some(Self {
+                    name: entry.image_name()?.ok()?,
+                    src_build_tag: entry.src_build_tag.as_ref()?.value.clone(),
+                    tag: entry.tag.as_ref()?.value.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// A registry (with an optional path prefix) that stands in for another.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {

@@ -66,7 +66,7 @@ impl Registry {
             "{} is missing: install Debian's docker-registry (apt-get install docker-registry)",
             bin.display()
         );
-        let dir = tempfile::tempdir().unwrap();
+        let dir = scratch_dir();
         // A port is free between closing this listener and the registry binding it; retry on the rare race.
         for _ in 0..5 {
             let port = free_port();
@@ -167,6 +167,21 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A temp dir for registry storage, on tmpfs when there is one: on this machine's disk
+/// (mounted with `discard`) deleting a few thousand small files takes seconds.
+pub fn scratch_dir() -> tempfile::TempDir {
+    let shm = Path::new("/dev/shm");
+    let builder = tempfile::Builder::new()
+        .prefix("tagman-registry-")
+        .to_owned();
+    if shm.is_dir() {
+        if let Ok(dir) = builder.tempdir_in(shm) {
+            return dir;
+        }
+    }
+    builder.tempdir().unwrap()
 }
 
 /// A port nobody listens on right now.

@@ -8,6 +8,7 @@ mod proxy;
 mod servers;
 
 mod auth;
+mod corpus;
 mod faults;
 mod retag;
 
