@@ -1,6 +1,9 @@
 //! Output: the formats a report is printed in, colour and verbosity decisions, error rendering.
 
+pub mod github;
 pub mod human;
+pub mod sarif;
+pub mod zuul;
 
 use std::io::{IsTerminal, Write};
 
@@ -18,6 +21,12 @@ pub enum Format {
     Human,
     /// One JSON object: `{"diagnostics": […], "summary": {…}}`.
     Json,
+    /// The data for Zuul's `zuul_return`: inline Gerrit comments and a summary warning.
+    Zuul,
+    /// A SARIF 2.1.0 log.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 /// Decisions about how to talk to the user, made once from the global options and environment.
@@ -64,6 +73,26 @@ impl Ui {
                 serde_json::to_writer_pretty(&mut out, &report.to_json())
                     .map_err(std::io::Error::from)?;
                 writeln!(out)?;
+            }
+            Format::Zuul => {
+                let doc = zuul::document(report, |d| {
+                    tagman_git::rules::MESSAGE_RULES
+                        .iter()
+                        .any(|(rule, _)| rule.code == d.code)
+                });
+                serde_json::to_writer(&mut out, &doc).map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            }
+            Format::Sarif => {
+                serde_json::to_writer_pretty(&mut out, &sarif::document(report))
+                    .map_err(std::io::Error::from)?;
+                writeln!(out)?;
+            }
+            Format::Github => {
+                github::write_report(&mut out, report)?;
+                if !self.quiet {
+                    writeln!(out, "{}", human::summary(report))?;
+                }
             }
         }
         out.flush()?;

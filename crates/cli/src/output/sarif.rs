@@ -1,0 +1,170 @@
+//! `--format sarif`: one SARIF 2.1.0 log, for CI systems and code hosts that read static-analysis
+//! results (GitHub code scanning, GitLab, Jenkins' warnings plugin).
+//!
+//! Results point at project-relative URIs under `%SRCROOT%`; the rules of the run are the
+//! rules tagman knows, so a result's `ruleIndex` stays valid whatever it found.
+
+use serde_json::{json, Value};
+use tagman_core::Severity;
+use tagman_lint::{Diagnostic, Label, Report};
+
+use crate::cmd::rules::all_rules;
+use crate::output::zuul::project_relative;
+
+/// The SARIF schema the log claims.
+pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The SARIF log for `report`.
+pub fn document(report: &Report) -> Value {
+    let rules = all_rules();
+    let rule_objects: Vec<Value> = rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.code,
+                "name": r.name,
+                "shortDescription": { "text": r.summary },
+                "defaultConfiguration": { "level": level(r.severity) },
+            })
+        })
+        .collect();
+    let results: Vec<Value> = report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut result = json!({
+                "ruleId": d.code,
+                "level": level(d.severity),
+                "message": { "text": message(d) },
+                "locations": [location(&d.finding.primary)],
+            });
+            if let Some(index) = rules.iter().position(|r| r.code == d.code) {
+                result["ruleIndex"] = json!(index);
+            }
+            if !d.finding.secondary.is_empty() {
+                result["relatedLocations"] = d
+                    .finding
+                    .secondary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut loc = location(l);
+                        loc["id"] = json!(i + 1);
+                        loc
+                    })
+                    .collect();
+            }
+            result
+        })
+        .collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": "tagman",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": env!("CARGO_PKG_REPOSITORY"),
+                "rules": rule_objects,
+            }},
+            "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "the project root" } } },
+            "results": results,
+        }]
+    })
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn message(d: &Diagnostic) -> String {
+    match &d.finding.help {
+        Some(help) => format!("{}\nFix: {help}", d.finding.message),
+        None => d.finding.message.clone(),
+    }
+}
+
+fn location(label: &Label) -> Value {
+    let start = label.start();
+    let end = label.end();
+    let mut region = json!({ "startLine": start.line, "startColumn": start.column });
+    if end > start {
+        region["endLine"] = json!(end.line);
+        region["endColumn"] = json!(end.column);
+    }
+    let name = label.file.name();
+    let artifact = match project_relative(name) {
+        Some(path) => json!({ "uri": uri_escape(&path), "uriBaseId": "%SRCROOT%" }),
+        // Not a project file (standard input, a commit message): keep the name, not as a path.
+        None => json!({ "uri": uri_escape(name) }),
+    };
+    let mut loc = json!({ "physicalLocation": { "artifactLocation": artifact, "region": region } });
+    if let Some(note) = &label.note {
+        loc["message"] = json!({ "text": note });
+    }
+    loc
+}
+
+/// Percent-encodes what may not appear in a URI reference's path, keeping `/`.
+fn uri_escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use tagman_core::{SourceFile, Span};
+    use tagman_lint::Finding;
+
+    use super::*;
+
+    #[test]
+    fn results_point_at_project_files_with_rule_index() {
+        let file = SourceFile::new("./dir/image-tags.yaml", "a: 1\nb: 2\n");
+        let other = Label::new(&file, Span::new(0, 1)).with_note("first defined here");
+        let d = Diagnostic {
+            code: "TM004",
+            rule: "tag-format",
+            severity: Severity::Warning,
+            finding: Finding::new(Label::new(&file, Span::new(5, 4)), "bad")
+                .help("fix it")
+                .also(other),
+        };
+        let doc = document(&Report {
+            diagnostics: vec![d],
+            files: 1,
+        });
+        assert_eq!(doc["version"], "2.1.0");
+        let run = &doc["runs"][0];
+        let result = &run["results"][0];
+        assert_eq!(result["level"], "warning");
+        assert_eq!(result["message"]["text"], "bad\nFix: fix it");
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "TM004");
+        let phys = &result["locations"][0]["physicalLocation"];
+        assert_eq!(phys["artifactLocation"]["uri"], "dir/image-tags.yaml");
+        assert_eq!(
+            phys["region"],
+            json!({"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 5})
+        );
+        let related = &result["relatedLocations"][0];
+        assert_eq!(related["id"], 1);
+        assert_eq!(related["message"]["text"], "first defined here");
+    }
+
+    #[test]
+    fn names_that_are_not_paths_are_escaped() {
+        assert_eq!(uri_escape("commit abc"), "commit%20abc");
+        assert_eq!(uri_escape("a/b-c_d.yaml"), "a/b-c_d.yaml");
+    }
+}
