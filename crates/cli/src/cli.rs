@@ -69,4 +69,8 @@ pub enum Command {
     CommitMsg(cmd::commit_msg::CommitMsgArgs),
     /// List entries added, re-pointed, removed or moved since a revision.
     Diff(cmd::diff::DiffArgs),
+    /// Print the release tag for an upstream commit (git describe in a local clone).
+    Suggest(cmd::suggest::SuggestArgs),
+    /// Append an entry to a manifest, keeping its layout byte for byte, then lint it.
+    Add(cmd::add::AddArgs),
 }

@@ -40,6 +40,25 @@ pub enum GitError {
         /// The repository.
         repo: PathBuf,
     },
+    /// `git describe` gave something that does not make a valid release tag.
+    #[error("`{described}` gives `{tag}`, which is not a valid release tag ({problem})")]
+    NotATag {
+        /// What `describe` said.
+        described: String,
+        /// The tag it would make.
+        tag: String,
+        /// What the tag grammar objects to.
+        problem: String,
+    },
+    /// `suggest` was given no release and the policy sets none.
+    #[error("no release to put in the tag")]
+    NoRelease,
+    /// An entry could not be added to a manifest.
+    #[error(transparent)]
+    Add(#[from] crate::add::AddError),
+    /// A manifest to add to could not be read or parsed.
+    #[error(transparent)]
+    Manifest(#[from] tagman_core::ManifestError),
     /// A manifest glob in the policy does not compile.
     #[error("invalid manifest glob `{pattern}`: {source}")]
     Glob {
@@ -79,6 +98,14 @@ impl GitError {
             }
             Self::NoTag { .. } => "fetch the upstream tags (`git fetch --tags`) in the clone",
             Self::Glob { .. } => "fix the `manifests:` globs in tagman.yaml",
+            Self::Add(crate::add::AddError::Exists { .. }) => {
+                "a published tag names one build: choose a new tag"
+            }
+            Self::NoRelease => "pass --release X.Y or set `release:` in tagman.yaml",
+            Self::Manifest(_) => "run `tagman lint` on the file and fix what it reports first",
+            Self::NotATag { .. } => {
+                "upstream tags must look like `v1.2.3`; pass the tag with --tag instead"
+            }
             _ => return None,
         };
         Some(text.to_owned())

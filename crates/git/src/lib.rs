@@ -5,6 +5,7 @@
 //!
 //! Nothing here prints: findings are `tagman-lint` values, failures are [`GitError`].
 
+pub mod add;
 pub mod diff;
 pub mod error;
 pub mod gate;
@@ -12,6 +13,7 @@ pub mod message;
 pub mod repo;
 pub mod rules;
 pub mod snapshot;
+pub mod suggest;
 
 pub use diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
 pub use error::GitError;

@@ -1,5 +1,6 @@
 //! One module per subcommand; `run` dispatches.
 
+pub mod add;
 pub mod commit_msg;
 pub mod diff;
 pub mod lint;
@@ -7,6 +8,7 @@ pub mod lint_git;
 pub mod refs;
 pub mod rules;
 pub mod schema;
+pub mod suggest;
 
 use tagman_core::Policy;
 
@@ -24,6 +26,8 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         Command::Rules(args) => rules::run(&args),
         Command::CommitMsg(args) => commit_msg::run(&args, global, ui),
         Command::Diff(args) => diff::run(&args, global, ui),
+        Command::Suggest(args) => suggest::run(&args, global),
+        Command::Add(args) => add::run(&args, global, ui),
     }
 }
 
