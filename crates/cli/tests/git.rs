@@ -1,0 +1,416 @@
+//! End-to-end tests of the git-aware commands on real repositories built with git2:
+//! `commit-msg`, `lint --commit/--base/--commit-msg-file`, `diff`, `suggest`, `add`.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+use git2::{Repository, Signature, Time};
+use serde_json::Value;
+
+const POLICY: &str = "manifests: [\"**/image-tags*.yaml\"]\n";
+
+fn entry(name: &str, build: &str, tag: &str) -> String {
+    format!(
+        "  - name: docker.io/starlingx/{name}\n    src_build_tag: master-debian-stable-{build}.0\n    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4\n    tag: {tag}\n"
+    )
+}
+
+fn manifest(entries: &[String]) -> String {
+    format!(
+        "# yamllint disable rule:line-length\n---\nimages:\n{}",
+        entries.concat()
+    )
+}
+
+fn a() -> String {
+    entry("rvmc", "20241110T070002Z", "stx.10.0-v1.0.1")
+}
+
+fn b() -> String {
+    entry("stx-snmp", "20241110T070002Z", "stx.10.0-v1.0.2")
+}
+
+struct Repo {
+    dir: tempfile::TempDir,
+    git: Repository,
+}
+
+impl Repo {
+    /// A repository whose first commit holds `files`.
+    fn new(files: &[(&str, String)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let git = Repository::init(dir.path()).unwrap();
+        std::fs::write(dir.path().join("tagman.yaml"), POLICY).unwrap();
+        let repo = Self { dir, git };
+        repo.commit(files, "Add images\n\nStory: 2011100\n");
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, path: &str, text: &str) {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    fn stage(&self, files: &[(&str, String)]) {
+        let mut index = self.git.index().unwrap();
+        for (path, text) in files {
+            self.write(path, text);
+            index.add_path(Path::new(path)).unwrap();
+        }
+        index.write().unwrap();
+    }
+
+    fn remove(&self, path: &str) {
+        std::fs::remove_file(self.path().join(path)).unwrap();
+        let mut index = self.git.index().unwrap();
+        index.remove_path(Path::new(path)).unwrap();
+        index.write().unwrap();
+    }
+
+    fn commit(&self, files: &[(&str, String)], message: &str) {
+        self.stage(files);
+        let mut index = self.git.index().unwrap();
+        let tree = self.git.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = Signature::new("Dev", "dev@example.org", &Time::new(1_732_700_000, 0)).unwrap();
+        let parent = self.git.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<_> = parent.iter().collect();
+        self.git
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .unwrap();
+    }
+
+    fn tagman(&self) -> Command {
+        let mut cmd = Command::cargo_bin("tagman").unwrap();
+        cmd.current_dir(self.path())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
+            .env_remove("TAGMAN_CONFIG");
+        cmd
+    }
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn codes(out: &Output) -> Vec<String> {
+    json(out)["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn commit_msg(repo: &Repo, message: &str) -> Output {
+    repo.write("COMMIT_EDITMSG", message);
+    repo.tagman()
+        .args(["commit-msg", "COMMIT_EDITMSG", "--format", "json"])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn commit_msg_requires_a_reference_when_staged_entries_are_added() {
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a()]))]);
+    repo.stage(&[("image-tags.yaml", manifest(&[a(), b()]))]);
+    let out = commit_msg(
+        &repo,
+        "Add snmp\n\n# Closes-Bug: 2084021\n# Please enter the commit message\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out), ["TM101", "TM104"]);
+    let out = commit_msg(&repo, "Add snmp\n\nCloses-Bug: 2084021\n# ------------------------ >8 ------------------------\nStory: x\n");
+    assert_eq!(out.status.code(), Some(0), "{:?}", codes(&out));
+    assert!(codes(&out).is_empty());
+}
+
+#[test]
+fn commit_msg_needs_no_reference_to_move_or_remove_entries() {
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a(), b()]))]);
+    // b moves to a new file unchanged, a is removed, the old file goes.
+    repo.remove("image-tags.yaml");
+    repo.stage(&[("sub/image-tags-snmp.yaml", manifest(&[b()]))]);
+    let out = commit_msg(&repo, "Move snmp to its own file\n");
+    assert_eq!(out.status.code(), Some(0), "{:?}", codes(&out));
+    // A malformed reference is reported even so.
+    let out = commit_msg(&repo, "Move snmp\n\nStory: LP#1\n");
+    assert_eq!(
+        (out.status.code(), codes(&out)),
+        (Some(1), vec!["TM103".to_owned()])
+    );
+}
+
+#[test]
+fn commit_msg_outside_a_repository_requires_a_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tagman.yaml"), POLICY).unwrap();
+    std::fs::write(dir.path().join("msg"), "Update tags\n").unwrap();
+    let out = Command::cargo_bin("tagman")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["commit-msg", "msg", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let d = &json(&out)["diagnostics"][0];
+    assert_eq!(d["code"], "TM101");
+    assert!(d["message"]
+        .as_str()
+        .unwrap()
+        .contains("not inside a git repository"));
+}
+
+#[test]
+fn lint_commit_fails_a_repointed_tag_and_reads_the_revision_not_the_tree() {
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a()]))]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    repo.commit(
+        &[("image-tags.yaml", manifest(&[repointed]))],
+        "Rebuild rvmc\n\nCloses-Bug: 2084021\n",
+    );
+    // The working tree is broken; --commit must not look at it.
+    repo.write("image-tags.yaml", "images: [\n");
+    let out = repo
+        .tagman()
+        .args(["lint", "--commit", "HEAD", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out), ["TM106"]);
+    let d = &json(&out)["diagnostics"][0];
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_i64()),
+        (Some("HEAD:image-tags.yaml"), Some(5))
+    );
+    assert!(d["message"]
+        .as_str()
+        .unwrap()
+        .contains("was published from master-debian-stable-20241110T070002Z.0"));
+    // The root commit adds entries and carries a story: clean.
+    let out = repo
+        .tagman()
+        .args(["lint", "--commit", "HEAD~1", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{:?}", codes(&out));
+}
+
+#[test]
+fn lint_base_checks_the_working_tree_and_a_message_from_stdin() {
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a(), b()]))]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    repo.write("image-tags.yaml", &manifest(&[repointed, b()]));
+    let out = repo
+        .tagman()
+        .args(["lint", "--base", "HEAD", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        (out.status.code(), codes(&out)),
+        (Some(1), vec!["TM106".to_owned()])
+    );
+
+    let bumped = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.2");
+    repo.write("image-tags.yaml", &manifest(&[bumped, b()]));
+    let lint = |message: &str| {
+        repo.tagman()
+            .args([
+                "lint",
+                "--base",
+                "HEAD",
+                "--commit-msg-file",
+                "-",
+                "--format",
+                "json",
+            ])
+            .write_stdin(message)
+            .output()
+            .unwrap()
+    };
+    let out = lint("Bump rvmc\n");
+    assert_eq!(
+        (out.status.code(), codes(&out)),
+        (Some(1), vec!["TM101".to_owned()])
+    );
+    let out = lint("Bump rvmc\n\nTask: 51000\n");
+    assert_eq!(out.status.code(), Some(0), "{:?}", codes(&out));
+}
+
+#[test]
+fn diff_lists_added_changed_removed_and_moved_entries() {
+    let c = entry("n3000-opae", "20241110T070002Z", "stx.10.0-v1.0.0");
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a(), b(), c.clone()]))]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    let d = entry("vault-manager", "20241110T070002Z", "stx.10.0-v1.0.0");
+    repo.write("image-tags.yaml", &manifest(&[repointed, d]));
+    repo.write("more/image-tags-fpga.yaml", &manifest(&[c]));
+    let out = repo
+        .tagman()
+        .args(["diff", "--base", "HEAD", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let names = |key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                e.get("head").unwrap_or(e)["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(names("added"), ["docker.io/starlingx/vault-manager"]);
+    assert_eq!(names("changed"), ["docker.io/starlingx/rvmc"]);
+    assert_eq!(names("removed"), ["docker.io/starlingx/stx-snmp"]);
+    assert_eq!(names("moved"), ["docker.io/starlingx/n3000-opae"]);
+    assert_eq!(v["moved"][0]["head"]["file"], "more/image-tags-fpga.yaml");
+    assert_eq!(v["base"], "HEAD");
+
+    let out = repo
+        .tagman()
+        .args(["diff", "--base", "HEAD", "-q"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("changed  image-tags.yaml:4  docker.io/starlingx/rvmc:stx.10.0-v1.0.1"),
+        "{text}"
+    );
+    assert!(text.contains("src_build_tag master-debian-stable-20241110T070002Z.0 -> master-debian-stable-20241120T070002Z.0"), "{text}");
+}
+
+/// An upstream clone with `v0.11.0` two commits below its head; returns the head's hash.
+fn upstream() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let git = Repository::init(dir.path()).unwrap();
+    let sig = Signature::new("Up", "up@example.org", &Time::new(1_700_000_000, 0)).unwrap();
+    let mut parent: Option<git2::Oid> = None;
+    for i in 0..3 {
+        let mut index = git.index().unwrap();
+        std::fs::write(dir.path().join("f"), format!("{i}")).unwrap();
+        index.add_path(Path::new("f")).unwrap();
+        index.write().unwrap();
+        let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
+        let parents: Vec<git2::Commit<'_>> = parent
+            .iter()
+            .map(|p| git.find_commit(*p).unwrap())
+            .collect();
+        let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        let id = git
+            .commit(Some("HEAD"), &sig, &sig, &format!("c{i}"), &tree, &refs)
+            .unwrap();
+        if i == 0 {
+            git.tag_lightweight("v0.11.0", &git.find_object(id, None).unwrap(), false)
+                .unwrap();
+        }
+        parent = Some(id);
+    }
+    (dir, parent.unwrap().to_string())
+}
+
+#[test]
+fn suggest_describes_the_upstream_commit() {
+    let (up, head) = upstream();
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a()]))]);
+    let out = repo
+        .tagman()
+        .args(["suggest", "--upstream"])
+        .arg(up.path())
+        .args(["--commit", &head, "--release", "4.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let want = format!("stx.4.0-v0.11.0-2-g{}\n", &head[..7]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), want);
+    // No release given and none in the policy: exit 2 with the fix.
+    let out = repo
+        .tagman()
+        .args(["suggest", "--upstream"])
+        .arg(up.path())
+        .args(["--commit", &head])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--release X.Y"));
+}
+
+#[test]
+fn add_appends_byte_for_byte_and_lints() {
+    let (up, head) = upstream();
+    let original = format!("{}# keep this trailing comment\n", manifest(&[a()]));
+    let repo = Repo::new(&[("image-tags.yaml", original.clone())]);
+    let out = repo
+        .tagman()
+        .args([
+            "add",
+            "image-tags.yaml",
+            "--name",
+            "docker.io/starlingx/stx-snmp",
+        ])
+        .args(["--src-build-tag", "master-debian-stable-20241110T070002Z.0"])
+        .args([
+            "--src-ref",
+            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
+        ])
+        .args(["--upstream"])
+        .arg(up.path())
+        .args(["--commit", &head, "--release", "10.0", "-q"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let now = std::fs::read_to_string(repo.path().join("image-tags.yaml")).unwrap();
+    let tag = format!("stx.10.0-v0.11.0-2-g{}", &head[..7]);
+    let expected = format!(
+        "{}{}# keep this trailing comment\n",
+        manifest(&[a()]),
+        entry("stx-snmp", "20241110T070002Z", &tag)
+    );
+    assert_eq!(now, expected);
+    // The same (name, tag) again is refused, and the file is left alone.
+    let out = repo
+        .tagman()
+        .args([
+            "add",
+            "image-tags.yaml",
+            "--name",
+            "docker.io/starlingx/stx-snmp",
+            "--tag",
+            &tag,
+        ])
+        .args(["--src-build-tag", "master-debian-stable-20241111T070002Z.0"])
+        .args([
+            "--src-ref",
+            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("image-tags.yaml")).unwrap(),
+        expected
+    );
+}
