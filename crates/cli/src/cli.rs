@@ -73,4 +73,6 @@ pub enum Command {
     Suggest(cmd::suggest::SuggestArgs),
     /// Append an entry to a manifest, keeping its layout byte for byte, then lint it.
     Add(cmd::add::AddArgs),
+    /// Retag in the registry: each entry's tag made to point at its source build; never overwrites a published tag.
+    Apply(cmd::apply::ApplyArgs),
 }

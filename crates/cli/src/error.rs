@@ -35,6 +35,9 @@ pub enum CliError {
     /// A git question (a revision, a clone, a describe) could not be answered.
     #[error(transparent)]
     Git(#[from] tagman_git::GitError),
+    /// `tagman apply` could not start (registry map, credentials, CA certificate, report file).
+    #[error(transparent)]
+    Apply(#[from] crate::cmd::apply::ApplyError),
 }
 
 impl CliError {

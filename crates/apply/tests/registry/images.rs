@@ -1,7 +1,6 @@
 //! Builds small test images in a registry through the client itself: blobs, then manifests of
 //! each kind (Docker v2 schema 2, OCI manifest, OCI index, Docker manifest list).
 
-use bytes::Bytes;
 use serde_json::json;
 use tagman_apply::client::{Client, Fetched};
 use tagman_apply::media::{self, DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST};
@@ -56,7 +55,7 @@ async fn put(
 ) -> Fetched {
     let manifest = Fetched {
         digest: media::sha256_digest(&body),
-        bytes: Bytes::from(body),
+        bytes: body.into(),
         media_type: media_type.to_owned(),
     };
     let mut tries = 0;
@@ -92,11 +91,11 @@ async fn push_single(
     .unwrap();
     let mut tries = 0;
     client
-        .push_blob(name, Bytes::from(layer.clone()), &mut tries)
+        .push_blob(name, layer.clone().into(), &mut tries)
         .await
         .unwrap();
     client
-        .push_blob(name, Bytes::from(config.clone()), &mut tries)
+        .push_blob(name, config.clone().into(), &mut tries)
         .await
         .unwrap();
     let (manifest_type, config_type, layer_type) = if oci {

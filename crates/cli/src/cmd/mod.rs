@@ -1,6 +1,7 @@
 //! One module per subcommand; `run` dispatches.
 
 pub mod add;
+pub mod apply;
 pub mod commit_msg;
 pub mod diff;
 pub mod lint;
@@ -28,6 +29,7 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         Command::Diff(args) => diff::run(&args, global, ui),
         Command::Suggest(args) => suggest::run(&args, global),
         Command::Add(args) => add::run(&args, global, ui),
+        Command::Apply(args) => apply::run(&args, global, ui),
     }
 }
 
