@@ -414,3 +414,21 @@ fn add_appends_byte_for_byte_and_lints() {
         expected
     );
 }
+
+#[test]
+fn src_repos_without_clones_warns_but_passes() {
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a()]))]);
+    let empty = tempfile::tempdir().unwrap();
+    let out = repo
+        .tagman()
+        .args(["lint", "--format", "json", "--src-repos"])
+        .arg(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(codes(&out), ["TM110"]);
+    assert!(json(&out)["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no clone of integ"));
+}

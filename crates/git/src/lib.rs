@@ -14,6 +14,7 @@ pub mod repo;
 pub mod rules;
 pub mod snapshot;
 pub mod suggest;
+pub mod verify;
 
 pub use diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
 pub use error::GitError;
@@ -27,7 +28,11 @@ use tagman_lint::rule::{Rule, Sink};
 
 /// Every rule this crate reports, for `tagman rules` and the code-uniqueness test.
 pub fn rules() -> Vec<&'static Rule> {
-    rules::MESSAGE_RULES.iter().map(|(rule, _)| *rule).collect()
+    rules::MESSAGE_RULES
+        .iter()
+        .map(|(rule, _)| *rule)
+        .chain(rules::SRC_REF_RULES.iter().map(|(rule, _)| *rule))
+        .collect()
 }
 
 /// Checks a commit message under `policy`, given whether the change needs a reference.
@@ -35,6 +40,22 @@ pub fn check_message(message: &Message, requirement: &Requirement, policy: &Poli
     let mut sink = Sink::new(policy);
     gate::check_message(message, requirement, policy, &mut sink);
     sink.finish()
+}
+
+/// Verifies every entry's `src_ref` against the clones under `dir` into `sink`.
+pub fn check_src_refs(
+    manifests: &[tagman_core::Manifest],
+    dir: &std::path::Path,
+    sink: &mut Sink<'_>,
+) {
+    let mut verifier = verify::Verifier::new(dir);
+    let verdicts = verifier.verify_all(manifests);
+    rules::check_src_refs(
+        &rules::SrcRefContext {
+            verdicts: &verdicts,
+        },
+        sink,
+    );
 }
 
 /// Whether what is staged needs a reference: the index against `HEAD` (an unborn `HEAD` is an

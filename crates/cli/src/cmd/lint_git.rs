@@ -31,6 +31,10 @@ pub struct GitArgs {
     /// manifests add or change entries against `--base` (always, without `--base`).
     #[arg(long, value_name = "PATH", conflicts_with = "commit")]
     pub commit_msg_file: Option<PathBuf>,
+    /// Verify each src_ref against the clone `DIR/<project>`: the commit exists and is not later
+    /// than its build (TM108, TM109); a missing clone is a warning (TM110).
+    #[arg(long, value_name = "DIR")]
+    pub src_repos: Option<PathBuf>,
 }
 
 /// Whether these options ask for checks that need no manifest files (a commit message alone).
@@ -89,6 +93,9 @@ pub fn check(
             ),
         };
         check_message(&message, &requirement, policy, sink);
+    }
+    if let Some(dir) = &args.src_repos {
+        tagman_git::check_src_refs(&loaded.manifests, dir, sink);
     }
     Ok(())
 }

@@ -1,18 +1,22 @@
 //! The commit-message rules (TM101–TM105) and the `src_ref` verification rules (TM108–TM110),
 //! one file each, and the slices that register them.
 
-use tagman_core::Policy;
+use tagman_core::{Entry, Manifest, Policy};
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::rule::{Rule, Sink};
 
 use crate::diff::Requirement;
 use crate::message::Message;
+use crate::verify::Verdict;
 
 pub mod reference_commented;
 pub mod reference_in_subject;
 pub mod reference_malformed;
 pub mod reference_missing;
 pub mod reference_spelling;
+pub mod src_ref_after_build;
+pub mod src_ref_unknown_commit;
+pub mod src_ref_unverified;
 
 /// What a commit-message rule looks at.
 #[derive(Debug)]
@@ -46,6 +50,32 @@ pub fn check_message(ctx: &MessageContext<'_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// What a `src_ref` verification rule looks at: every entry with its verdict.
+#[derive(Debug)]
+pub struct SrcRefContext<'a> {
+    /// Each verified entry, where it stands, and what verification found.
+    pub verdicts: &'a [(&'a Manifest, &'a Entry, Verdict)],
+}
+
+/// A `src_ref` verification check.
+pub type SrcRefCheck = fn(&SrcRefContext<'_>, &mut Vec<Finding>);
+
+/// Every `src_ref` verification rule, in code order.
+pub static SRC_REF_RULES: &[(&Rule, SrcRefCheck)] = &[
+    (&src_ref_unknown_commit::RULE, src_ref_unknown_commit::check),
+    (&src_ref_after_build::RULE, src_ref_after_build::check),
+    (&src_ref_unverified::RULE, src_ref_unverified::check),
+];
+
+/// Runs every `src_ref` verification rule into `sink`.
+pub fn check_src_refs(cx: &SrcRefContext<'_>, sink: &mut Sink<'_>) {
+    for (rule, check) in SRC_REF_RULES {
+        let mut findings = Vec::new();
+        check(cx, &mut findings);
+        sink.push(rule, findings);
+    }
+}
+
 /// Whether the message lacks an accepted body reference (the case TM101 and TM102 report).
 pub(crate) fn lacks_reference(ctx: &MessageContext<'_>) -> bool {
     ctx.message
@@ -62,6 +92,7 @@ pub(crate) mod test_support {
     use super::{MessageCheck, MessageContext};
     use crate::diff::Requirement;
     use crate::message::Message;
+    use crate::verify::Verdict;
 
     /// Runs `check` on `text` (a message file, comments stripped) and returns the messages.
     pub fn run(check: MessageCheck, text: &str, required: bool) -> Vec<Finding> {

@@ -1,0 +1,46 @@
+//! TM108 `src-ref-unknown-commit`: the commit `src_ref` names is not in the project's clone.
+//!
+//! **What it does.** With `--src-repos DIR`, looks the `src_ref` commit up in `DIR/<project>`
+//! (the path segment before `/commit/`, e.g. `integ`).
+//!
+//! **Why.** A src_ref that names no commit (a typo, a hash from a fork, an abandoned review) says
+//! nothing about what the image contains.
+//!
+//! **Example.** `src_ref: https://opendev.org/starlingx/integ/commit/dac417bd…` with no such
+//! commit in `DIR/integ`.
+//!
+//! **Fix.** Fetch the clone (`git fetch`) and check the hash; point `src_ref` at the merged commit.
+
+use tagman_core::Severity;
+use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::rule::Rule;
+
+use super::SrcRefContext;
+use crate::verify::Verdict;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "TM108",
+    name: "src-ref-unknown-commit",
+    severity: Severity::Error,
+    summary: "the src_ref commit is not in the project's local clone (--src-repos)",
+};
+
+/// Reports src_ref commits the clone does not hold.
+pub fn check(cx: &SrcRefContext<'_>, out: &mut Vec<Finding>) {
+    for (manifest, entry, verdict) in cx.verdicts {
+        let Verdict::UnknownCommit { project, sha } = verdict else {
+            continue;
+        };
+        let Some(src_ref) = &entry.src_ref else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                Label::new(&manifest.source, src_ref.span),
+                format!("commit {sha} is not in the {project} clone"),
+            )
+            .help(format!("fetch the clone of {project} and check the hash; src_ref must name a merged commit")),
+        );
+    }
+}

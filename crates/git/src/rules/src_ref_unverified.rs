@@ -1,0 +1,49 @@
+//! TM110 `src-ref-unverified`: there is no local clone to verify a `src_ref` against.
+//!
+//! **What it does.** With `--src-repos DIR`, reports entries whose project has no clone at
+//! `DIR/<project>` (or `DIR/<project>.git`). A warning, never an error: nothing was checked.
+//!
+//! **Why.** So a green run says which entries it did not verify.
+//!
+//! **Example.** `src_ref: https://opendev.org/starlingx/utilities/commit/…` with no `DIR/utilities`.
+//!
+//! **Fix.** Clone the project into DIR, or ignore the warning.
+
+use tagman_core::Severity;
+use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::rule::Rule;
+
+use super::SrcRefContext;
+use crate::verify::Verdict;
+
+/// The rule.
+pub static RULE: Rule = Rule {
+    code: "TM110",
+    name: "src-ref-unverified",
+    severity: Severity::Warning,
+    summary: "no local clone to verify the src_ref against (--src-repos)",
+};
+
+/// Reports entries whose project has no clone.
+pub fn check(cx: &SrcRefContext<'_>, out: &mut Vec<Finding>) {
+    for (manifest, entry, verdict) in cx.verdicts {
+        let Verdict::NoClone { project, looked } = verdict else {
+            continue;
+        };
+        let Some(src_ref) = &entry.src_ref else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                Label::new(&manifest.source, src_ref.span),
+                format!(
+                    "src_ref not verified: no clone of {project} at {}",
+                    looked.display()
+                ),
+            )
+            .help(format!(
+                "clone {project} into the --src-repos directory to verify it"
+            )),
+        );
+    }
+}
