@@ -126,7 +126,8 @@ pub struct ImageRef {
     pub tag: Option<TagRef>,
     /// The digest, if any.
     pub digest: Option<Span>,
-    /// Whether it is the value of a `repository:` key (Helm's split form), so the tag lives apart.
+    /// Whether it is the value of a `repository:`/`name:` key (Helm's and kustomize's split form),
+    /// so its tag, if any, lives in a sibling key.
     pub repository_key: bool,
 }
 
@@ -347,7 +348,7 @@ fn read_reference(
         name,
         tag,
         digest,
-        repository_key: ends_with_repository_key(&text[line_bounds(text, start).0..start]),
+        repository_key: split_name_key(&text[line_bounds(text, start).0..start]),
     }))
 }
 
@@ -481,10 +482,43 @@ fn image_context(text: &str, start: usize) -> bool {
 
 /// Whether the text before a token ends with a `repository`/`repo` key.
 fn ends_with_repository_key(before: &str) -> bool {
-    let key = before
-        .trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ':' | '='))
-        .to_ascii_lowercase();
+    let key = key_before(before);
     key.ends_with("repository") || key.ends_with("repo")
+}
+
+/// Whether the token is the value of a key whose tag lives in a sibling key: Helm's
+/// `repository:` + `tag:`, kustomize's `name:`/`newName:` + `newTag:`.
+fn split_name_key(before: &str) -> bool {
+    let key = key_before(before);
+    ends_with_repository_key(before) || key == "name" || key == "newname"
+}
+
+/// The key a value follows (`repository` in `  "repository": "`), lower-cased; empty when none.
+fn key_before(before: &str) -> String {
+    let trimmed = before.trim_end_matches([' ', '\t', '"', '\'']);
+    let Some(trimmed) = trimmed.strip_suffix([':', '=']) else {
+        return String::new();
+    };
+    let trimmed = trimmed.trim_end_matches([' ', '\t', '"', '\'']);
+    trimmed[key_start(trimmed)..].to_ascii_lowercase()
+}
+
+/// Where the key word that ends `s` starts (a byte offset on a character boundary).
+fn key_start(s: &str) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// Keys that hold a split-off tag: `tag`, `newTag`, `imageTag`, `image_tag`, `image.tag`.
+/// Not `src_build_tag` and the like, which name other things.
+fn is_tag_key(key: &str) -> bool {
+    let squashed: String = key
+        .chars()
+        .filter(|c| !matches!(c, '_' | '.' | '-'))
+        .collect();
+    matches!(squashed.as_str(), "tag" | "newtag" | "imagetag") || key.ends_with(".tag")
 }
 
 /// Indentation of a line's content, counting list markers (`- `) as indentation.
@@ -508,7 +542,7 @@ fn content_indent(line: &str) -> (usize, bool) {
 /// Python dicts). Looks on the same line after the token, then among the sibling lines.
 fn split_tag(text: &str, start: usize) -> Option<TagRef> {
     let (line_start, line_end) = line_bounds(text, start);
-    if !ends_with_repository_key(&text[line_start..start]) {
+    if !split_name_key(&text[line_start..start]) {
         return None;
     }
     let after_token = start
@@ -580,11 +614,8 @@ fn tag_key_value(text: &str, from: usize, to: usize) -> Option<TagRef> {
             continue;
         }
         let key_part = segment[..i].trim_end_matches([' ', '\t', '"', '\'']);
-        let key_start = key_part
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-'))
-            .map_or(0, |k| k + 1);
-        let key = key_part[key_start..].to_ascii_lowercase();
-        if !key.ends_with("tag") {
+        let key = key_part[key_start(key_part)..].to_ascii_lowercase();
+        if !is_tag_key(&key) {
             continue;
         }
         let value_rest = &segment[i + 1..];
@@ -603,7 +634,35 @@ fn tag_key_value(text: &str, from: usize, to: usize) -> Option<TagRef> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy;
+
     use super::*;
+
+    proptest::proptest! {
+        /// Any text, however hostile: no panic, and every span lies on character boundaries.
+        #[test]
+        fn extraction_never_panics(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[a-z0-9:/@{}$.\\-_ \n\"'=é\u{feff}]{0,12}").unwrap(),
+                    proptest::sample::select(vec![
+                        "docker.io/starlingx/", "starlingx/", "registry.local:9001/", ":", "@OS_CODENAME@",
+                        "{{ x }}", "${T}", "repository: ", "tag: ", "\n  ", "- ", "@sha256:", "latest",
+                    ]).prop_map(str::to_owned),
+                ],
+                0..24,
+            )
+        ) {
+            let text: String = parts.concat();
+            let found = matcher().extract(&text);
+            for r in &found.refs {
+                let spans = [Some(r.span), Some(r.name_span), r.mirror, r.digest, r.tag.as_ref().map(|t| t.span)];
+                for span in spans.into_iter().flatten() {
+                    proptest::prop_assert!(text.get(span.offset..span.end()).is_some());
+                }
+            }
+        }
+    }
 
     fn matcher() -> Matcher {
         Matcher::new(&["docker.io/starlingx/".to_owned()]).unwrap()
@@ -729,5 +788,15 @@ mod tests {
 
         let t = "{'repository': 'docker.io/starlingx/x', 'tag': 'stx.9.0-v3'}";
         assert_eq!(one(t).tag.unwrap().text, "stx.9.0-v3");
+
+        // kustomize
+        let t = "images:\n- name: docker.io/starlingx/x\n  newTag: stx.9.0-v4\n";
+        assert_eq!(one(t).tag.unwrap().text, "stx.9.0-v4");
+        // A manifest-shaped entry: `src_build_tag` is not the image's tag.
+        let t = "- name: docker.io/starlingx/x\n  src_build_tag: master-centos-stable-20191203T153530Z.0\n";
+        let r = one(t);
+        assert!(r.tag.is_none() && r.repository_key);
+        // zuul's `- name: starlingx/root` is a project, not an image.
+        none("required-projects:\n  - name: starlingx/root\n");
     }
 }
