@@ -1,0 +1,93 @@
+//! Helpers for the tests that run real outside tools (pre-commit, ansible-playbook, zuulcilint):
+//! where the project is, finding a tool or failing loudly, running git.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// A directory under the workspace's `target/` kept between runs (caches of the outside tools).
+pub fn cache_dir(name: &str) -> PathBuf {
+    let dir = project_root().join("target").join("tool-tests").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The tool `name` on PATH. A missing tool fails the test: `scripts/test` installs every one,
+/// so absence means a broken setup, never a reason to pass.
+pub fn require_tool(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join(name);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    // Running `cargo test` by hand: the project venv that scripts/test creates.
+    let venv = project_root().join(".venv/bin").join(name);
+    if venv.is_file() {
+        return venv;
+    }
+    panic!(
+        "`{name}` is not on PATH: run the tests with scripts/test, which installs it from \
+         scripts/python-requirements.txt into .venv (or `.venv/bin/pip install -r \
+         scripts/python-requirements.txt` and put .venv/bin on PATH)"
+    )
+}
+
+/// The tagman binary under test.
+pub fn tagman() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tagman"))
+}
+
+/// Runs git in `dir`, failing the test on error.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_output(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Runs git in `dir` with a fixed identity and dates, so commits of equal trees are equal.
+pub fn git_output(dir: &Path, args: &[&str]) -> Output {
+    Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "tagman test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_NAME", "tagman test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .unwrap()
+}
+
+/// A new git repository in `dir`.
+pub fn git_init(dir: &Path) {
+    git(dir, &["init", "-q", "-b", "master"]);
+    git(dir, &["config", "commit.gpgsign", "false"]);
+}
+
+/// Output as text, for assertion messages.
+pub fn describe(out: &Output) -> String {
+    format!(
+        "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
