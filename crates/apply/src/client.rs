@@ -90,8 +90,7 @@ impl Client {
         let url = self.endpoint(name).manifest(name.repository(), reference)?;
         let mut request = self.request(Method::HEAD, url, name, access);
         request.accept = Some(media::ACCEPT);
-        let (response, attempts) = self.transport.send(&request).await?;
-        *tries += attempts;
+        let response = self.transport.send(&request, tries).await?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => {
@@ -118,8 +117,7 @@ impl Client {
         let url = self.endpoint(name).manifest(name.repository(), reference)?;
         let mut request = self.request(Method::GET, url, name, access);
         request.accept = Some(media::ACCEPT);
-        let (response, attempts) = self.transport.send(&request).await?;
-        *tries += attempts;
+        let response = self.transport.send(&request, tries).await?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => {
@@ -165,8 +163,7 @@ impl Client {
         let mut request = self.request(Method::PUT, url, name, Access::PullPush);
         request.content_type = Some(&manifest.media_type);
         request.body = Some(manifest.bytes.clone());
-        let (response, attempts) = self.transport.send(&request).await?;
-        *tries += attempts;
+        let response = self.transport.send(&request, tries).await?;
         if !response.status().is_success() {
             return Err(fail(response.status(), &request, response).await);
         }
@@ -186,8 +183,7 @@ impl Client {
     ) -> Result<bool, Error> {
         let url = self.endpoint(name).blob(name.repository(), digest)?;
         let request = self.request(Method::HEAD, url, name, Access::PullPush);
-        let (response, attempts) = self.transport.send(&request).await?;
-        *tries += attempts;
+        let response = self.transport.send(&request, tries).await?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(false),
             s if s.is_success() => Ok(true),
@@ -210,8 +206,7 @@ impl Client {
             name,
             Access::PullPush,
         );
-        let (response, attempts) = self.transport.send(&request).await?;
-        *tries += attempts;
+        let response = self.transport.send(&request, tries).await?;
         if response.status() != StatusCode::ACCEPTED {
             return Err(fail(response.status(), &request, response).await);
         }
@@ -222,8 +217,7 @@ impl Client {
         let mut put = self.request(Method::PUT, put_url, name, Access::PullPush);
         put.content_type = Some("application/octet-stream");
         put.body = Some(blob);
-        let (response, attempts) = self.transport.send(&put).await?;
-        *tries += attempts;
+        let response = self.transport.send(&put, tries).await?;
         if !response.status().is_success() {
             return Err(fail(response.status(), &put, response).await);
         }
@@ -240,8 +234,7 @@ impl Client {
     ) -> Result<bool, Error> {
         let url = self.endpoint(name).mount(name.repository(), digest, from)?;
         let request = self.request(Method::POST, url, name, Access::PullPush);
-        let (response, attempts) = self.transport.send(&request).await?;
-        *tries += attempts;
+        let response = self.transport.send(&request, tries).await?;
         match response.status() {
             StatusCode::CREATED => Ok(true),
             // The registry opened an ordinary upload instead; it expires unused.
@@ -261,8 +254,7 @@ impl Client {
         let url = self.endpoint(from).blob(from.repository(), digest)?;
         let mut get = self.request(Method::GET, url, from, Access::Pull);
         get.bounded = false;
-        let (source, attempts) = self.transport.send(&get).await?;
-        *tries += attempts;
+        let source = self.transport.send(&get, tries).await?;
         if !source.status().is_success() {
             return Err(fail(source.status(), &get, source).await);
         }
@@ -274,8 +266,7 @@ impl Client {
             to,
             Access::PullPush,
         );
-        let (response, attempts) = self.transport.send(&post).await?;
-        *tries += attempts;
+        let response = self.transport.send(&post, tries).await?;
         if response.status() != StatusCode::ACCEPTED {
             return Err(fail(response.status(), &post, response).await);
         }
@@ -289,8 +280,7 @@ impl Client {
         ))));
         put.content_length = length;
         put.bounded = false;
-        let (response, attempts) = self.transport.send(&put).await?;
-        *tries += attempts;
+        let response = self.transport.send(&put, tries).await?;
         if !response.status().is_success() {
             return Err(fail(response.status(), &put, response).await);
         }
@@ -306,8 +296,7 @@ impl Client {
     ) -> Result<Bytes, Error> {
         let url = self.endpoint(name).blob(name.repository(), digest)?;
         let request = self.request(Method::GET, url, name, Access::Pull);
-        let (response, attempts) = self.transport.send(&request).await?;
-        *tries += attempts;
+        let response = self.transport.send(&request, tries).await?;
         if !response.status().is_success() {
             return Err(fail(response.status(), &request, response).await);
         }

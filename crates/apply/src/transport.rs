@@ -107,11 +107,12 @@ impl Transport {
     }
 
     /// Sends `request`, retrying transient failures; returns the final response (any status the
-    /// caller must judge: 2xx, 404, 409, …) and how many attempts it took.
+    /// caller must judge: 2xx, 404, 409, …). Every request sent is added to `tries`.
     pub(crate) async fn send(
         &self,
         request: &Request<'_>,
-    ) -> Result<(reqwest::Response, u32), Error> {
+        tries: &mut u32,
+    ) -> Result<reqwest::Response, Error> {
         let url_text = request.url.as_str();
         let mut attempt = 0u32;
         let mut reauthorized = false;
@@ -159,6 +160,7 @@ impl Transport {
             }
             let write = !matches!(request.method, Method::GET | Method::HEAD);
             self.stats.count_request(write, attempt > 1);
+            *tries += 1;
             let last = attempt >= self.policy.max_attempts;
             let response = match builder.send().await {
                 Ok(response) => response,
@@ -220,7 +222,7 @@ impl Transport {
                 tokio::time::sleep(self.policy.delay(attempt, retry_after)).await;
                 continue;
             }
-            return Ok((response, attempt));
+            return Ok(response);
         }
     }
 }

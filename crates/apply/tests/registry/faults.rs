@@ -193,3 +193,40 @@ async fn cancelled_run_stops_cleanly_and_a_rerun_finishes() {
         .iter()
         .all(|o| matches!(o.action, Action::Created | Action::Unchanged)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_slower_than_the_timeout_fails_as_timeout_after_retries() {
+    let registry = Registry::start();
+    let proxy = Proxy::start(
+        registry.addr,
+        FaultConfig {
+            delay: std::time::Duration::from_millis(400),
+            ..FaultConfig::default()
+        },
+    )
+    .await;
+    let client = Client::new(TransportConfig {
+        insecure_registries: vec![proxy.host()],
+        retry: tagman_apply::RetryPolicy {
+            max_attempts: 2,
+            timeout: std::time::Duration::from_millis(100),
+            ..images::fast_retry()
+        },
+        ..TransportConfig::default()
+    })
+    .unwrap();
+    let name = images::name(&proxy.host(), "starlingx/slow");
+    let outcomes = run(
+        &client,
+        vec![item(&name, "b", "v")],
+        &Options::default(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(outcomes[0].action, Action::Failed);
+    assert_eq!(
+        outcomes[0].error.as_ref().map(|e| e.kind()),
+        Some("timeout")
+    );
+    assert_eq!(outcomes[0].attempts, 2, "the HEAD, tried twice");
+}
