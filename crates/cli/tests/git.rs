@@ -1,6 +1,9 @@
 //! End-to-end tests of the git-aware commands on real repositories built with git2:
 //! `commit-msg`, `lint --commit/--base/--commit-msg-file`, `diff`, `suggest`, `add`.
 
+// Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::Path;
 use std::process::Output;
 
@@ -431,4 +434,59 @@ fn src_repos_without_clones_warns_but_passes() {
         .as_str()
         .unwrap()
         .contains("no clone of integ"));
+}
+
+/// A Launchpad stand-in on loopback: bug 1854869 exists, every other path is a 404.
+fn launchpad(limit: usize) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(limit) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            reader.read_line(&mut request).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let (status, body) = if request.contains(" /bugs/1854869 ") {
+                (
+                    "200 OK",
+                    r#"{"id": 1854869, "title": "Static tags", "private": false}"#,
+                )
+            } else {
+                ("404 Not Found", "{}")
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+#[test]
+fn online_checks_the_references_of_a_commit() {
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a()]))]);
+    let base = launchpad(10);
+    repo.write(
+        "tagman.yaml",
+        &format!("{POLICY}launchpad_api: {base}\nstoryboard_api: {base}/sb\n"),
+    );
+    repo.commit(
+        &[("image-tags.yaml", manifest(&[a(), b()]))],
+        "Add snmp\n\nPartial-Bug: 1854869\nCloses-Bug: 99\n",
+    );
+    let out = repo
+        .tagman()
+        .args(["lint", "--commit", "HEAD", "--online", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out), ["TM111"]);
+    assert_eq!(json(&out)["diagnostics"][0]["line"], 4);
 }

@@ -59,6 +59,9 @@ pub enum GitError {
     /// A manifest to add to could not be read or parsed.
     #[error(transparent)]
     Manifest(#[from] tagman_core::ManifestError),
+    /// The HTTP client for `--online` could not be set up.
+    #[error(transparent)]
+    Http(#[from] crate::online::ClientError),
     /// A manifest glob in the policy does not compile.
     #[error("invalid manifest glob `{pattern}`: {source}")]
     Glob {

@@ -3,13 +3,16 @@
 //! Launchpad / StoryBoard references; describes upstream commits for `suggest`; verifies `src_ref`
 //! against local clones; appends entries to a manifest byte for byte.
 //!
-//! Nothing here prints: findings are `tagman-lint` values, failures are [`GitError`].
+//! Git access is local only; the one network use is `--online` ([`online`]): HTTP GETs to the
+//! Launchpad and StoryBoard APIs. Nothing here prints: findings are `tagman-lint` values,
+//! failures are [`GitError`].
 
 pub mod add;
 pub mod diff;
 pub mod error;
 pub mod gate;
 pub mod message;
+pub mod online;
 pub mod repo;
 pub mod rules;
 pub mod snapshot;
@@ -32,6 +35,7 @@ pub fn rules() -> Vec<&'static Rule> {
         .iter()
         .map(|(rule, _)| *rule)
         .chain(rules::SRC_REF_RULES.iter().map(|(rule, _)| *rule))
+        .chain(rules::ONLINE_RULES.iter().map(|(rule, _)| *rule))
         .collect()
 }
 
@@ -53,6 +57,34 @@ pub fn check_src_refs(
     rules::check_src_refs(
         &rules::SrcRefContext {
             verdicts: &verdicts,
+        },
+        sink,
+    );
+}
+
+/// A checker for `--online` with the policy's service URLs.
+pub fn online_checker(policy: &Policy) -> Result<online::Checker, GitError> {
+    Ok(online::Checker::new(online::OnlineConfig::new(
+        &policy.launchpad_api,
+        &policy.storyboard_api,
+    ))?)
+}
+
+/// Looks every accepted reference of `message` up with `checker` and reports into `sink`.
+pub fn check_online(
+    message: &Message,
+    checker: &online::Checker,
+    policy: &Policy,
+    sink: &mut Sink<'_>,
+) {
+    let results: Vec<_> = message
+        .accepted(&policy.references)
+        .filter_map(|r| r.number.map(|n| (r.clone(), checker.lookup(r.kind, n))))
+        .collect();
+    rules::check_online(
+        &rules::OnlineContext {
+            message,
+            results: &results,
         },
         sink,
     );

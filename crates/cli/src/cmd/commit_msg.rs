@@ -27,6 +27,9 @@ pub struct CommitMsgArgs {
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Check that the referenced bugs, stories and tasks exist and are public.
+    #[arg(long)]
+    pub online: bool,
 }
 
 /// Runs the hook.
@@ -49,6 +52,9 @@ pub fn run(args: &CommitMsgArgs, global: &Global, ui: &Ui) -> Result<Outcome, Cl
     }
     let mut sink = Sink::new(&policy);
     tagman_git::gate::check_message(&message, &requirement, &policy, &mut sink);
+    if args.online {
+        crate::cmd::lint_git::check_online(&message, &policy, &mut sink)?;
+    }
     sink.add_files(1);
     let report = sink.finish();
     ui.print_report(&report, args.format)?;

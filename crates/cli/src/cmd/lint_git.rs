@@ -35,6 +35,10 @@ pub struct GitArgs {
     /// than its build (TM108, TM109); a missing clone is a warning (TM110).
     #[arg(long, value_name = "DIR")]
     pub src_repos: Option<PathBuf>,
+    /// Check that the message's Launchpad bugs and StoryBoard stories/tasks exist and are public
+    /// (TM111, TM112); an unreachable service is a warning (TM113).
+    #[arg(long)]
+    pub online: bool,
 }
 
 /// Whether these options ask for checks that need no manifest files (a commit message alone).
@@ -82,6 +86,9 @@ pub fn check(
         let repo = repo()?;
         let commit = read_commit(&repo, rev, policy).map_err(git_error)?;
         check_message(&commit.message, &commit.requirement, policy, sink);
+        if args.online {
+            check_online(&commit.message, policy, sink)?;
+        }
     }
     if let Some(path) = &args.commit_msg_file {
         let source = read_message(path)?;
@@ -93,10 +100,24 @@ pub fn check(
             ),
         };
         check_message(&message, &requirement, policy, sink);
+        if args.online {
+            check_online(&message, policy, sink)?;
+        }
     }
     if let Some(dir) = &args.src_repos {
         tagman_git::check_src_refs(&loaded.manifests, dir, sink);
     }
+    Ok(())
+}
+
+/// Looks the message's references up on Launchpad / StoryBoard.
+pub fn check_online(
+    message: &Message,
+    policy: &Policy,
+    sink: &mut Sink<'_>,
+) -> Result<(), CliError> {
+    let checker = tagman_git::online_checker(policy)?;
+    tagman_git::check_online(message, &checker, policy, sink);
     Ok(())
 }
 

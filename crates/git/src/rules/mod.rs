@@ -6,14 +6,18 @@ use tagman_lint::diagnostic::Finding;
 use tagman_lint::rule::{Rule, Sink};
 
 use crate::diff::Requirement;
-use crate::message::Message;
+use crate::message::{Message, RefLine};
+use crate::online::Lookup;
 use crate::verify::Verdict;
 
 pub mod reference_commented;
 pub mod reference_in_subject;
 pub mod reference_malformed;
 pub mod reference_missing;
+pub mod reference_not_found;
+pub mod reference_private;
 pub mod reference_spelling;
+pub mod reference_unchecked;
 pub mod src_ref_after_build;
 pub mod src_ref_unknown_commit;
 pub mod src_ref_unverified;
@@ -76,6 +80,34 @@ pub fn check_src_refs(cx: &SrcRefContext<'_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// What an online rule looks at: each accepted reference of a message with the service's answer.
+#[derive(Debug)]
+pub struct OnlineContext<'a> {
+    /// The message the references are in.
+    pub message: &'a Message,
+    /// Each reference and what its service said.
+    pub results: &'a [(RefLine, Lookup)],
+}
+
+/// An online check.
+pub type OnlineCheck = fn(&OnlineContext<'_>, &mut Vec<Finding>);
+
+/// Every online rule, in code order.
+pub static ONLINE_RULES: &[(&Rule, OnlineCheck)] = &[
+    (&reference_not_found::RULE, reference_not_found::check),
+    (&reference_private::RULE, reference_private::check),
+    (&reference_unchecked::RULE, reference_unchecked::check),
+];
+
+/// Runs every online rule into `sink`.
+pub fn check_online(cx: &OnlineContext<'_>, sink: &mut Sink<'_>) {
+    for (rule, check) in ONLINE_RULES {
+        let mut findings = Vec::new();
+        check(cx, &mut findings);
+        sink.push(rule, findings);
+    }
+}
+
 /// Whether the message lacks an accepted body reference (the case TM101 and TM102 report).
 pub(crate) fn lacks_reference(ctx: &MessageContext<'_>) -> bool {
     ctx.message
@@ -91,7 +123,8 @@ pub(crate) mod test_support {
 
     use super::{MessageCheck, MessageContext};
     use crate::diff::Requirement;
-    use crate::message::Message;
+    use crate::message::{Message, RefLine};
+    use crate::online::Lookup;
     use crate::verify::Verdict;
 
     /// Runs `check` on `text` (a message file, comments stripped) and returns the messages.
