@@ -62,7 +62,7 @@ fn findings_exit_1_with_human_output() {
         assert!(stdout.contains(code), "{code} missing:\n{stdout}");
     }
     assert!(
-        stdout.contains("tagman: 8 errors, 5 warnings in 16 files"),
+        stdout.contains("tagman: 8 errors, 5 warnings in 17 files"),
         "{stdout}"
     );
 }

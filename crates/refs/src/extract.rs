@@ -336,8 +336,10 @@ fn read_reference(
     }
     if tag.is_none() && digest.is_none() {
         tag = split_tag(text, start);
-        if tag.is_none() && !registry_written && mirror_len == 0 && !image_context(text, start) {
-            // `starlingx/root` in prose or a git path is not an image reference.
+        let explicit = registry_written || mirror_len > 0;
+        if tag.is_none() && !image_context(text, start, end, explicit) {
+            // A bare name in prose (`the starlingx/root repository`, `Tag
+            // docker.io/starlingx/x image.`) names an image or a project; it pulls nothing.
             return None;
         }
     }
@@ -472,25 +474,38 @@ fn line_bounds(text: &str, at: usize) -> (usize, usize) {
     (start, end)
 }
 
-/// Whether the line says that the token at `start` is an image (`FROM`, or a key naming `image`).
-fn image_context(text: &str, start: usize) -> bool {
-    let (line_start, _) = line_bounds(text, start);
+/// Whether a reference without a tag is used as an image where it stands, rather than named in
+/// prose: a Dockerfile `FROM`, a `pull`/`run` command, or a value of a key naming an image. With
+/// a registry written (`explicit`), any key or a quoted string in code also counts.
+fn image_context(text: &str, start: usize, end: usize, explicit: bool) -> bool {
+    let (line_start, line_end) = line_bounds(text, start);
     let before = text[line_start..start].to_ascii_lowercase();
     let trimmed = before.trim_start();
-    trimmed.starts_with("from ") || before.contains("image") || ends_with_repository_key(&before)
-}
-
-/// Whether the text before a token ends with a `repository`/`repo` key.
-fn ends_with_repository_key(before: &str) -> bool {
-    let key = key_before(before);
-    key.ends_with("repository") || key.ends_with("repo")
+    if trimmed.starts_with("from ")
+        || [" pull ", " run ", " push "]
+            .iter()
+            .any(|c| before.contains(c))
+    {
+        return true;
+    }
+    let key = key_before(&before);
+    if key.contains("image") || key.ends_with("repository") || key.ends_with("repo") {
+        return true;
+    }
+    if !explicit {
+        return false;
+    }
+    let quote = before.as_bytes().last().copied();
+    let quoted = matches!(quote, Some(b'"' | b'\''))
+        && text.as_bytes().get(end.min(line_end)) == quote.as_ref();
+    !key.is_empty() || quoted
 }
 
 /// Whether the token is the value of a key whose tag lives in a sibling key: Helm's
 /// `repository:` + `tag:`, kustomize's `name:`/`newName:` + `newTag:`.
 fn split_name_key(before: &str) -> bool {
     let key = key_before(before);
-    ends_with_repository_key(before) || key == "name" || key == "newname"
+    key.ends_with("repository") || key.ends_with("repo") || key == "name" || key == "newname"
 }
 
 /// The key a value follows (`repository` in `  "repository": "`), lower-cased; empty when none.
@@ -707,8 +722,17 @@ mod tests {
         ] {
             assert_eq!(one(t).name.to_string(), "docker.io/starlingx/x", "{t}");
         }
-        let r = one("image: index.docker.io/starlingx/x\n");
-        assert!(r.tag.is_none());
+        for tagless in [
+            "image: index.docker.io/starlingx/x\n",
+            "FROM starlingx/x\n",
+            "docker pull docker.io/starlingx/x\n",
+            "IMG=docker.io/starlingx/x\n",
+            "pods = ['docker.io/starlingx/x']\n",
+            "  - name: docker.io/starlingx/x\n",
+            "  repository: starlingx/x\n",
+        ] {
+            assert!(one(tagless).tag.is_none(), "{tagless}");
+        }
     }
 
     #[test]
@@ -716,6 +740,11 @@ mod tests {
         none("see https://opendev.org/starlingx/integ/commit/dac417bd\n");
         none("git clone https://opendev.org/starlingx/root\n");
         none("the starlingx/root repository\n");
+        none("The images starlingx/stx-debian-dev and starlingx/stx-debian-tools-dev\n");
+        none("Tag docker.io/starlingx/portieris image.\n");
+        none("see `docker.io/starlingx/x` for details\n");
+        none("required-projects:\n  - name: starlingx/root\n");
+        none("PROJECT='starlingx/root'\n");
         none("quay.io/starlingx/x:latest\n");
         none("registry.local:9001/starlingx/x:latest\n");
         none("path /usr/share/starlingx/x:1\n");

@@ -66,6 +66,8 @@ pub struct WalkStats {
     pub too_large: u64,
     /// Candidate files skipped because they are not UTF-8.
     pub not_utf8: u64,
+    /// Candidate files skipped because they are tag manifests (they hold `src_build_tag:`).
+    pub manifests: u64,
 }
 
 /// The result of a walk.
@@ -87,6 +89,7 @@ struct Counters {
     binary: AtomicU64,
     too_large: AtomicU64,
     not_utf8: AtomicU64,
+    manifests: AtomicU64,
 }
 
 impl Counters {
@@ -103,6 +106,7 @@ impl Counters {
             binary: get(&self.binary),
             too_large: get(&self.too_large),
             not_utf8: get(&self.not_utf8),
+            manifests: get(&self.manifests),
         }
     }
 }
@@ -197,6 +201,12 @@ fn visit(
         return Ok(None);
     }
     if !matcher.is_candidate(buf) {
+        return Ok(None);
+    }
+    // A tag manifest declares tags rather than referencing images; `tagman lint` checks it. This
+    // also keeps old manifests that no policy glob names (copies, history) out of the findings.
+    if memchr::memmem::find(buf, b"src_build_tag:").is_some() {
+        Counters::bump(&counters.manifests, 1);
         return Ok(None);
     }
     if !options.exclude.is_empty() {

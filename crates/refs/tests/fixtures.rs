@@ -84,9 +84,12 @@ fn every_file_kind_yields_its_references() {
         .iter()
         .map(|(f, n)| ((*f).to_owned(), *n))
         .collect();
-    // Not there: the manifest itself, tagman.yaml (no image), ignored/ (.gitignore), bin/ (binary).
+    // Not there: the manifests (declarations, not references), tagman.yaml (no image),
+    // ignored/ (.gitignore), bin/ (binary).
     assert_eq!(by_file, expected);
     assert_eq!(scanned.walked.stats.binary, 1);
+    // image-tags.yaml and archive/image-tags-3.0.yaml.orig.
+    assert_eq!(scanned.walked.stats.manifests, 2);
     assert!(
         scanned.walked.errors.is_empty(),
         "{:?}",

@@ -126,14 +126,15 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, Cli
 fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
     let s = scan.walked.stats;
     ui.note(format_args!(
-        "read {} file(s), {:.1} MB, in {:.2} s; {} mention a managed namespace; skipped {} binary, {} over the size cap, {} not UTF-8",
+        "read {} file(s), {:.1} MB, in {:.2} s; {} mention a managed namespace; skipped {} binary, {} over the size cap, {} not UTF-8, {} tag manifest(s)",
         s.files,
         s.bytes as f64 / 1e6,
         started.elapsed().as_secs_f64(),
         s.candidates,
         s.binary,
         s.too_large,
-        s.not_utf8
+        s.not_utf8,
+        s.manifests
     ));
 }
 
