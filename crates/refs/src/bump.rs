@@ -11,6 +11,7 @@ use tagman_lint::diagnostic::Label;
 use crate::catalog::Catalog;
 use crate::diff;
 use crate::error::RefsError;
+use crate::extract::{TagRef, CODENAME_PLACEHOLDER};
 use crate::Scan;
 
 /// A parsed `NAME=TAG`.
@@ -64,6 +65,10 @@ pub enum SkipReason {
     BuildInput,
     /// `repository:` with no sibling `tag:` key: there is no tag to change.
     SplitWithoutTag,
+    /// The tag holds `@OS_CODENAME@` but the new tag ends in none of the policy's codenames.
+    NoCodename,
+    /// The tag holds `@OS_CODENAME@` and the new tag is not declared for every codename.
+    UndeclaredExpansions(Vec<String>),
 }
 
 impl std::fmt::Display for SkipReason {
@@ -73,6 +78,15 @@ impl std::fmt::Display for SkipReason {
             Self::Placeholder(p) => write!(f, "the tag holds the placeholder `{p}`"),
             Self::BuildInput => write!(f, "the file is a build input"),
             Self::SplitWithoutTag => write!(f, "`repository:` without a sibling `tag:` key"),
+            Self::NoCodename => write!(
+                f,
+                "the tag holds `{CODENAME_PLACEHOLDER}` and the new tag ends in none of the policy's codenames"
+            ),
+            Self::UndeclaredExpansions(missing) => write!(
+                f,
+                "the tag holds `{CODENAME_PLACEHOLDER}` and no manifest declares {}",
+                missing.join(", ")
+            ),
         }
     }
 }
@@ -160,7 +174,16 @@ pub struct BumpPlan {
 }
 
 /// Plans the bump of `spec` over a scan; refuses a tag no manifest declares for the image.
-pub fn plan(scan: &Scan, spec: &BumpSpec, catalog: &Catalog) -> Result<BumpPlan, RefsError> {
+///
+/// A tag templated with `@OS_CODENAME@` stays templated: `stx.13.0-v1.0.7-@OS_CODENAME@` bumped to
+/// `stx.13.0-v1.0.8-trixie` becomes `stx.13.0-v1.0.8-@OS_CODENAME@`, provided the manifests
+/// declare the new tag for every one of `codenames`.
+pub fn plan(
+    scan: &Scan,
+    spec: &BumpSpec,
+    catalog: &Catalog,
+    codenames: &[String],
+) -> Result<BumpPlan, RefsError> {
     if catalog.find(&spec.name, &spec.tag).is_none() {
         return Err(RefsError::UndeclaredTag {
             name: spec.name.to_string(),
@@ -196,12 +219,11 @@ pub fn plan(scan: &Scan, spec: &BumpSpec, catalog: &Catalog) -> Result<BumpPlan,
             }
             match &reference.tag {
                 Some(tag) if !tag.placeholders.is_empty() => {
-                    let first = tag
-                        .placeholders
-                        .first()
-                        .map(|p| p.text.clone())
-                        .unwrap_or_default();
-                    out.skipped.push(skip(SkipReason::Placeholder(first)));
+                    match templated_target(tag, spec, catalog, codenames) {
+                        Ok(new) if new == tag.text => out.already += 1,
+                        Ok(new) => replacements.push((tag.span, new)),
+                        Err(reason) => out.skipped.push(skip(reason)),
+                    }
                 }
                 Some(tag) if tag.text == spec.tag => out.already += 1,
                 Some(tag) => replacements.push((tag.span, spec.tag.clone())),
@@ -237,6 +259,33 @@ pub fn plan(scan: &Scan, spec: &BumpSpec, catalog: &Catalog) -> Result<BumpPlan,
         });
     }
     Ok(out)
+}
+
+/// The new text of a tag templated with `@OS_CODENAME@`, or why it is left alone.
+fn templated_target(
+    tag: &TagRef,
+    spec: &BumpSpec,
+    catalog: &Catalog,
+    codenames: &[String],
+) -> Result<String, SkipReason> {
+    if let Some(p) = tag.placeholders.iter().find(|p| !p.is_expandable()) {
+        return Err(SkipReason::Placeholder(p.text.clone()));
+    }
+    let stem = codenames
+        .iter()
+        .find_map(|c| spec.tag.strip_suffix(c.as_str())?.strip_suffix('-'))
+        .ok_or(SkipReason::NoCodename)?;
+    let templated = format!("{stem}-{CODENAME_PLACEHOLDER}");
+    let missing: Vec<String> = codenames
+        .iter()
+        .map(|c| format!("{stem}-{c}"))
+        .filter(|t| catalog.find(&spec.name, t).is_none())
+        .collect();
+    if missing.is_empty() {
+        Ok(templated)
+    } else {
+        Err(SkipReason::UndeclaredExpansions(missing))
+    }
 }
 
 #[cfg(test)]

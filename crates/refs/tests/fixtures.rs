@@ -216,11 +216,12 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 fn bump_tree(root: &Path, spec: &str) -> usize {
-    let (_, manifests, scanned) = scan_tree(root);
+    let (policy, manifests, scanned) = scan_tree(root);
     let plan = bump::plan(
         &scanned,
         &BumpSpec::parse(spec).unwrap(),
         &Catalog::new(&manifests),
+        &policy.codenames,
     )
     .unwrap();
     for edit in &plan.edits {
@@ -297,9 +298,15 @@ fn bump_changes_only_the_tag_bytes_and_round_trips() {
 
 #[test]
 fn bump_diff_names_the_file_and_shows_only_tag_lines() {
-    let (_, manifests, scanned) = scan_tree(Path::new(TREE));
+    let (policy, manifests, scanned) = scan_tree(Path::new(TREE));
     let spec = BumpSpec::parse("docker.io/starlingx/dex=stx.9.0-v2.40.0").unwrap();
-    let plan = bump::plan(&scanned, &spec, &Catalog::new(&manifests)).unwrap();
+    let plan = bump::plan(
+        &scanned,
+        &spec,
+        &Catalog::new(&manifests),
+        &policy.codenames,
+    )
+    .unwrap();
     let diffs: String = plan.edits.iter().map(|e| e.unified_diff()).collect();
     insta::assert_snapshot!("bump_dex_diff", diffs.replace(TREE, "TREE"));
     let reasons: Vec<String> = plan.skipped.iter().map(|s| s.reason.to_string()).collect();
@@ -317,9 +324,14 @@ fn bump_diff_names_the_file_and_shows_only_tag_lines() {
 
 #[test]
 fn bump_refuses_an_undeclared_tag() {
-    let (_, manifests, scanned) = scan_tree(Path::new(TREE));
+    let (policy, manifests, scanned) = scan_tree(Path::new(TREE));
     let spec = BumpSpec::parse("docker.io/starlingx/dex=stx.99.0-v1.0").unwrap();
-    match bump::plan(&scanned, &spec, &Catalog::new(&manifests)) {
+    match bump::plan(
+        &scanned,
+        &spec,
+        &Catalog::new(&manifests),
+        &policy.codenames,
+    ) {
         Err(RefsError::UndeclaredTag { declared, .. }) => {
             assert_eq!(declared, ["stx.4.0-v2.14.0-1", "stx.9.0-v2.40.0"]);
         }
@@ -330,11 +342,51 @@ fn bump_refuses_an_undeclared_tag() {
 #[test]
 fn bump_refuses_a_file_changed_since_the_scan() {
     let dir = copy_tree();
-    let (_, manifests, scanned) = scan_tree(dir.path());
+    let (policy, manifests, scanned) = scan_tree(dir.path());
     let spec = BumpSpec::parse("docker.io/starlingx/dex=stx.9.0-v2.40.0").unwrap();
-    let plan = bump::plan(&scanned, &spec, &Catalog::new(&manifests)).unwrap();
+    let plan = bump::plan(
+        &scanned,
+        &spec,
+        &Catalog::new(&manifests),
+        &policy.codenames,
+    )
+    .unwrap();
     let edit = &plan.edits[0];
     std::fs::write(&edit.path, "changed\n").unwrap();
     assert!(matches!(edit.write(), Err(RefsError::Changed { .. })));
     assert_eq!(std::fs::read_to_string(&edit.path).unwrap(), "changed\n");
+}
+
+#[test]
+fn bump_keeps_a_codename_placeholder_when_every_codename_is_declared() {
+    let (policy, manifests, scanned) = scan_tree(Path::new(TREE));
+    let catalog = Catalog::new(&manifests);
+    let spec =
+        BumpSpec::parse("docker.io/starlingx/stx-oidc-client=stx.13.0-v1.0.8-trixie").unwrap();
+    let plan = bump::plan(&scanned, &spec, &catalog, &policy.codenames).unwrap();
+    let jinja = plan
+        .edits
+        .iter()
+        .find(|e| e.path.ends_with("jinja/config.j2"))
+        .unwrap();
+    assert!(jinja.after.contains(
+        "oidc_image: docker.io/starlingx/stx-oidc-client:stx.13.0-v1.0.8-@OS_CODENAME@\n"
+    ));
+
+    // stx.13.0-v1.0.9 is declared for trixie only: the template is left alone, and says why.
+    let spec =
+        BumpSpec::parse("docker.io/starlingx/stx-oidc-client=stx.13.0-v1.0.9-trixie").unwrap();
+    let plan = bump::plan(&scanned, &spec, &catalog, &policy.codenames).unwrap();
+    assert!(plan
+        .edits
+        .iter()
+        .all(|e| !e.path.ends_with("jinja/config.j2")));
+    let reasons: Vec<String> = plan.skipped.iter().map(|s| s.reason.to_string()).collect();
+    assert!(
+        reasons.contains(
+            &"the tag holds `@OS_CODENAME@` and no manifest declares stx.13.0-v1.0.9-bookworm"
+                .to_owned()
+        ),
+        "{reasons:?}"
+    );
 }

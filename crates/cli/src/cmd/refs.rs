@@ -65,7 +65,7 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
     note_stats(ui, &scan, started);
     let outcome = match &spec {
-        Some(spec) => run_bump(args, &scan, spec, &catalog.catalog, ui)?,
+        Some(spec) => run_bump(args, &scan, spec, &catalog.catalog, &policy.codenames, ui)?,
         None => {
             let report = tagman_refs::check(&scan, &policy, &catalog.catalog);
             ui.print_report(&report, args.format)?;
@@ -143,9 +143,10 @@ fn run_bump(
     scan: &Scan,
     spec: &BumpSpec,
     catalog: &Catalog,
+    codenames: &[String],
     ui: &Ui,
 ) -> Result<Outcome, CliError> {
-    let plan = bump::plan(scan, spec, catalog)?;
+    let plan = bump::plan(scan, spec, catalog, codenames)?;
     let mut out = std::io::stdout().lock();
     for edit in &plan.edits {
         out.write_all(edit.unified_diff().as_bytes())?;
