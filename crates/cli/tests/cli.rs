@@ -34,7 +34,10 @@ fn stderr(out: &Output) -> String {
 
 #[test]
 fn clean_manifest_exits_0() {
-    let out = tagman().args(["lint", &fixture("image-tags.yaml")]).output().unwrap();
+    let out = tagman()
+        .args(["lint", &fixture("image-tags.yaml")])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("tagman: 0 errors, 0 warnings in 1 file"));
 }
@@ -52,15 +55,28 @@ fn findings_exit_1_and_human_output_is_stable() {
 #[test]
 fn json_output_is_one_object_with_positions() {
     let out = tagman()
-        .args(["lint", "--format", "json", &fixture("lint/TM002/bad-unknown-and-missing-key.yaml")])
+        .args([
+            "lint",
+            "--format",
+            "json",
+            &fixture("lint/TM002/bad-unknown-and-missing-key.yaml"),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = json["diagnostics"].as_array().unwrap();
-    assert!(diags.iter().all(|d| d["line"].as_u64().unwrap() >= 1 && d["column"].as_u64().unwrap() >= 1));
-    let unknown = diags.iter().find(|d| d["message"] == "unknown key `srcref`").unwrap();
-    assert_eq!((unknown["line"].as_u64(), unknown["column"].as_u64()), (Some(8), Some(5)));
+    assert!(diags
+        .iter()
+        .all(|d| d["line"].as_u64().unwrap() >= 1 && d["column"].as_u64().unwrap() >= 1));
+    let unknown = diags
+        .iter()
+        .find(|d| d["message"] == "unknown key `srcref`")
+        .unwrap();
+    assert_eq!(
+        (unknown["line"].as_u64(), unknown["column"].as_u64()),
+        (Some(8), Some(5))
+    );
     assert_eq!(json["summary"]["errors"].as_u64(), Some(diags.len() as u64));
     insta::assert_json_snapshot!("json_unknown_and_missing", json);
 }
@@ -71,20 +87,33 @@ fn warnings_pass_unless_denied() {
     let out = tagman().args(["lint", &file]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert!(stdout(&out).contains("1 warning"));
-    let out = tagman().args(["lint", "--deny-warnings", &file]).output().unwrap();
+    let out = tagman()
+        .args(["lint", "--deny-warnings", &file])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
 fn missing_file_exits_2_naming_it() {
-    let out = tagman().args(["lint", "no/such/image-tags.yaml"]).output().unwrap();
+    let out = tagman()
+        .args(["lint", "no/such/image-tags.yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no/such/image-tags.yaml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no/such/image-tags.yaml"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn usage_error_exits_2() {
-    let out = tagman().args(["lint", "--format", "yaml"]).output().unwrap();
+    let out = tagman()
+        .args(["lint", "--format", "yaml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -92,11 +121,22 @@ fn usage_error_exits_2() {
 fn bad_policy_exits_2_pointing_at_its_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tagman.yaml"), "release: 13.0\nrelase: x\n").unwrap();
-    std::fs::copy(repo().join("fixtures/image-tags.yaml"), dir.path().join("image-tags.yaml")).unwrap();
-    let out = tagman().current_dir(dir.path()).args(["lint"]).output().unwrap();
+    std::fs::copy(
+        repo().join("fixtures/image-tags.yaml"),
+        dir.path().join("image-tags.yaml"),
+    )
+    .unwrap();
+    let out = tagman()
+        .current_dir(dir.path())
+        .args(["lint"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("tagman.yaml:1:10") && err.contains("tagman.yaml:2:1"), "{err}");
+    assert!(
+        err.contains("tagman.yaml:1:10") && err.contains("tagman.yaml:2:1"),
+        "{err}"
+    );
     assert!(err.contains("unknown key `relase`"), "{err}");
 }
 
@@ -106,7 +146,11 @@ fn discovers_policy_and_manifests_from_a_subdirectory() {
     std::fs::write(dir.path().join("tagman.yaml"), "release: \"13.0\"\n").unwrap();
     let nested = dir.path().join("build-tools/tag-management");
     std::fs::create_dir_all(&nested).unwrap();
-    std::fs::copy(repo().join("fixtures/image-tags.yaml"), nested.join("image-tags.yaml")).unwrap();
+    std::fs::copy(
+        repo().join("fixtures/image-tags.yaml"),
+        nested.join("image-tags.yaml"),
+    )
+    .unwrap();
     let out = tagman()
         .current_dir(&nested)
         .args(["lint", "--format", "json"])
@@ -123,15 +167,27 @@ fn discovers_policy_and_manifests_from_a_subdirectory() {
 #[test]
 fn no_manifests_found_exits_2_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let out = tagman().current_dir(dir.path()).args(["lint"]).output().unwrap();
+    let out = tagman()
+        .current_dir(dir.path())
+        .args(["lint"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no tag manifests found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no tag manifests found"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn reads_standard_input() {
     let text = std::fs::read(repo().join("fixtures/lint/TM004/bad-real-typo.yaml")).unwrap();
-    let out = tagman().args(["lint", "--format", "json", "-"]).write_stdin(text).output().unwrap();
+    let out = tagman()
+        .args(["lint", "--format", "json", "-"])
+        .write_stdin(text)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["diagnostics"][0]["file"], "-");
@@ -142,7 +198,10 @@ fn hostile_inputs_get_a_located_finding() {
     let dir = tempfile::tempdir().unwrap();
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("binary.yaml", (0..=255u8).cycle().take(4096).collect()),
-        ("deep.yaml", format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes()),
+        (
+            "deep.yaml",
+            format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+        ),
         ("empty.yaml", Vec::new()),
         ("scalar.yaml", b"42\n".to_vec()),
         ("big.yaml", vec![b'#'; 50 * 1024 * 1024]),
@@ -150,18 +209,28 @@ fn hostile_inputs_get_a_located_finding() {
     for (name, bytes) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, bytes).unwrap();
-        let out = tagman().args(["lint", "--format", "json"]).arg(&path).output().unwrap();
+        let out = tagman()
+            .args(["lint", "--format", "json"])
+            .arg(&path)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let first = &json["diagnostics"][0];
-        assert!(first["code"] == "TM001" || first["code"] == "TM002", "{name}: {json}");
+        assert!(
+            first["code"] == "TM001" || first["code"] == "TM002",
+            "{name}: {json}"
+        );
         assert!(first["line"].as_u64().unwrap() >= 1, "{name}");
     }
 }
 
 #[test]
 fn schema_commands_print_the_schemas() {
-    for (args, title) in [(vec!["schema"], "tagman image-tags manifest"), (vec!["schema", "--policy"], "tagman policy (tagman.yaml)")] {
+    for (args, title) in [
+        (vec!["schema"], "tagman image-tags manifest"),
+        (vec!["schema", "--policy"], "tagman policy (tagman.yaml)"),
+    ] {
         let out = tagman().args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
