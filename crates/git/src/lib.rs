@@ -43,6 +43,7 @@ pub fn rules() -> Vec<&'static Rule> {
 pub fn check_message(message: &Message, requirement: &Requirement, policy: &Policy) -> Report {
     let mut sink = Sink::new(policy);
     gate::check_message(message, requirement, policy, &mut sink);
+    sink.add_files(1);
     sink.finish()
 }
 

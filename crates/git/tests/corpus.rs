@@ -2,6 +2,9 @@
 //! repository commit by commit, through the same checks `tagman commit-msg` and
 //! `tagman lint --commit` run.
 
+// Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod support;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,9 @@
 //! `--online` against a Launchpad/StoryBoard stand-in on loopback: found, private, missing,
 //! a service that keeps failing, and one that is not there at all.
 
+// Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::time::Duration;

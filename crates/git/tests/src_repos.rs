@@ -1,6 +1,9 @@
 //! `src_ref` verification against real clones: a known commit, one later than its build, an
 //! unknown one, and a project with no clone.
 
+// Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod support;
 
 use tagman_core::{Limits, Manifest, Policy, SourceFile};

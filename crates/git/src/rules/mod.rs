@@ -123,9 +123,7 @@ pub(crate) mod test_support {
 
     use super::{MessageCheck, MessageContext};
     use crate::diff::Requirement;
-    use crate::message::{Message, RefLine};
-    use crate::online::Lookup;
-    use crate::verify::Verdict;
+    use crate::message::Message;
 
     /// Runs `check` on `text` (a message file, comments stripped) and returns the messages.
     pub fn run(check: MessageCheck, text: &str, required: bool) -> Vec<Finding> {
