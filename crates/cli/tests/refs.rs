@@ -246,3 +246,20 @@ fn bump_of_an_unreferenced_image_exits_1() {
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(text(&out.stderr).contains("no reference to docker.io/starlingx/dex"));
 }
+
+#[test]
+fn human_output_snapshot() {
+    let out = tagman(&tree())
+        .args([
+            "refs",
+            "--manifests",
+            "image-tags.yaml",
+            "helm",
+            "k8s",
+            "jinja",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    insta::assert_snapshot!("refs_human", text(&out.stdout));
+}

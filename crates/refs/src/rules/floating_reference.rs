@@ -63,7 +63,7 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
         };
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
         if let Some(declared) = ctx.catalog.latest(name) {
-            finding = finding.also(declared.label("latest declared tag"));
+            finding = finding.also(declared.label("last tag declared for this image"));
         }
         out.push(finding);
     }

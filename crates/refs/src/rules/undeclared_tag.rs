@@ -86,7 +86,7 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
         }
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
         if let Some(latest) = declared.last() {
-            finding = finding.also(latest.label("latest declared tag"));
+            finding = finding.also(latest.label("last tag declared for this image"));
         }
         out.push(finding);
     }
