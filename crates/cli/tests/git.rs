@@ -91,6 +91,7 @@ impl Repo {
     fn tagman(&self) -> Command {
         let mut cmd = Command::cargo_bin("tagman").unwrap();
         cmd.current_dir(self.path())
+            .env_remove("GIT_INDEX_FILE")
             .env("NO_COLOR", "1")
             .env("COLUMNS", "100")
             .env_remove("TAGMAN_CONFIG");
@@ -489,4 +490,40 @@ fn online_checks_the_references_of_a_commit() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(codes(&out), ["TM111"]);
     assert_eq!(json(&out)["diagnostics"][0]["line"], 4);
+}
+
+#[test]
+fn commit_msg_reads_the_index_git_hands_the_hook() {
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a()]))]);
+    // `git commit -a`: the real index is untouched, the commit is in a temporary one.
+    repo.write("image-tags.yaml", &manifest(&[a(), b()]));
+    let temp = repo.path().join(".git/index.tagman-test");
+    let mut index = git2::Index::open(&temp).unwrap();
+    let blob = repo.git.blob(manifest(&[a(), b()]).as_bytes()).unwrap();
+    let mut entry = repo
+        .git
+        .index()
+        .unwrap()
+        .get_path(Path::new("image-tags.yaml"), 0)
+        .unwrap();
+    entry.id = blob;
+    entry.file_size = u32::try_from(manifest(&[a(), b()]).len()).unwrap();
+    index.add(&entry).unwrap();
+    index.write().unwrap();
+    repo.write("COMMIT_EDITMSG", "Add snmp\n");
+    let run = |index_file: Option<&Path>| {
+        let mut cmd = repo.tagman();
+        cmd.args(["commit-msg", "COMMIT_EDITMSG", "--format", "json"]);
+        match index_file {
+            Some(path) => cmd.env("GIT_INDEX_FILE", path),
+            None => cmd.env_remove("GIT_INDEX_FILE"),
+        };
+        cmd.output().unwrap()
+    };
+    assert_eq!(run(None).status.code(), Some(0));
+    let out = run(Some(Path::new(".git/index.tagman-test")));
+    assert_eq!(
+        (out.status.code(), codes(&out)),
+        (Some(1), vec!["TM101".to_owned()])
+    );
 }

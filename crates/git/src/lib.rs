@@ -91,15 +91,20 @@ pub fn check_online(
     );
 }
 
-/// Whether what is staged needs a reference: the index against `HEAD` (an unborn `HEAD` is an
-/// empty base). Any failure to read either side makes it required.
-pub fn staged_requirement(repo: &Repo, policy: &Policy) -> Requirement {
+/// Whether what is staged needs a reference: the index (`index_file`, git's `GIT_INDEX_FILE`,
+/// when set) against `HEAD` (an unborn `HEAD` is an empty base). Any failure to read either side
+/// makes it required.
+pub fn staged_requirement(
+    repo: &Repo,
+    index_file: Option<&std::path::Path>,
+    policy: &Policy,
+) -> Requirement {
     let base = if repo.has_head() {
         repo.snapshot_at("HEAD", policy)
     } else {
         Ok(Snapshot::empty("HEAD"))
     };
-    match (base, repo.snapshot_index(policy)) {
+    match (base, repo.snapshot_index(index_file, policy)) {
         (Ok(base), Ok(head)) => reference_requirement(&base, &head),
         (Err(e), _) | (_, Err(e)) => {
             Requirement::unknown(format!("tagman cannot tell what it changes ({e})"))

@@ -140,9 +140,18 @@ impl Repo {
         Ok(snapshot)
     }
 
-    /// The manifests as staged in the index (what the commit being made will hold).
-    pub fn snapshot_index(&self, policy: &Policy) -> Result<Snapshot, GitError> {
-        let index = self.repo.index().map_err(git("reading the index"))?;
+    /// The manifests as staged in the index (what the commit being made will hold). `index_file`
+    /// is git's `GIT_INDEX_FILE` when set: `git commit -a` and `git commit PATH` run the hooks
+    /// with a temporary index, and that one holds the commit.
+    pub fn snapshot_index(
+        &self,
+        index_file: Option<&Path>,
+        policy: &Policy,
+    ) -> Result<Snapshot, GitError> {
+        let index = match index_file {
+            Some(path) => git2::Index::open(path).map_err(git("reading GIT_INDEX_FILE"))?,
+            None => self.repo.index().map_err(git("reading the index"))?,
+        };
         let select = Selector::new(&self.root, policy)?;
         let mut snapshot = Snapshot::empty("index");
         for entry in index.iter() {

@@ -42,7 +42,13 @@ pub fn run(args: &CommitMsgArgs, global: &Global, ui: &Ui) -> Result<Outcome, Cl
     }
     let cwd = std::env::current_dir()?;
     let requirement = match Repo::discover(&cwd) {
-        Ok(repo) => staged_requirement(&repo, &policy),
+        Ok(repo) => {
+            // git runs hooks with GIT_INDEX_FILE set when the commit is made from a temporary
+            // index (`git commit -a`, `git commit PATH`); relative paths are from the top level,
+            // where hooks run.
+            let index_file = std::env::var_os("GIT_INDEX_FILE").map(std::path::PathBuf::from);
+            staged_requirement(&repo, index_file.as_deref(), &policy)
+        }
         Err(_) => Requirement::unknown(
             "tagman is not inside a git repository, so it cannot tell what the commit changes",
         ),
