@@ -1,0 +1,337 @@
+//! The Zuul jobs for real: `ansible-playbook -i localhost, -c local` runs the playbooks of
+//! `.zuul.yaml` with fake Zuul variables and a test-only `zuul_return` action plugin
+//! (`support/zuul/action_plugins`) that writes what it is given to a file after checking the
+//! `file_comments` shape as Zuul does; `zuulcilint` checks `.zuul.yaml`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+#[allow(dead_code)]
+#[path = "../../apply/tests/registry/harness.rs"]
+mod harness;
+#[allow(dead_code)]
+#[path = "../../apply/tests/registry/images.rs"]
+mod images;
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+use support::{describe, git, git_init, project_root, require_tool, tagman};
+
+/// One entry; `TAG` is replaced.
+const ENTRY: &str = "  - name: docker.io/starlingx/k8s-cni-sriov
+    src_build_tag: master-centos-stable-20191203T153530Z.0
+    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4
+    tag: TAG
+";
+
+fn manifest(tags: &[&str]) -> String {
+    let mut text = String::from("images:\n");
+    for tag in tags {
+        text.push_str(&ENTRY.replace("TAG", tag));
+    }
+    text
+}
+
+/// A project repository with a base commit and the change on top; returns the change's sha.
+fn project(dir: &Path, before: &str, after: &str, message: &str) -> String {
+    git_init(dir);
+    std::fs::create_dir_all(dir.join("build-tools")).unwrap();
+    std::fs::write(dir.join("build-tools/image-tags.yaml"), before).unwrap();
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "Start\n\nStory: 2011001"]);
+    std::fs::write(dir.join("build-tools/image-tags.yaml"), after).unwrap();
+    git(dir, &["commit", "-q", "-a", "-m", message]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// Zuul's variables for a change to `src_dir`, as a vars file.
+fn zuul_vars(dir: &Path, src_dir: &Path, commit_id: &str, message: Value) -> PathBuf {
+    let mut zuul = json!({
+        "project": {
+            "name": "opendev.org/starlingx/root",
+            "short_name": "root",
+            "canonical_name": "opendev.org/starlingx/root",
+            "src_dir": src_dir,
+        },
+        "projects": {
+            "opendev.org/starlingx/root": {
+                "name": "opendev.org/starlingx/root",
+                "short_name": "root",
+                "src_dir": src_dir,
+            }
+        },
+        "branch": "master",
+        "pipeline": "check",
+        "job": "tagman-lint",
+        "change": "123456",
+        "patchset": "1",
+        "commit_id": commit_id,
+        "executor": { "work_root": dir, "log_root": dir.join("logs") },
+    });
+    zuul.as_object_mut()
+        .unwrap()
+        .extend(message.as_object().unwrap().clone());
+    // JSON is YAML: ansible-playbook reads it with `-e @file`.
+    let path = dir.join("zuul-vars.yaml");
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&json!({ "zuul": zuul })).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+/// ansible-playbook on this machine, with the fake zuul_return writing to `returned`.
+fn playbook(scratch: &Path, name: &str, vars: &Path, returned: &Path, extra: &[String]) -> Output {
+    let ansible = require_tool("ansible-playbook");
+    let plugins = project_root().join("crates/cli/tests/support/zuul/action_plugins");
+    let home = scratch.join("ansible-home");
+    std::fs::create_dir_all(&home).unwrap();
+    // Modules run with the Python ansible-core is installed in (its venv); interpreter discovery
+    // may find a shim that does not work.
+    let python = ansible.with_file_name("python3");
+    let mut cmd = Command::new(&ansible);
+    cmd.current_dir(scratch)
+        .args(["-i", "localhost,", "-c", "local"])
+        .arg(project_root().join("playbooks/tagman").join(name))
+        .arg("-e")
+        .arg(format!("@{}", vars.display()))
+        .arg("-e")
+        .arg(format!("tagman_executable={}", tagman().display()))
+        .arg("-e")
+        .arg(format!("ansible_python_interpreter={}", python.display()))
+        .args(extra)
+        .env("ANSIBLE_ACTION_PLUGINS", plugins)
+        .env("ANSIBLE_HOME", &home)
+        .env("ANSIBLE_LOCAL_TEMP", home.join("tmp"))
+        .env("ANSIBLE_REMOTE_TEMP", home.join("remote-tmp"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("ANSIBLE_FORCE_COLOR", "0")
+        .env("ANSIBLE_CONFIG", scratch.join("no-ansible.cfg"))
+        .env("TAGMAN_ZUUL_RETURN_FILE", returned)
+        .env_remove("TAGMAN_CONFIG");
+    cmd.output().unwrap()
+}
+
+fn returned(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("zuul_return was not called ({}): {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn lint_job_returns_inline_comments_for_a_bad_manifest_and_message() {
+    let scratch = tempfile::tempdir().unwrap();
+    let src = scratch.path().join("src/opendev.org/starlingx/root");
+    std::fs::create_dir_all(&src).unwrap();
+    let message = "Bump the SR-IOV CNI image\n\nNew upstream release.\n";
+    let sha = project(
+        &src,
+        &manifest(&["stx.4.0-v2.2"]),
+        &manifest(&["stx.4.0-v2.2", "stx.4.0.v2.3"]),
+        message,
+    );
+    let vars = zuul_vars(
+        scratch.path(),
+        &src,
+        &sha,
+        json!({ "change_message": message }),
+    );
+    let out_file = scratch.path().join("zuul_return.json");
+    let out = playbook(scratch.path(), "lint.yaml", &vars, &out_file, &[]);
+    let text = describe(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the lint should fail the job:\n{text}"
+    );
+    assert!(out_file.exists(), "zuul_return was not called:\n{text}");
+
+    let data = returned(&out_file);
+    let comments = &data["zuul"]["file_comments"];
+    let manifest_comments = comments["build-tools/image-tags.yaml"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{data:#}"));
+    assert_eq!(manifest_comments.len(), 1, "{data:#}");
+    let c = &manifest_comments[0];
+    // The second entry's tag, line 9: `    tag: stx.4.0.v2.3`, at the `.v` that should be `-v`.
+    assert_eq!(c["line"], 9, "{data:#}");
+    assert_eq!(
+        c["range"],
+        json!({"start_line": 9, "start_character": 16, "end_line": 9, "end_character": 18}),
+        "{data:#}"
+    );
+    let msg = c["message"].as_str().unwrap();
+    assert!(msg.starts_with("TM004 (tag-format) error:"), "{msg}");
+    assert!(msg.contains("Fix:"), "{msg}");
+
+    let commit = comments["/COMMIT_MSG"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{data:#}"));
+    assert!(
+        commit
+            .iter()
+            .any(|c| c["message"].as_str().unwrap().starts_with("TM101")
+                && c["line"].as_u64().unwrap() > 6),
+        "{data:#}"
+    );
+    assert_eq!(
+        data["zuul"]["warnings"],
+        json!(["tagman: 2 errors, 0 warnings in 1 file"]),
+        "{data:#}"
+    );
+}
+
+#[test]
+fn lint_job_passes_a_good_change_and_reads_old_zuuls_base64_message() {
+    let scratch = tempfile::tempdir().unwrap();
+    let src = scratch.path().join("src/opendev.org/starlingx/root");
+    std::fs::create_dir_all(&src).unwrap();
+    let message = "Bump the SR-IOV CNI image\n\nNew upstream release.\n\nCloses-Bug: 2034567\n";
+    let sha = project(
+        &src,
+        &manifest(&["stx.4.0-v2.2"]),
+        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
+        message,
+    );
+    let encoded = base64_encode(message.as_bytes());
+    let vars = zuul_vars(scratch.path(), &src, &sha, json!({ "message": encoded }));
+    let out_file = scratch.path().join("zuul_return.json");
+    let out = playbook(scratch.path(), "lint.yaml", &vars, &out_file, &[]);
+    let text = describe(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        returned(&out_file),
+        json!({"zuul": {"file_comments": {}, "warnings": []}})
+    );
+}
+
+#[test]
+fn zuulcilint_accepts_the_zuul_config() {
+    let lint = require_tool("zuulcilint");
+    let root = project_root();
+    let out = Command::new(lint)
+        .args(["--check-playbook-paths", ".zuul.yaml"])
+        .current_dir(&root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", describe(&out));
+}
+
+const SECRET: &str = "Zuul-s3cret-never-logged";
+
+#[test]
+fn promote_job_applies_the_change_and_never_logs_the_secret() {
+    let registry = harness::Registry::start();
+    let host = registry.host();
+    let base_tag = "master-centos-stable-20191203T153530Z.0";
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = images::plain_client(&host);
+        let name = images::name(&host, "starlingx/k8s-cni-sriov");
+        images::push(&client, &name, base_tag, images::Kind::Oci, "0").await;
+    });
+
+    let scratch = tempfile::tempdir().unwrap();
+    let src = scratch.path().join("src/opendev.org/starlingx/root");
+    std::fs::create_dir_all(&src).unwrap();
+    let sha = project(
+        &src,
+        &manifest(&["stx.4.0-v2.2"]),
+        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
+        "Bump the SR-IOV CNI image\n\nCloses-Bug: 2034567\n",
+    );
+    let vars = zuul_vars(scratch.path(), &src, &sha, json!({ "change_message": "x" }));
+    // The secret, as Zuul hands it to the playbook.
+    let secret_vars = scratch.path().join("secret.yaml");
+    let secret = json!({ "tagman_registry": { "auths": {
+        host.clone(): { "username": "starlingxbot", "password": SECRET }
+    }}});
+    std::fs::write(&secret_vars, secret.to_string()).unwrap();
+    let logs = scratch.path().join("logs/tagman");
+    let apply_args = json!({ "tagman_apply_args": [
+        "--insecure-registry", host.clone(), "--registry-map", format!("docker.io={host}"),
+    ]});
+    let out_file = scratch.path().join("zuul_return.json");
+    let out = playbook(
+        scratch.path(),
+        "promote.yaml",
+        &vars,
+        &out_file,
+        &[
+            "-vvvv".to_owned(),
+            "-e".to_owned(),
+            format!("@{}", secret_vars.display()),
+            "-e".to_owned(),
+            apply_args.to_string(),
+            "-e".to_owned(),
+            format!("tagman_log_dir={}", logs.display()),
+        ],
+    );
+    let text = describe(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+
+    // Only the change's entry is applied (the first was there before the change).
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(logs.join("apply-report.json")).unwrap()).unwrap();
+    let entries = report["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report:#}"));
+    assert_eq!(entries.len(), 1, "{report:#}");
+    assert_eq!(entries[0]["tag"], "stx.4.0-v2.3", "{report:#}");
+    assert_eq!(entries[0]["action"], "created", "{report:#}");
+    assert_eq!(
+        returned(&out_file)["zuul"]["artifacts"][0]["url"],
+        "tagman/apply-report.json"
+    );
+
+    // The whole -vvvv output: neither the password nor its Basic-auth encoding.
+    let basic = base64_encode(format!("starlingxbot:{SECRET}").as_bytes());
+    assert!(!text.contains(SECRET), "the secret leaked:\n{text}");
+    assert!(
+        !text.contains(&basic),
+        "the secret leaked (base64):\n{text}"
+    );
+    assert!(text.contains("tagman apply"), "{text}");
+    // The credentials file is gone.
+    let leftovers: Vec<_> = walk(scratch.path())
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "auth.json"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Standard base64, as Zuul encodes `zuul.message`.
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
