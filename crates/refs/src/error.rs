@@ -28,11 +28,9 @@ pub enum RefsError {
         #[source]
         source: globset::Error,
     },
-    /// The directory walk could not visit a path.
-    #[error("cannot walk {}: {source}", path.as_ref().map_or_else(|| "a path".to_owned(), |p| p.display().to_string()))]
+    /// The directory walk could not visit a path (the walker's error names it).
+    #[error("cannot walk the tree: {source}")]
     Walk {
-        /// The path, when the walker knows it.
-        path: Option<PathBuf>,
         /// The walker's error.
         #[source]
         source: ignore::Error,

@@ -137,7 +137,7 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(source) => {
-                    push(errors, RefsError::Walk { path: None, source });
+                    push(errors, RefsError::Walk { source });
                     return WalkState::Continue;
                 }
             };
