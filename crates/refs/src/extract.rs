@@ -322,10 +322,11 @@ fn read_reference(
     let mut end = name_end;
     let mut tag = None;
     if name_end == run_end && bytes.get(end) == Some(&b':') {
-        if let Some(t) = scan_tag(text, end + 1) {
-            end = t.span.end();
-            tag = Some(t);
-        }
+        // `"docker.io/starlingx/x:" + tag` or a YAML key `docker.io/starlingx/x:`: the tag is
+        // given elsewhere, so this is not a reference without one.
+        let t = scan_tag(text, end + 1)?;
+        end = t.span.end();
+        tag = Some(t);
     }
     let mut digest = None;
     if end == run_end || tag.is_some() {
@@ -751,6 +752,8 @@ mod tests {
         none("notstarlingx/x:1\n");
         none("docker.io/starlingx/\n");
         none("docker.io/starlingx/Upper:1\n");
+        none("IMG = \"docker.io/starlingx/x:\" + tag\n");
+        none("docker.io/starlingx/x: {tag: 1}\n");
     }
 
     #[test]
