@@ -47,9 +47,14 @@ pub static MESSAGE_RULES: &[(&Rule, MessageCheck)] = &[
 
 /// Runs every commit-message rule into `sink`.
 pub fn check_message(ctx: &MessageContext<'_>, sink: &mut Sink<'_>) {
-    for (rule, check) in MESSAGE_RULES {
+    run_all(MESSAGE_RULES, ctx, sink);
+}
+
+/// Runs each rule of a slice on `cx`, its findings into `sink` under the rule.
+fn run_all<C: ?Sized>(rules: &[(&Rule, fn(&C, &mut Vec<Finding>))], cx: &C, sink: &mut Sink<'_>) {
+    for (rule, check) in rules {
         let mut findings = Vec::new();
-        check(ctx, &mut findings);
+        check(cx, &mut findings);
         sink.push(rule, findings);
     }
 }
@@ -73,11 +78,7 @@ pub static SRC_REF_RULES: &[(&Rule, SrcRefCheck)] = &[
 
 /// Runs every `src_ref` verification rule into `sink`.
 pub fn check_src_refs(cx: &SrcRefContext<'_>, sink: &mut Sink<'_>) {
-    for (rule, check) in SRC_REF_RULES {
-        let mut findings = Vec::new();
-        check(cx, &mut findings);
-        sink.push(rule, findings);
-    }
+    run_all(SRC_REF_RULES, cx, sink);
 }
 
 /// What an online rule looks at: each accepted reference of a message with the service's answer.
@@ -101,11 +102,7 @@ pub static ONLINE_RULES: &[(&Rule, OnlineCheck)] = &[
 
 /// Runs every online rule into `sink`.
 pub fn check_online(cx: &OnlineContext<'_>, sink: &mut Sink<'_>) {
-    for (rule, check) in ONLINE_RULES {
-        let mut findings = Vec::new();
-        check(cx, &mut findings);
-        sink.push(rule, findings);
-    }
+    run_all(ONLINE_RULES, cx, sink);
 }
 
 /// Whether the message lacks an accepted body reference (the case TM101 and TM102 report).
