@@ -3,9 +3,11 @@
 pub mod add;
 pub mod apply;
 pub mod commit_msg;
+pub mod completions;
 pub mod diff;
 pub mod lint;
 pub mod lint_git;
+pub mod man;
 pub mod refs;
 pub mod rules;
 pub mod schema;
@@ -30,6 +32,8 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         Command::Suggest(args) => suggest::run(&args, global),
         Command::Add(args) => add::run(&args, global, ui),
         Command::Apply(args) => apply::run(&args, global, ui),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
 
