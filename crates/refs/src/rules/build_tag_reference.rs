@@ -68,3 +68,40 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
         out.push(finding);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::run_check;
+
+    #[test]
+    fn build_tags_warn_and_name_the_release_tag_made_from_them() {
+        let found = run_check(
+            check,
+            "image: docker.io/starlingx/dex:master-centos-stable-20200204T162546Z.0\n",
+            false,
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("reference `stx.4.0-v2.14.0-1`"));
+        let found = run_check(
+            check,
+            "image: docker.io/starlingx/dex:master-debian-stable-20250101T000000Z.0\n",
+            false,
+        );
+        assert!(found[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("add a manifest entry"));
+        assert!(run_check(
+            check,
+            "image: docker.io/starlingx/dex:stx.4.0-v2.14.0-1\n",
+            false
+        )
+        .is_empty());
+    }
+}

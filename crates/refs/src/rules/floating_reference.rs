@@ -68,3 +68,35 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
         out.push(finding);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::run_check;
+
+    #[test]
+    fn floating_and_missing_tags_are_found_outside_build_inputs() {
+        for bad in [
+            "image: docker.io/starlingx/dex:latest\n",
+            "image: docker.io/starlingx/dex:master-centos-stable-latest\n",
+            "image: docker.io/starlingx/dex\n",
+            "FROM starlingx/dex\n",
+        ] {
+            let found = run_check(check, bad, false);
+            assert_eq!(found.len(), 1, "{bad}");
+            assert!(found[0]
+                .help
+                .as_deref()
+                .unwrap_or("")
+                .contains("--bump docker.io/starlingx/dex=stx.9.0-v2.40.0-trixie"));
+            assert!(run_check(check, bad, true).is_empty(), "build input: {bad}");
+        }
+        for ok in [
+            "image: docker.io/starlingx/dex:stx.4.0-v2.14.0-1\n",
+            "image: docker.io/starlingx/dex:latest@sha256:0000000000000000000000000000000000000000000000000000000000000000\n",
+            "the docker.io/starlingx/dex image\n",
+        ] {
+            assert!(run_check(check, ok, false).is_empty(), "{ok}");
+        }
+    }
+}

@@ -69,6 +69,44 @@ pub(crate) fn list(items: &[String]) -> String {
     }
 }
 
+/// Runs one check over `text` with the fixture manifest, for the rules' unit tests.
+#[cfg(test)]
+pub(crate) fn run_check(check: Check, text: &str, build_input: bool) -> Vec<Finding> {
+    use tagman_core::{Limits, Manifest};
+
+    const MANIFEST: &str = "images:
+  - name: docker.io/starlingx/dex
+    src_build_tag: master-centos-stable-20200204T162546Z.0
+    src_ref: https://opendev.org/starlingx/oidc-auth-armada-app/commit/5d6701bdf214e77f460f2e3dd2b6f7d3186830c8
+    tag: stx.4.0-v2.14.0-1
+  - name: docker.io/starlingx/dex
+    src_build_tag: master-debian-stable-20240227T070056Z.0
+    src_ref: https://opendev.org/starlingx/oidc-auth-armada-app/commit/5d6701bdf214e77f460f2e3dd2b6f7d3186830c8
+    tag: stx.9.0-v2.40.0-trixie
+";
+    let manifest = Manifest::parse(
+        SourceFile::new("image-tags.yaml", MANIFEST),
+        &Limits::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let catalog = Catalog::new(&[manifest]);
+    let matcher =
+        crate::Matcher::new(&["docker.io/starlingx/".to_owned()]).unwrap_or_else(|e| panic!("{e}"));
+    let source = SourceFile::new("t", text);
+    let extracted = matcher.extract(text);
+    let codenames = ["trixie".to_owned()];
+    let ctx = FileContext {
+        source: &source,
+        extracted: &extracted,
+        catalog: &catalog,
+        codenames: &codenames,
+        build_input,
+    };
+    let mut out = Vec::new();
+    check(&ctx, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,3 +91,59 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
         out.push(finding);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::run_check;
+
+    #[test]
+    fn only_declared_tags_pass() {
+        let found = run_check(
+            check,
+            "image: docker.io/starlingx/dex:stx.4.0-v2.14.1\n",
+            false,
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].message,
+            "no manifest declares `stx.4.0-v2.14.1` for docker.io/starlingx/dex: this tag is never created"
+        );
+        assert_eq!(found[0].secondary.len(), 1);
+        let found = run_check(
+            check,
+            "image: docker.io/starlingx/other:stx.4.0-v1\n",
+            false,
+        );
+        assert!(found[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("no manifest declares any tag"));
+        for ok in [
+            "image: docker.io/starlingx/dex:stx.4.0-v2.14.0-1\n",
+            "image: docker.io/starlingx/dex:stx.9.0-v2.40.0-@OS_CODENAME@\n",
+            // Other rules' business: floating, build tags, opaque placeholders.
+            "image: docker.io/starlingx/dex:latest\n",
+            "image: docker.io/starlingx/dex:master-centos-stable-20200204T162546Z.0\n",
+            "image: docker.io/starlingx/dex:{{ tag }}\n",
+        ] {
+            assert!(run_check(check, ok, false).is_empty(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn codename_placeholders_are_checked_per_expansion() {
+        let found = run_check(
+            check,
+            "x: docker.io/starlingx/dex:stx.4.0-v2.14.0-1-@OS_CODENAME@\n",
+            false,
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("`stx.4.0-v2.14.0-1-trixie`"),
+            "{}",
+            found[0].message
+        );
+    }
+}

@@ -65,3 +65,38 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::run_check;
+
+    #[test]
+    fn opaque_placeholders_are_reported_and_codenames_are_not() {
+        for (text, placeholder) in [
+            (
+                "image: docker.io/starlingx/dex:{{ .Values.tag }}\n",
+                "{{ .Values.tag }}",
+            ),
+            ("IMG=docker.io/starlingx/dex:${TAG}\n", "${TAG}"),
+            (
+                "image: docker.io/starlingx/{{ .Values.name }}:1\n",
+                "{{ .Values.name }}",
+            ),
+        ] {
+            let found = run_check(check, text, false);
+            assert_eq!(found.len(), 1, "{text}");
+            assert!(
+                found[0].message.contains(placeholder),
+                "{}",
+                found[0].message
+            );
+        }
+        assert!(run_check(
+            check,
+            "x: docker.io/starlingx/dex:stx.9.0-v2.40.0-@OS_CODENAME@\n",
+            false
+        )
+        .is_empty());
+    }
+}
