@@ -221,3 +221,55 @@ fn conflict_exits_1_lint_errors_refuse_and_bad_flags_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not FROM=TO"));
 }
+
+#[test]
+fn changed_since_applies_only_new_and_changed_entries() {
+    let registry = Registry::start();
+    let host = registry.host();
+    seed(&host);
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+    };
+    let manifest = dir.path().join("image-tags.yaml");
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    std::fs::write(&manifest, &text).unwrap();
+    git(&["init", "-q"]);
+    git(&["add", "image-tags.yaml"]);
+    git(&["commit", "-qm", "base"]);
+    // One entry re-pointed at a new tag after the base commit; the other three are as they were.
+    std::fs::write(
+        &manifest,
+        text.replacen("tag: stx.4.0-v3.1", "tag: stx.4.0-v3.2", 1),
+    )
+    .unwrap();
+    let out = apply(dir.path(), &host)
+        .args(["--changed-since", "HEAD"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("1 entry: 1 created (3 requests)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("k8s-plugins-sriov-network-device:stx.4.0-v3.2"),
+        "{stdout}"
+    );
+}
