@@ -50,8 +50,11 @@ pub fn check_message(ctx: &MessageContext<'_>, sink: &mut Sink<'_>) {
     run_all(MESSAGE_RULES, ctx, sink);
 }
 
+/// A rule and its check over context `C`.
+type Registered<C> = (&'static Rule, fn(&C, &mut Vec<Finding>));
+
 /// Runs each rule of a slice on `cx`, its findings into `sink` under the rule.
-fn run_all<C: ?Sized>(rules: &[(&Rule, fn(&C, &mut Vec<Finding>))], cx: &C, sink: &mut Sink<'_>) {
+fn run_all<C: ?Sized>(rules: &[Registered<C>], cx: &C, sink: &mut Sink<'_>) {
     for (rule, check) in rules {
         let mut findings = Vec::new();
         check(cx, &mut findings);
