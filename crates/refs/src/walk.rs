@@ -1,4 +1,6 @@
-//! The parallel walk: every text file under the given paths, `.gitignore` respected, binaries and
+//! The parallel walk: every text file under the given paths, `.gitignore`, `.ignore` and
+//! `.git/info/exclude` respected (a git repository is not required; the user's global excludes
+//! file is ignored so results do not depend on the machine), `.git/` skipped, binaries and
 //! oversized files skipped, each file prefiltered for the managed namespaces before it is decoded.
 
 use std::collections::HashSet;
@@ -123,6 +125,8 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
     builder
         .hidden(false)
         .require_git(false)
+        // The user's global excludes file would make findings depend on the machine.
+        .git_global(false)
         .follow_links(false)
         .threads(options.threads)
         .filter_entry(|entry| entry.file_name() != ".git");
