@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::Args;
 use tagman_core::{Manifest, Policy, SourceFile};
 use tagman_git::gate::{check_message, read_commit};
-use tagman_git::{reference_requirement, GitError, Message, Repo, Requirement, Snapshot};
+use tagman_git::{reference_requirement, Message, Repo, Requirement, Snapshot};
 use tagman_lint::{Loaded, Sink};
 
 use crate::error::CliError;
@@ -22,14 +22,14 @@ const MAX_MESSAGE: u64 = 1024 * 1024;
 #[derive(Debug, Args)]
 pub struct GitArgs {
     /// Check commit REV: its manifests as of REV against its first parent, and its message.
-    #[arg(long, value_name = "REV")]
+    #[arg(long, value_name = "REV", group = "message")]
     pub commit: Option<String>,
     /// Compare with the manifests at REV: a published tag never moves (TM106, TM107).
     #[arg(long, value_name = "REV", conflicts_with = "commit")]
     pub base: Option<String>,
     /// Check this commit message (`-` reads standard input); a reference is required when the
     /// manifests add or change entries against `--base` (always, without `--base`).
-    #[arg(long, value_name = "PATH", conflicts_with = "commit")]
+    #[arg(long, value_name = "PATH", group = "message")]
     pub commit_msg_file: Option<PathBuf>,
     /// Verify each src_ref against the clone `DIR/<project>`: the commit exists and is not later
     /// than its build (TM108, TM109); a missing clone is a warning (TM110).
@@ -37,7 +37,7 @@ pub struct GitArgs {
     pub src_repos: Option<PathBuf>,
     /// Check that the message's Launchpad bugs and StoryBoard stories/tasks exist and are public
     /// (TM111, TM112); an unreachable service is a warning (TM113).
-    #[arg(long)]
+    #[arg(long, requires = "message")]
     pub online: bool,
 }
 
@@ -52,7 +52,7 @@ pub fn loaded_at_revision(args: &GitArgs, policy: &Policy) -> Result<Option<Load
         return Ok(None);
     };
     let repo = repo()?;
-    let check = read_commit(&repo, rev, policy).map_err(git_error)?;
+    let check = read_commit(&repo, rev, policy)?;
     Ok(Some(check.head.loaded()))
 }
 
@@ -64,13 +64,11 @@ pub fn base_manifests(args: &GitArgs, policy: &Policy) -> Result<Vec<Manifest>, 
 fn base_snapshot(args: &GitArgs, policy: &Policy) -> Result<Option<Snapshot>, CliError> {
     if let Some(rev) = &args.commit {
         let repo = repo()?;
-        return Ok(Some(
-            read_commit(&repo, rev, policy).map_err(git_error)?.base,
-        ));
+        return Ok(Some(read_commit(&repo, rev, policy)?.base));
     }
     if let Some(rev) = &args.base {
         let repo = repo()?;
-        return Ok(Some(repo.snapshot_at(rev, policy).map_err(git_error)?));
+        return Ok(Some(repo.snapshot_at(rev, policy)?));
     }
     Ok(None)
 }
@@ -84,7 +82,7 @@ pub fn check(
 ) -> Result<(), CliError> {
     if let Some(rev) = &args.commit {
         let repo = repo()?;
-        let commit = read_commit(&repo, rev, policy).map_err(git_error)?;
+        let commit = read_commit(&repo, rev, policy)?;
         check_message(&commit.message, &commit.requirement, policy, sink);
         if args.online {
             check_online(&commit.message, policy, sink)?;
@@ -138,10 +136,5 @@ pub fn read_message(path: &std::path::Path) -> Result<SourceFile, CliError> {
 /// The repository around the working directory.
 pub fn repo() -> Result<Repo, CliError> {
     let cwd = std::env::current_dir()?;
-    Repo::discover(&cwd).map_err(git_error)
-}
-
-/// A git failure as the binary reports it (exit 2).
-pub fn git_error(err: GitError) -> CliError {
-    CliError::Git(err)
+    Ok(Repo::discover(&cwd)?)
 }
