@@ -1,6 +1,12 @@
 //! Seeds a local registry with a small image for every source build that tag manifests name,
 //! so `tagman apply` can be tried without real images: `seed HOST:PORT MANIFEST…` (plain HTTP).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr,
+    missing_docs
+)]
 
 #[allow(dead_code)]
 #[path = "../tests/registry/images.rs"]

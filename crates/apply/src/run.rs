@@ -5,6 +5,8 @@
 //! requests), another is a `conflict` unless the image is forced. Indexes and manifest lists are
 //! copied whole, so a multi-arch tag keeps its digest.
 
+use std::collections::BTreeMap;
+
 use futures_util::stream::{self, StreamExt as _};
 use tagman_core::reference::ImageName;
 use tokio_util::sync::CancellationToken;
@@ -47,6 +49,9 @@ impl Default for Options {
 
 /// Runs every entry; `on_outcome` sees each outcome in input order as soon as it and those before
 /// it are done. Returns the outcomes in input order.
+///
+/// Entries run unordered (a slow entry held up by Retry-After does not keep a slot idle); a small
+/// reorder buffer restores input order for the callback and the result.
 pub async fn run(
     client: &Client,
     plan: Vec<PlanItem>,
@@ -54,12 +59,16 @@ pub async fn run(
     mut on_outcome: impl FnMut(&Outcome),
 ) -> Vec<Outcome> {
     let mut outcomes = Vec::with_capacity(plan.len());
-    let mut results = stream::iter(plan)
-        .map(|item| run_one(client, item, options))
-        .buffered(options.jobs.max(1));
-    while let Some(outcome) = results.next().await {
-        on_outcome(&outcome);
-        outcomes.push(outcome);
+    let mut finished = BTreeMap::new();
+    let mut results = stream::iter(plan.into_iter().enumerate())
+        .map(|(index, item)| async move { (index, run_one(client, item, options).await) })
+        .buffer_unordered(options.jobs.max(1));
+    while let Some((index, outcome)) = results.next().await {
+        finished.insert(index, outcome);
+        while let Some(outcome) = finished.remove(&outcomes.len()) {
+            on_outcome(&outcome);
+            outcomes.push(outcome);
+        }
     }
     outcomes
 }

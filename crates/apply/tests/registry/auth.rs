@@ -127,6 +127,7 @@ async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
     // The token lives 1 s: wait it out so the run starts with none cached for these scopes.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let before = tokens.fetches();
+    let requests_before = client.transport().stats().snapshot().requests;
     let outcomes = run(&client, plan.clone(), &Options::default(), |_| {}).await;
     for outcome in &outcomes {
         assert_eq!(outcome.action, Action::Created, "{:?}", outcome.error);
@@ -141,7 +142,10 @@ async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
             "one token fetch for {scope} shared by 6 concurrent entries"
         );
     }
-    // 3 requests per created tag: the run never met a 401 (the scheme was learned while seeding).
+    // 3 requests per created tag: no 401 round trip, the scheme was learned while seeding and the
+    // fresh token was fetched before the first request of each repository.
+    let requests = client.transport().stats().snapshot().requests - requests_before;
+    assert_eq!(requests, 3 * 12);
     let shown = everything_shown(&client, &outcomes);
     assert!(!shown.contains(SECRET), "{shown}");
     assert!(!shown.contains("eyJ"), "a token leaked:\n{shown}");
