@@ -211,28 +211,78 @@ fn lint_job_passes_a_good_change_and_reads_old_zuuls_base64_message() {
 fn zuulcilint_accepts_the_zuul_config() {
     let lint = require_tool("zuulcilint");
     let root = project_root();
-    let out = Command::new(lint)
+    assert!(root.join(".zuul.yaml").is_file());
+    let out = Command::new(&lint)
         .args(["--check-playbook-paths", ".zuul.yaml"])
         .current_dir(&root)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", describe(&out));
+    let text = describe(&out);
+    assert!(out.status.success(), "{text}");
+    // zuulcilint passes a file it skips; make sure it read this one.
+    assert!(!text.contains("Skipping"), "{text}");
+
+    // And it does fail a job whose playbook is missing, so the pass above means something.
+    let copy = tempfile::tempdir().unwrap();
+    let config = std::fs::read_to_string(root.join(".zuul.yaml")).unwrap();
+    std::fs::write(
+        copy.path().join(".zuul.yaml"),
+        config.replace(
+            "playbooks/tagman/lint.yaml",
+            "playbooks/tagman/missing.yaml",
+        ),
+    )
+    .unwrap();
+    std::fs::create_dir_all(copy.path().join("playbooks/tagman")).unwrap();
+    std::fs::copy(
+        root.join("playbooks/tagman/promote.yaml"),
+        copy.path().join("playbooks/tagman/promote.yaml"),
+    )
+    .unwrap();
+    let out = Command::new(&lint)
+        .args(["--check-playbook-paths", ".zuul.yaml"])
+        .current_dir(copy.path())
+        .output()
+        .unwrap();
+    let text = describe(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("missing.yaml"), "{text}");
 }
 
 const SECRET: &str = "Zuul-s3cret-never-logged";
 
 #[test]
 fn promote_job_applies_the_change_and_never_logs_the_secret() {
-    let registry = harness::Registry::start();
+    let scratch = tempfile::tempdir().unwrap();
+    // The registry wants the secret (htpasswd), so the job only passes if the credentials file
+    // the no_log task writes is the one tagman uses.
+    let htpasswd = scratch.path().join("htpasswd");
+    let hash = bcrypt::hash_with_result(SECRET, 4)
+        .unwrap()
+        .format_for_version(bcrypt::Version::TwoY);
+    std::fs::write(&htpasswd, format!("starlingxbot:{hash}\n")).unwrap();
+    let registry = harness::Registry::start_with(harness::RegistryConfig {
+        auth: harness::RegistryAuth::Htpasswd(htpasswd),
+        tls: None,
+    });
     let host = registry.host();
     let base_tag = "master-centos-stable-20191203T153530Z.0";
+    let auth_dir = tempfile::tempdir().unwrap();
+    let seed_auth = auth_dir.path().join("auth.json");
+    let body = json!({"auths": {host.clone(): {"username": "starlingxbot", "password": SECRET}}});
+    std::fs::write(&seed_auth, body.to_string()).unwrap();
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let client = images::plain_client(&host);
+        let client = tagman_apply::client::Client::new(tagman_apply::TransportConfig {
+            insecure_registries: vec![host.clone()],
+            retry: images::fast_retry(),
+            credentials: tagman_apply::CredentialStore::load(&[seed_auth], false).unwrap(),
+            ..tagman_apply::TransportConfig::default()
+        })
+        .unwrap();
         let name = images::name(&host, "starlingx/k8s-cni-sriov");
         images::push(&client, &name, base_tag, images::Kind::Oci, "0").await;
     });
 
-    let scratch = tempfile::tempdir().unwrap();
     let src = scratch.path().join("src/opendev.org/starlingx/root");
     std::fs::create_dir_all(&src).unwrap();
     let sha = project(
@@ -293,6 +343,8 @@ fn promote_job_applies_the_change_and_never_logs_the_secret() {
         "the secret leaked (base64):\n{text}"
     );
     assert!(text.contains("tagman apply"), "{text}");
+    // It really is the -vvvv output (connection and module details).
+    assert!(text.contains("ESTABLISH LOCAL CONNECTION"), "{text}");
     // The credentials file is gone.
     let leftovers: Vec<_> = walk(scratch.path())
         .into_iter()
