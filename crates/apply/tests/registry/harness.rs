@@ -195,7 +195,7 @@ pub fn free_port() -> u16 {
 
 fn render_config(config: &RegistryConfig, addr: SocketAddr, storage: &Path) -> String {
     let mut out = format!(
-        "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: {addr}\n  relativeurls: true\n",
+        "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: {addr}\n  relativeurls: true\n",
         storage.display()
     );
     if let Some((cert, key)) = &config.tls {
