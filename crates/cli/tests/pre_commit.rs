@@ -180,3 +180,34 @@ fn hooks_pass_and_fail_through_pre_commit_try_repo() {
     );
     assert!(text.contains("Passed"), "{text}");
 }
+
+/// The `[dependencies]` table of a Cargo.toml, as its lines.
+fn dependencies(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let mut lines: Vec<String> = text
+        .lines()
+        .skip_while(|l| l.trim() != "[dependencies]")
+        .skip(1)
+        .take_while(|l| !l.starts_with('['))
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// pre-commit installs the root package `tagman-pre-commit`, which compiles crates/cli's
+/// `main.rs`: it needs exactly crates/cli's dependencies.
+#[test]
+fn pre_commit_package_has_the_cli_dependencies() {
+    let root = project_root();
+    let cli = dependencies(&root.join("crates/cli/Cargo.toml"));
+    assert!(!cli.is_empty());
+    assert_eq!(
+        dependencies(&root.join("Cargo.toml")),
+        cli,
+        "the root package tagman-pre-commit (Cargo.toml) must list crates/cli's [dependencies]: \
+         copy the new line there"
+    );
+}
