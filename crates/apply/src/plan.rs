@@ -27,7 +27,7 @@ impl PlanItem {
             .iter()
             .filter_map(|entry| {
                 Some(Self {
-                    name: entry.image_name()?.ok()?,
+                    name: entry.image_name()?.ok()?.clone(),
                     src_build_tag: entry.src_build_tag.as_ref()?.value.clone(),
                     tag: entry.tag.as_ref()?.value.clone(),
                 })

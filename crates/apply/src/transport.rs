@@ -116,6 +116,7 @@ impl Transport {
         let url_text = request.url.as_str();
         let mut attempt = 0u32;
         let mut reauthorized = false;
+        let mut challenges = 0u32;
         loop {
             attempt += 1;
             let authorization = self
@@ -184,7 +185,14 @@ impl Transport {
             let status = response.status();
             if status == StatusCode::UNAUTHORIZED {
                 let challenge = header_str(&response, WWW_AUTHENTICATE);
-                if !reauthorized
+                // A 401 to a request sent without auth only teaches the scheme; one sent with
+                // auth earns exactly one more try with fresh credentials (a renewed token).
+                let allowed = if authorization.is_some() {
+                    !reauthorized
+                } else {
+                    challenges < 2
+                };
+                if allowed
                     && self
                         .auth
                         .on_unauthorized(
@@ -196,9 +204,12 @@ impl Transport {
                         )
                         .await?
                 {
-                    reauthorized = true;
-                    // A refused token or a first challenge is not a transient failure: no backoff,
-                    // and it does not use up a retry.
+                    if authorization.is_some() {
+                        reauthorized = true;
+                    } else {
+                        challenges += 1;
+                    }
+                    // Not a transient failure: no backoff, and it does not use up a retry.
                     attempt -= 1;
                     continue;
                 }

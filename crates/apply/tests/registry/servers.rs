@@ -102,7 +102,15 @@ pub const SERVICE: &str = "tagman-test-registry";
 pub const ISSUER: &str = "tagman-test-issuer";
 
 impl TokenServer {
-    pub async fn start(dir: &Path, user: &str, password: &str, expires_in: u64) -> Self {
+    /// `stale_first`: the first token handed out has already expired (as a token revoked or
+    /// expired server-side would be), so the registry refuses it with a 401.
+    pub async fn start(
+        dir: &Path,
+        user: &str,
+        password: &str,
+        expires_in: u64,
+        stale_first: bool,
+    ) -> Self {
         let key = KeyPair::generate().unwrap();
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params
@@ -126,6 +134,7 @@ impl TokenServer {
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
             ),
             expires_in,
+            stale_next: std::sync::atomic::AtomicBool::new(stale_first),
             fetches: Arc::new(Mutex::new(HashMap::new())),
         });
         let fetches = state.fetches.clone();
@@ -155,6 +164,7 @@ struct State {
     x5c: String,
     basic: String,
     expires_in: u64,
+    stale_next: std::sync::atomic::AtomicBool,
     fetches: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -190,6 +200,11 @@ impl State {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .as_secs();
+        // Past the registry's 60 s leeway for clock skew.
+        let stale = self
+            .stale_next
+            .swap(false, std::sync::atomic::Ordering::SeqCst);
+        let now = if stale { now - 600 } else { now };
         let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
         let header = serde_json::json!({"typ": "JWT", "alg": "ES256", "x5c": [self.x5c]});
         let claims = serde_json::json!({
