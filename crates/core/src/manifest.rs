@@ -25,19 +25,56 @@ pub struct Entry {
     pub src_ref: Option<Spanned<String>>,
     /// The release tag.
     pub tag: Option<Spanned<String>>,
+    /// `name` parsed once, with its canonical spelling (`docker.io/…`) when valid.
+    image: Option<Result<(ImageName, String), NameError>>,
 }
 
 impl Entry {
-    /// The parsed image name, when `name` is present and valid.
-    pub fn image_name(&self) -> Option<Result<ImageName, NameError>> {
-        self.name.as_ref().map(|n| ImageName::parse(&n.value))
+    /// A new entry; `name` is parsed here, once.
+    pub fn new(
+        span: Span,
+        document: usize,
+        index: usize,
+        [name, src_build_tag, src_ref, tag]: [Option<Spanned<String>>; 4],
+    ) -> Self {
+        let image = name.as_ref().map(|n| {
+            ImageName::parse(&n.value).map(|image| {
+                let canonical = image.to_string();
+                (image, canonical)
+            })
+        });
+        Self {
+            span,
+            document,
+            index,
+            name,
+            src_build_tag,
+            src_ref,
+            tag,
+            image,
+        }
+    }
+
+    /// The parsed image name, when `name` is present (an error when it is not a valid name).
+    pub fn image_name(&self) -> Option<Result<&ImageName, &NameError>> {
+        self.image
+            .as_ref()
+            .map(|r| r.as_ref().map(|(image, _)| image))
+    }
+
+    /// The canonical name (`docker.io/starlingx/x` for every Hub spelling), when valid.
+    pub fn canonical_name(&self) -> Option<&str> {
+        match self.image.as_ref()? {
+            Ok((_, canonical)) => Some(canonical),
+            Err(_) => None,
+        }
     }
 
     /// The identity of a published tag: canonical image name and tag, when both are usable.
     pub fn key(&self) -> Option<(String, String)> {
-        let name = self.image_name()?.ok()?;
+        let name = self.canonical_name()?;
         let tag = self.tag.as_ref()?;
-        Some((name.to_string(), tag.value.clone()))
+        Some((name.to_owned(), tag.value.clone()))
     }
 
     /// The first span among the fields, or the entry's own.
@@ -122,14 +159,13 @@ fn entries_of(document: usize, doc: &Node) -> Vec<Entry> {
         .iter()
         .enumerate()
         .filter(|(_, item)| matches!(item.kind, NodeKind::Map(_)))
-        .map(|(index, item)| Entry {
-            span: item.pairs().first().map_or(item.span, |(k, _)| k.span),
-            document,
-            index,
-            name: field(item, "name"),
-            src_build_tag: field(item, "src_build_tag"),
-            src_ref: field(item, "src_ref"),
-            tag: field(item, "tag"),
+        .map(|(index, item)| {
+            Entry::new(
+                item.pairs().first().map_or(item.span, |(k, _)| k.span),
+                document,
+                index,
+                ["name", "src_build_tag", "src_ref", "tag"].map(|key| field(item, key)),
+            )
         })
         .collect()
 }

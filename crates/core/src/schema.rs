@@ -1,6 +1,5 @@
 //! The JSON Schemas (the single source of truth for structure) and their errors mapped back to YAML spans.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
@@ -116,13 +115,6 @@ impl Violation {
     }
 }
 
-/// Where each JSON pointer's value (and its key, inside a mapping) was written.
-#[derive(Default)]
-struct SpanMap {
-    values: HashMap<String, (Span, &'static str)>,
-    keys: HashMap<String, Span>,
-}
-
 /// Checks one YAML document against `schema`.
 pub fn validate(
     schema: Schema,
@@ -130,13 +122,14 @@ pub fn validate(
     source: &SourceFile,
 ) -> Result<Vec<Violation>, SchemaError> {
     let validator = schema.validator()?;
-    let mut spans = SpanMap::default();
-    let json = to_json(doc, source, String::new(), &mut spans);
-    let span_at = |pointer: &str| spans.values.get(pointer).map_or((doc.span, "null"), |v| *v);
+    let json = to_value(doc, source);
     let mut out = Vec::new();
+    // Errors are rare: positions are found by walking the YAML tree along each error's pointer,
+    // rather than by recording a position for every node up front.
     for error in validator.iter_errors(&json) {
         let pointer = error.instance_path().as_str().to_owned();
-        let (span, found) = span_at(&pointer);
+        let node = resolve(doc, source, &pointer).unwrap_or(doc);
+        let span = node.span;
         match error.kind() {
             jsonschema::error::ValidationErrorKind::Required { property } => {
                 out.push(Violation::Missing {
@@ -144,17 +137,21 @@ pub fn validate(
                         .as_str()
                         .map_or_else(|| property.to_string(), str::to_owned),
                     pointer,
-                    span,
+                    // A mapping's span is its first token; the first key is the better place.
+                    span: node.pairs().first().map_or(span, |(k, _)| k.span),
                 })
             }
             jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
-                    let key_pointer = format!("{pointer}/{}", escape(key));
-                    let span = spans.keys.get(&key_pointer).copied().unwrap_or(span);
+                    let key_span = node
+                        .pairs()
+                        .iter()
+                        .find(|(k, _)| k.key_text(source) == key)
+                        .map_or(span, |(k, _)| k.span);
                     out.push(Violation::Unknown {
                         key: key.clone(),
                         pointer: pointer.clone(),
-                        span,
+                        span: key_span,
                     });
                 }
             }
@@ -162,7 +159,7 @@ pub fn validate(
                 out.push(Violation::WrongType {
                     pointer,
                     expected: type_kind_name(kind),
-                    found,
+                    found: node.kind.type_name(),
                     span,
                 })
             }
@@ -177,6 +174,23 @@ pub fn validate(
     Ok(out)
 }
 
+/// The node a JSON pointer names (RFC 6901), the first of duplicated keys.
+fn resolve<'a>(doc: &'a Node, source: &SourceFile, pointer: &str) -> Option<&'a Node> {
+    let mut node = doc;
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        node = match &node.kind {
+            NodeKind::Map(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k.key_text(source) == segment)
+                .map(|(_, v)| v)?,
+            NodeKind::Seq(items) => items.get(segment.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 fn type_kind_name(kind: &jsonschema::error::TypeKind) -> String {
     match kind {
         jsonschema::error::TypeKind::Single(t) => t.to_string(),
@@ -187,18 +201,9 @@ fn type_kind_name(kind: &jsonschema::error::TypeKind) -> String {
     }
 }
 
-/// JSON pointer escaping (RFC 6901).
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
-}
-
-/// The document as JSON (duplicate keys: the first wins), for typed reading after validation.
-pub fn to_value(doc: &Node, source: &SourceFile) -> Value {
-    to_json(doc, source, String::new(), &mut SpanMap::default())
-}
-
-fn to_json(node: &Node, source: &SourceFile, pointer: String, spans: &mut SpanMap) -> Value {
-    let value = match &node.kind {
+/// The document as JSON (duplicate keys: the first wins), for the schema and for typed reading.
+pub fn to_value(node: &Node, source: &SourceFile) -> Value {
+    match &node.kind {
         NodeKind::String(s) => Value::String(s.clone()),
         NodeKind::Bool(b) => Value::Bool(*b),
         NodeKind::Int(i) => {
@@ -206,32 +211,19 @@ fn to_json(node: &Node, source: &SourceFile, pointer: String, spans: &mut SpanMa
         }
         NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         NodeKind::Null => Value::Null,
-        NodeKind::Seq(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| to_json(item, source, format!("{pointer}/{i}"), spans))
-                .collect(),
-        ),
+        NodeKind::Seq(items) => Value::Array(items.iter().map(|i| to_value(i, source)).collect()),
         NodeKind::Map(pairs) => {
             let mut map = Map::new();
             for (key, value) in pairs {
-                let name = key.key_text(source).to_owned();
-                let child = format!("{pointer}/{}", escape(&name));
-                // The first of duplicated keys is the one findings point at; the rule for
-                // duplicates reports the rest.
-                spans.keys.entry(child.clone()).or_insert(key.span);
-                let json = to_json(value, source, child, spans);
-                map.entry(name).or_insert(json);
+                // The first of duplicated keys counts; the schema rule reports the others.
+                let name = key.key_text(source);
+                if !map.contains_key(name) {
+                    map.insert(name.to_owned(), to_value(value, source));
+                }
             }
             Value::Object(map)
         }
-    };
-    spans
-        .values
-        .entry(pointer)
-        .or_insert((node.span, node.kind.type_name()));
-    value
+    }
 }
 
 #[cfg(test)]

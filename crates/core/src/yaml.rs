@@ -132,6 +132,8 @@ pub fn parse(source: &SourceFile, limits: &Limits) -> Result<Vec<Node>, YamlErro
     let budget = serde_saphyr::budget! {
         max_depth: limits.max_depth,
         max_nodes: limits.max_nodes,
+        // Every node is a few events (start, end, key); scale with the node budget.
+        max_events: limits.max_nodes.saturating_mul(4),
         max_aliases: limits.max_aliases,
         max_anchors: limits.max_aliases,
     };

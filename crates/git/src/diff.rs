@@ -193,10 +193,10 @@ type Fields = (
 );
 
 fn fields(entry: &Entry) -> Fields {
-    let name = match entry.image_name() {
-        Some(Ok(name)) => Some(name.to_string()),
-        _ => value(entry.name.as_ref()),
-    };
+    let name = entry
+        .canonical_name()
+        .map(str::to_owned)
+        .or_else(|| value(entry.name.as_ref()));
     (
         name,
         value(entry.tag.as_ref()),

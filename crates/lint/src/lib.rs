@@ -24,13 +24,7 @@ pub fn check_manifests(
     now: i64,
     sink: &mut Sink<'_>,
 ) {
-    let cx = Context {
-        manifests: &loaded.manifests,
-        unparsed: &loaded.unparsed,
-        policy,
-        now,
-        base,
-    };
+    let cx = Context::new(&loaded.manifests, &loaded.unparsed, policy, now, base);
     for (rule, check) in rules::RULES {
         let mut findings = Vec::new();
         check(&cx, &mut findings);

@@ -34,6 +34,17 @@ pub struct Unparsed {
     pub help: String,
 }
 
+/// Where one entry's (name, tag) was first declared, across all manifests in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Declaration {
+    /// Index of the manifest holding the entry.
+    pub manifest: usize,
+    /// Index of the entry in that manifest.
+    pub entry: usize,
+    /// The (manifest, entry) that declared the same (name, tag) first, if another one did.
+    pub first: Option<(usize, usize)>,
+}
+
 /// Everything the manifest rules look at.
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -47,6 +58,55 @@ pub struct Context<'a> {
     pub now: i64,
     /// The manifests as they were at the base revision (empty when there is none).
     pub base: &'a [Manifest],
+    /// Computed on first use and shared by the rules that compare entries.
+    declarations: std::sync::OnceLock<Vec<Declaration>>,
+}
+
+impl<'a> Context<'a> {
+    /// The context for one lint run.
+    pub fn new(
+        manifests: &'a [Manifest],
+        unparsed: &'a [Unparsed],
+        policy: &'a Policy,
+        now: i64,
+        base: &'a [Manifest],
+    ) -> Self {
+        Self {
+            manifests,
+            unparsed,
+            policy,
+            now,
+            base,
+            declarations: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// For every entry with a usable (name, tag), where that pair was first declared.
+    pub fn declarations(&self) -> &[Declaration] {
+        self.declarations.get_or_init(|| {
+            let mut first: std::collections::HashMap<(&str, &str), (usize, usize)> =
+                std::collections::HashMap::new();
+            let mut out = Vec::new();
+            for (m, manifest) in self.manifests.iter().enumerate() {
+                for (e, entry) in manifest.entries.iter().enumerate() {
+                    let (Some(name), Some(tag)) = (entry.canonical_name(), entry.tag.as_ref())
+                    else {
+                        continue;
+                    };
+                    let earlier = first.get(&(name, tag.value.as_str())).copied();
+                    if earlier.is_none() {
+                        first.insert((name, tag.value.as_str()), (m, e));
+                    }
+                    out.push(Declaration {
+                        manifest: m,
+                        entry: e,
+                        first: earlier,
+                    });
+                }
+            }
+            out
+        })
+    }
 }
 
 /// Collects findings as diagnostics, applying the policy's per-rule level.

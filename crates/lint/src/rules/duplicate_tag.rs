@@ -11,8 +11,6 @@
 //!
 //! **Fix.** Keep one entry; if the image really changed, give it a new tag.
 
-use std::collections::HashMap;
-
 use tagman_core::{Entry, Manifest, Severity};
 
 use crate::diagnostic::{Finding, Label};
@@ -26,23 +24,21 @@ pub static RULE: Rule = Rule {
     summary: "a (name, tag) is declared once per file, and identically across files",
 };
 
-/// Finds the first declaration of each (name, tag) across all manifests, in order.
-pub(crate) fn first_declarations<'a>(
-    manifests: &'a [Manifest],
-) -> Vec<(&'a Manifest, &'a Entry, Option<(&'a Manifest, &'a Entry)>)> {
-    let mut seen: HashMap<(String, String), (&Manifest, &Entry)> = HashMap::new();
-    let mut out = Vec::new();
-    for manifest in manifests {
-        for entry in &manifest.entries {
-            let Some(key) = entry.key() else { continue };
-            let first = seen.get(&key).copied();
-            if first.is_none() {
-                seen.insert(key, (manifest, entry));
-            }
-            out.push((manifest, entry, first));
-        }
-    }
-    out
+/// Every entry declared earlier under the same (name, tag): (manifest, entry, first manifest, first entry).
+pub(crate) fn repeats<'a>(
+    cx: &'a Context<'_>,
+) -> impl Iterator<Item = (&'a Manifest, &'a Entry, &'a Manifest, &'a Entry)> + 'a {
+    cx.declarations().iter().filter_map(|d| {
+        let (fm, fe) = d.first?;
+        let manifest = cx.manifests.get(d.manifest)?;
+        let first_manifest = cx.manifests.get(fm)?;
+        Some((
+            manifest,
+            manifest.entries.get(d.entry)?,
+            first_manifest,
+            first_manifest.entries.get(fe)?,
+        ))
+    })
 }
 
 /// Whether two entries name the same build from the same source.
@@ -53,10 +49,7 @@ pub(crate) fn same_image(a: &Entry, b: &Entry) -> bool {
 
 /// Reports repeats within a file and disagreements across files.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (manifest, entry, first) in first_declarations(cx.manifests) {
-        let Some((first_manifest, first_entry)) = first else {
-            continue;
-        };
+    for (manifest, entry, first_manifest, first_entry) in repeats(cx) {
         let same_file = std::ptr::eq(first_manifest, manifest);
         let tag = entry.tag.as_ref().map_or("", |t| t.value.as_str());
         let name = entry.name.as_ref().map_or("", |n| n.value.as_str());

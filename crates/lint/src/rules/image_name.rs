@@ -33,7 +33,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             let rest = name.value.len().saturating_sub(err.offset());
-            let len = match &err {
+            let len = match err {
                 NameError::UpperCase { .. } | NameError::BadChar { .. } => name.value
                     [err.offset()..]
                     .chars()
@@ -44,7 +44,7 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 _ => rest,
             };
             let span = value_span(src, name, err.offset(), len);
-            let help = match &err {
+            let help = match err {
                 NameError::HasTag { tag, .. } => format!("remove `:{tag}` from the name; the release tag goes in `tag:`"),
                 NameError::HasDigest { .. } => "remove the digest; tagman resolves `src_build_tag` to the image itself".to_owned(),
                 NameError::UpperCase { .. } => format!("use `{}`", name.value.to_ascii_lowercase()),

@@ -73,13 +73,7 @@ mod tests {
 
     fn run(base: &[Manifest], head: &[Manifest]) -> Vec<Finding> {
         let policy = Policy::default();
-        let cx = Context {
-            manifests: head,
-            unparsed: &[],
-            policy: &policy,
-            now: 0,
-            base,
-        };
+        let cx = Context::new(head, &[], &policy, 0, base);
         let mut out = Vec::new();
         check(&cx, &mut out);
         out

@@ -13,7 +13,7 @@ use tagman_core::Severity;
 
 use crate::diagnostic::{Finding, Label};
 use crate::rule::{Context, Rule};
-use crate::rules::duplicate_tag::{first_declarations, same_image};
+use crate::rules::duplicate_tag::{repeats, same_image};
 
 /// TM010.
 pub static RULE: Rule = Rule {
@@ -25,10 +25,7 @@ pub static RULE: Rule = Rule {
 
 /// Reports identical entries found in a later file.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (manifest, entry, first) in first_declarations(cx.manifests) {
-        let Some((first_manifest, first_entry)) = first else {
-            continue;
-        };
+    for (manifest, entry, first_manifest, first_entry) in repeats(cx) {
         if std::ptr::eq(first_manifest, manifest) || !same_image(entry, first_entry) {
             continue;
         }
