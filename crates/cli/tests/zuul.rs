@@ -35,7 +35,23 @@ fn manifest(tags: &[&str]) -> String {
 
 /// A project repository with a base commit and the change on top; returns the change's sha.
 fn project(dir: &Path, before: &str, after: &str, message: &str) -> String {
+    project_with(dir, before, after, message, &[])
+}
+
+/// Like [`project`], with more files in the base commit that the change leaves alone.
+fn project_with(
+    dir: &Path,
+    before: &str,
+    after: &str,
+    message: &str,
+    untouched: &[(&str, &str)],
+) -> String {
     git_init(dir);
+    for (path, text) in untouched {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
     std::fs::create_dir_all(dir.join("build-tools")).unwrap();
     std::fs::write(dir.join("build-tools/image-tags.yaml"), before).unwrap();
     git(dir, &["add", "-A"]);
@@ -126,11 +142,14 @@ fn lint_job_returns_inline_comments_for_a_bad_manifest_and_message() {
     let src = scratch.path().join("src/opendev.org/starlingx/root");
     std::fs::create_dir_all(&src).unwrap();
     let message = "Bump the SR-IOV CNI image\n\nNew upstream release.\n";
-    let sha = project(
+    // A finding the change did not bring, in a file it does not touch.
+    let old_bad = manifest(&["stx.3.0.v1"]).replace("k8s-cni-sriov", "old-image");
+    let sha = project_with(
         &src,
         &manifest(&["stx.4.0-v2.2"]),
         &manifest(&["stx.4.0-v2.2", "stx.4.0.v2.3"]),
         message,
+        &[("other/image-tags.yaml", old_bad.as_str())],
     );
     let vars = zuul_vars(
         scratch.path(),
@@ -176,9 +195,14 @@ fn lint_job_returns_inline_comments_for_a_bad_manifest_and_message() {
                 && c["line"].as_u64().unwrap() > 6),
         "{data:#}"
     );
+    // Gerrit takes comments only on the change's files: the other file is named in a warning.
+    assert_eq!(comments.as_object().unwrap().len(), 2, "{data:#}");
     assert_eq!(
         data["zuul"]["warnings"],
-        json!(["tagman: 2 errors, 0 warnings in 1 file"]),
+        json!([
+            "tagman: 3 errors, 0 warnings in 2 files",
+            "tagman: also findings in files this change does not touch: other/image-tags.yaml"
+        ]),
         "{data:#}"
     );
 }
