@@ -4,7 +4,7 @@
 //!
 //! `cargo bench -p tagman-apply --bench apply`. Environment: `TAGMAN_BENCH_SIZES` (default
 //! `100,1000`), `TAGMAN_BENCH_SKOPEO_MAX` (largest size the skopeo loop runs at, default 100 behind
-//! the delay proxy and 1000 on loopback; 0 turns skopeo off).
+//! the delay proxy and 1000 on loopback; 0 turns skopeo off), `TAGMAN_BENCH_JOBS` (default 8).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -76,10 +76,14 @@ struct Figure {
     per_entry: f64,
 }
 
-async fn tagman(client: &Client, plan: &[PlanItem], want: Action) -> Figure {
+async fn tagman(client: &Client, plan: &[PlanItem], want: Action, jobs: usize) -> Figure {
     let before = client.transport().stats().snapshot().requests;
     let start = Instant::now();
-    let outcomes = run(client, plan.to_vec(), &Options::default(), |_| {}).await;
+    let options = Options {
+        jobs,
+        ..Options::default()
+    };
+    let outcomes = run(client, plan.to_vec(), &options, |_| {}).await;
     let seconds = start.elapsed().as_secs_f64();
     let bad = outcomes.iter().filter(|o| o.action != want).count();
     assert_eq!(bad, 0, "{bad} entries did not end {want}");
@@ -143,8 +147,10 @@ async fn main() {
         env_list("TAGMAN_BENCH_SIZES", &[100, 1000])
     };
     let skopeo_installed = Command::new("skopeo").arg("--version").output().is_ok();
+    let jobs = env_list("TAGMAN_BENCH_JOBS", &[8]).first().copied().unwrap_or(8);
     println!(
-        "tagman apply benchmark (debug build: {})",
+        "tagman apply benchmark: --jobs {jobs}, {} cores, debug build: {}",
+        std::thread::available_parallelism().map_or(0, usize::from),
         cfg!(debug_assertions)
     );
     let mut round = 0;
@@ -182,8 +188,8 @@ async fn main() {
         for &n in &sizes {
             round += 1;
             let plan = seed(&registry, &host, n, round).await;
-            let created = tagman(&client, &plan, Action::Created).await;
-            let unchanged = tagman(&client, &plan, Action::Unchanged).await;
+            let created = tagman(&client, &plan, Action::Created, jobs).await;
+            let unchanged = tagman(&client, &plan, Action::Unchanged, jobs).await;
             print!(
                 "{label:<10} {n:>5} entries | tagman created {:>7.3} s {:.2} req/entry | unchanged rerun {:>7.3} s {:.2} req/entry",
                 created.seconds, created.per_entry, unchanged.seconds, unchanged.per_entry
