@@ -19,7 +19,10 @@ pub struct RulesArgs {
 
 /// Every rule tagman knows, in code order.
 pub fn all_rules() -> Vec<&'static Rule> {
-    let mut rules: Vec<&'static Rule> = tagman_lint::rules::all().collect();
+    let mut rules: Vec<&'static Rule> = tagman_lint::rules::all()
+        .chain(tagman_git::rules())
+        .chain(tagman_refs::rules::all())
+        .collect();
     rules.sort_by_key(|r| r.code);
     rules
 }
@@ -65,4 +68,21 @@ pub fn run(args: &RulesArgs) -> Result<Outcome, CliError> {
     }
     out.flush()?;
     Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_across_every_crate() {
+        let rules = all_rules();
+        let mut codes: Vec<&str> = rules.iter().map(|r| r.code).collect();
+        let mut names: Vec<&str> = rules.iter().map(|r| r.name).collect();
+        codes.dedup();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(codes.len(), rules.len(), "a rule code is used twice");
+        assert_eq!(names.len(), rules.len(), "a rule name is used twice");
+    }
 }
