@@ -231,6 +231,40 @@ fn lint_job_passes_a_good_change_and_reads_old_zuuls_base64_message() {
     );
 }
 
+/// The stand-in zuul_return refuses what Zuul would drop, so the lint job's passing tests mean
+/// Zuul would keep its comments.
+#[test]
+fn fake_zuul_return_refuses_malformed_comments() {
+    let scratch = tempfile::tempdir().unwrap();
+    let vars = zuul_vars(scratch.path(), scratch.path(), "0", json!({}));
+    let cases = [
+        json!({"a.yaml": [{"line": "3", "message": "line is a string"}]}),
+        json!({"a.yaml": [{"line": 3, "message": "m", "severity": "extra key"}]}),
+        json!({"a.yaml": [{"line": 3, "message": "m",
+            "range": {"start_line": 2, "start_character": 0, "end_line": 2, "end_character": 1}}]}),
+        json!({"./a.yaml": [{"line": 3, "message": "not project-relative"}]}),
+    ];
+    for (n, comments) in cases.iter().enumerate() {
+        let book = scratch.path().join(format!("bad-{n}.yaml"));
+        let play = json!([{ "hosts": "all", "gather_facts": false, "tasks": [
+            { "zuul_return": { "data": { "zuul": { "file_comments": comments } } } }
+        ]}]);
+        std::fs::write(&book, play.to_string()).unwrap();
+        let out_file = scratch.path().join(format!("returned-{n}.json"));
+        let out = playbook(
+            scratch.path(),
+            book.to_str().unwrap(),
+            &vars,
+            &out_file,
+            &[],
+        );
+        let text = describe(&out);
+        assert_eq!(out.status.code(), Some(2), "{comments}:\n{text}");
+        assert!(text.contains("Zuul would drop the file comments"), "{text}");
+        assert!(!out_file.exists());
+    }
+}
+
 #[test]
 fn zuulcilint_accepts_the_zuul_config() {
     let lint = require_tool("zuulcilint");
