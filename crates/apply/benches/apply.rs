@@ -147,7 +147,10 @@ async fn main() {
         env_list("TAGMAN_BENCH_SIZES", &[100, 1000])
     };
     let skopeo_installed = Command::new("skopeo").arg("--version").output().is_ok();
-    let jobs = env_list("TAGMAN_BENCH_JOBS", &[8]).first().copied().unwrap_or(8);
+    let jobs = env_list("TAGMAN_BENCH_JOBS", &[8])
+        .first()
+        .copied()
+        .unwrap_or(8);
     println!(
         "tagman apply benchmark: --jobs {jobs}, {} cores, debug build: {}",
         std::thread::available_parallelism().map_or(0, usize::from),

@@ -70,6 +70,7 @@ impl Client {
             registry: name.registry(),
             repository: Some(name.repository()),
             access,
+            mount_from: None,
             accept: None,
             content_type: None,
             body: None,
@@ -233,7 +234,8 @@ impl Client {
         tries: &mut u32,
     ) -> Result<bool, Error> {
         let url = self.endpoint(name).mount(name.repository(), digest, from)?;
-        let request = self.request(Method::POST, url, name, Access::PullPush);
+        let mut request = self.request(Method::POST, url, name, Access::PullPush);
+        request.mount_from = Some(from);
         let response = self.transport.send(&request, tries).await?;
         match response.status() {
             StatusCode::CREATED => Ok(true),

@@ -14,7 +14,7 @@ use rustls::pki_types::pem::PemObject as _;
 use rustls::pki_types::CertificateDer;
 use url::Url;
 
-use crate::auth::{Access, Auth, CredentialStore};
+use crate::auth::{Access, Auth, CredentialStore, Scope};
 use crate::error::{self, Error};
 use crate::retry::{self, RetryPolicy};
 use crate::stats::Stats;
@@ -51,6 +51,8 @@ pub(crate) struct Request<'a> {
     pub registry: &'a str,
     pub repository: Option<&'a str>,
     pub access: Access,
+    /// For a cross-repository mount: the repository the blob comes from (needs pull on it).
+    pub mount_from: Option<&'a str>,
     pub accept: Option<&'static str>,
     pub content_type: Option<&'a str>,
     pub body: Option<Bytes>,
@@ -60,6 +62,16 @@ pub(crate) struct Request<'a> {
     pub content_length: Option<u64>,
     /// Whole-request timeout; off for streamed blob bodies, which only get the read timeout.
     pub bounded: bool,
+}
+
+impl Request<'_> {
+    fn scope(&self) -> Option<Scope<'_>> {
+        self.repository.map(|repository| Scope {
+            repository,
+            access: self.access,
+            mount_from: self.mount_from,
+        })
+    }
 }
 
 /// Sends requests with auth and retries.
@@ -121,13 +133,7 @@ impl Transport {
             attempt += 1;
             let authorization = self
                 .auth
-                .header(
-                    &self.http,
-                    &self.policy,
-                    request.registry,
-                    request.repository,
-                    request.access,
-                )
+                .header(&self.http, &self.policy, request.registry, request.scope())
                 .await?;
             let mut builder = self
                 .http
@@ -197,8 +203,7 @@ impl Transport {
                         .auth
                         .on_unauthorized(
                             request.registry,
-                            request.repository,
-                            request.access,
+                            request.scope(),
                             challenge.as_deref(),
                             authorization.as_ref(),
                         )

@@ -83,14 +83,14 @@ pub fn finish_upload(request_url: &Url, location: &str, digest: &str) -> Option<
 }
 
 /// Token-server URL: `realm?service=…&scope=…`.
-pub fn token(realm: &str, service: Option<&str>, scope: Option<&str>) -> Option<Url> {
+pub fn token(realm: &str, service: Option<&str>, scopes: &[String]) -> Option<Url> {
     let mut url = Url::parse(realm).ok()?;
     {
         let mut query = url.query_pairs_mut();
         if let Some(service) = service {
             query.append_pair("service", service);
         }
-        if let Some(scope) = scope {
+        for scope in scopes {
             query.append_pair("scope", scope);
         }
     }
@@ -147,15 +147,14 @@ mod tests {
 
     #[test]
     fn token_url() {
-        let url = token(
-            "https://auth.example/token",
-            Some("reg"),
-            Some("repository:a/b:pull,push"),
-        )
-        .unwrap();
+        let scopes = [
+            "repository:a/b:pull,push".to_owned(),
+            "repository:c:pull".to_owned(),
+        ];
+        let url = token("https://auth.example/token", Some("reg"), &scopes).unwrap();
         assert_eq!(
             url.as_str(),
-            "https://auth.example/token?service=reg&scope=repository%3Aa%2Fb%3Apull%2Cpush"
+            "https://auth.example/token?service=reg&scope=repository%3Aa%2Fb%3Apull%2Cpush&scope=repository%3Ac%3Apull"
         );
     }
 }

@@ -35,6 +35,30 @@ impl Access {
     }
 }
 
+/// What a request touches, which decides the token it needs: its repository with the access it
+/// needs, plus pull on the repository a blob is mounted from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scope<'a> {
+    pub repository: &'a str,
+    pub access: Access,
+    pub mount_from: Option<&'a str>,
+}
+
+impl Scope<'_> {
+    /// The token-server scopes (`repository:a/b:pull,push`, …).
+    fn scopes(&self) -> Vec<String> {
+        let mut scopes = vec![format!(
+            "repository:{}:{}",
+            self.repository,
+            self.access.actions()
+        )];
+        if let Some(from) = self.mount_from.filter(|f| *f != self.repository) {
+            scopes.push(format!("repository:{from}:pull"));
+        }
+        scopes
+    }
+}
+
 struct Token {
     value: String,
     renew_at: Instant,
@@ -46,7 +70,8 @@ type TokenSlot = Arc<tokio::sync::Mutex<Option<Token>>>;
 pub struct Auth {
     credentials: CredentialStore,
     schemes: Mutex<HashMap<String, Challenge>>,
-    tokens: Mutex<HashMap<(String, String, Access), TokenSlot>>,
+    /// Keyed by registry and the scopes asked for.
+    tokens: Mutex<HashMap<(String, String), TokenSlot>>,
     stats: Arc<Stats>,
 }
 
@@ -76,8 +101,9 @@ impl Auth {
             .and_then(|s| s.get(registry).cloned())
     }
 
-    fn slot(&self, key: (String, String, Access)) -> Option<TokenSlot> {
+    fn slot(&self, registry: &str, scopes: &[String]) -> Option<TokenSlot> {
         let mut tokens = self.tokens.lock().ok()?;
+        let key = (registry.to_owned(), scopes.join(" "));
         Some(tokens.entry(key).or_default().clone())
     }
 
@@ -87,8 +113,7 @@ impl Auth {
         http: &reqwest::Client,
         policy: &RetryPolicy,
         registry: &str,
-        repository: Option<&str>,
-        access: Access,
+        scope: Option<Scope<'_>>,
     ) -> Result<Option<HeaderValue>, Error> {
         let value = match self.scheme(registry) {
             None => return Ok(None),
@@ -97,11 +122,10 @@ impl Auth {
                 None => return Ok(None),
             },
             Some(Challenge::Bearer { realm, service, .. }) => {
-                let Some(repository) = repository else {
+                let Some(scopes) = scope.map(|s| s.scopes()) else {
                     return Ok(None);
                 };
-                let Some(slot) = self.slot((registry.to_owned(), repository.to_owned(), access))
-                else {
+                let Some(slot) = self.slot(registry, &scopes) else {
                     return Ok(None);
                 };
                 // Holding the slot's lock while fetching makes concurrent tasks wait for one fetch.
@@ -109,9 +133,15 @@ impl Auth {
                 match guard.as_ref().filter(|t| t.renew_at > Instant::now()) {
                     Some(token) => format!("Bearer {}", token.value),
                     None => {
-                        let scope = format!("repository:{repository}:{}", access.actions());
                         let token = self
-                            .fetch_token(http, policy, registry, &realm, service.as_deref(), &scope)
+                            .fetch_token(
+                                http,
+                                policy,
+                                registry,
+                                &realm,
+                                service.as_deref(),
+                                &scopes,
+                            )
                             .await?;
                         let value = format!("Bearer {}", token.value);
                         *guard = Some(token);
@@ -131,8 +161,7 @@ impl Auth {
     pub(crate) async fn on_unauthorized(
         &self,
         registry: &str,
-        repository: Option<&str>,
-        access: Access,
+        scope: Option<Scope<'_>>,
         www_authenticate: Option<&str>,
         used: Option<&HeaderValue>,
     ) -> Result<bool, Error> {
@@ -145,10 +174,8 @@ impl Auth {
         match challenge {
             Challenge::Basic => Ok(used.is_none() && self.credentials.get(registry)?.is_some()),
             Challenge::Bearer { .. } => {
-                if let (Some(repository), Some(used)) = (repository, used) {
-                    if let Some(slot) =
-                        self.slot((registry.to_owned(), repository.to_owned(), access))
-                    {
+                if let (Some(scope), Some(used)) = (scope, used) {
+                    if let Some(slot) = self.slot(registry, &scope.scopes()) {
                         let mut guard = slot.lock().await;
                         // Only drop the token we were refused; another task may have renewed it already.
                         if guard
@@ -159,7 +186,7 @@ impl Auth {
                         }
                     }
                 }
-                Ok(repository.is_some())
+                Ok(scope.is_some())
             }
         }
     }
@@ -171,14 +198,14 @@ impl Auth {
         registry: &str,
         realm: &str,
         service: Option<&str>,
-        scope: &str,
+        scopes: &[String],
     ) -> Result<Token, Error> {
         let bad = |reason| Error::Token {
             realm: realm.to_owned(),
             reason,
         };
-        let url = crate::urls::token(realm, service, Some(scope))
-            .ok_or_else(|| bad("realm is not a URL"))?;
+        let url =
+            crate::urls::token(realm, service, scopes).ok_or_else(|| bad("realm is not a URL"))?;
         let credential = self.credentials.get(registry)?;
         let mut attempt = 0;
         let response = loop {

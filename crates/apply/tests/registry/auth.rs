@@ -92,10 +92,13 @@ async fn basic_auth_over_tls_with_a_test_ca() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = TokenServer::start(dir.path(), USER, SECRET, 1, false).await;
+/// A registry with token auth, its token server, and a client holding the credentials.
+async fn bearer_registry(
+    dir: &std::path::Path,
+    expires_in: u64,
+    stale_first: bool,
+) -> (TokenServer, Registry, Client) {
+    let tokens = TokenServer::start(dir, USER, SECRET, expires_in, stale_first).await;
     let registry = Registry::start_with(RegistryConfig {
         auth: RegistryAuth::Token {
             realm: tokens.realm(),
@@ -106,15 +109,22 @@ async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
         tls: None,
     });
     let host = registry.host();
-    let credentials =
-        CredentialStore::load(&[auth_file(dir.path(), &host, SECRET)], false).unwrap();
+    let credentials = CredentialStore::load(&[auth_file(dir, &host, SECRET)], false).unwrap();
     let client = Client::new(TransportConfig {
-        insecure_registries: vec![host.clone()],
+        insecure_registries: vec![host],
         retry: images::fast_retry(),
         credentials,
         ..TransportConfig::default()
     })
     .unwrap();
+    (tokens, registry, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tokens, registry, client) = bearer_registry(dir.path(), 1, false).await;
+    let host = registry.host();
     let a = images::name(&host, "starlingx/a");
     let b = images::name(&host, "starlingx/b");
     let mut plan = Vec::new();
@@ -165,26 +175,8 @@ async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_is_renewed_once_and_the_request_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let tokens = TokenServer::start(dir.path(), USER, SECRET, 300, true).await;
-    let registry = Registry::start_with(RegistryConfig {
-        auth: RegistryAuth::Token {
-            realm: tokens.realm(),
-            service: servers::SERVICE.to_owned(),
-            issuer: servers::ISSUER.to_owned(),
-            bundle: tokens.bundle.clone(),
-        },
-        tls: None,
-    });
+    let (tokens, registry, client) = bearer_registry(dir.path(), 300, true).await;
     let host = registry.host();
-    let credentials =
-        CredentialStore::load(&[auth_file(dir.path(), &host, SECRET)], false).unwrap();
-    let client = Client::new(TransportConfig {
-        insecure_registries: vec![host.clone()],
-        retry: images::fast_retry(),
-        credentials,
-        ..TransportConfig::default()
-    })
-    .unwrap();
     let name = images::name(&host, "starlingx/stale");
     let mut tries = 0;
     // First request: 401 (scheme learned), token fetched (stale), 401 again, token renewed, 404.
@@ -203,4 +195,46 @@ async fn a_refused_token_is_renewed_once_and_the_request_retried() {
         "401 (no token), 401 (stale token), then the answer"
     );
     assert_eq!(tokens.fetches()["repository:starlingx/stale:pull,push"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promotion_on_a_token_registry_mounts_blobs_with_a_scope_covering_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tokens, registry, client) = bearer_registry(dir.path(), 300, false).await;
+    let host = registry.host();
+    let name = images::name(&host, "starlingx/src");
+    let index = images::push(&client, &name, "build-1", Kind::OciIndex, "src").await;
+    let options = Options {
+        to: Some(tagman_apply::Location::parse(&format!("{host}/release")).unwrap()),
+        ..Options::default()
+    };
+    let outcomes = run(
+        &client,
+        vec![item(&name, "build-1", "stx.10.0-v1")],
+        &options,
+        |_| {},
+    )
+    .await;
+    assert_eq!(
+        outcomes[0].action,
+        Action::Created,
+        "{:?}",
+        outcomes[0].error
+    );
+    assert_eq!(outcomes[0].digest.as_deref(), Some(index.digest.as_str()));
+    let log = registry.access_log();
+    let mounted = log
+        .lines()
+        .filter(|l| l.contains("mount=") && l.contains("\" 201 "))
+        .count();
+    assert!(mounted > 0, "blobs were mounted:\n{log}");
+    let fetches = tokens.fetches();
+    assert!(
+        fetches.contains_key("repository:release/starlingx/src:pull,push"),
+        "{fetches:?}"
+    );
+    assert!(
+        fetches.contains_key("repository:starlingx/src:pull"),
+        "{fetches:?}"
+    );
 }
