@@ -3,6 +3,8 @@
 //!
 //! Run: `cargo bench -p tagman --bench lint`
 
+#![allow(clippy::print_stdout)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

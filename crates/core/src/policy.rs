@@ -285,21 +285,7 @@ impl Policy {
 
     /// The manifests matched by the policy's globs under its root, sorted.
     pub fn discover_manifests(&self) -> Result<Vec<PathBuf>, GlobError> {
-        let mut builder = globset::GlobSetBuilder::new();
-        for pattern in &self.manifests {
-            let glob = globset::GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|source| GlobError::Pattern {
-                    pattern: pattern.clone(),
-                    source,
-                })?;
-            builder.add(glob);
-        }
-        let set = builder.build().map_err(|source| GlobError::Pattern {
-            pattern: self.manifests.join(", "),
-            source,
-        })?;
+        let set = compile_globs(&self.manifests)?;
         let mut found = Vec::new();
         let walker = walkdir::WalkDir::new(&self.root)
             .follow_links(false)
@@ -336,19 +322,44 @@ fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
         )
 }
 
+/// A glob that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid glob `{pattern}`: {source}")]
+pub struct InvalidGlob {
+    /// The glob (or the list, when the set as a whole failed).
+    pub pattern: String,
+    /// The glob compiler's error.
+    #[source]
+    pub source: globset::Error,
+}
+
+/// Compiles policy globs (manifests, build inputs) the one way tagman matches them: relative
+/// paths, `*` not crossing `/`, `**` for any depth.
+pub fn compile_globs(patterns: &[String]) -> Result<globset::GlobSet, InvalidGlob> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|source| InvalidGlob {
+                pattern: pattern.clone(),
+                source,
+            })?;
+        builder.add(glob);
+    }
+    builder.build().map_err(|source| InvalidGlob {
+        pattern: patterns.join(", "),
+        source,
+    })
+}
+
 /// Why manifest discovery failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GlobError {
     /// A glob in `manifests` does not compile.
-    #[error("invalid manifest glob `{pattern}`: {source}")]
-    Pattern {
-        /// The glob.
-        pattern: String,
-        /// The glob compiler's error.
-        #[source]
-        source: globset::Error,
-    },
+    #[error("in `manifests`: {0}")]
+    Pattern(#[from] InvalidGlob),
     /// The directory walk failed.
     #[error("cannot walk {}: {message}", root.display())]
     Walk {

@@ -475,7 +475,8 @@ mod tests {
 
     #[test]
     fn bad_names_table() {
-        let bad: [(&str, fn(&NameError) -> bool); 10] = [
+        type Expect = fn(&NameError) -> bool;
+        let bad: [(&str, Expect); 10] = [
             ("", |e| matches!(e, NameError::Empty)),
             ("docker.io/starlingx/x:stx.4.0-v1", |e| matches!(e, NameError::HasTag { tag, offset: 21 } if tag == "stx.4.0-v1")),
             ("docker.io/starlingx/x@sha256:0000000000000000000000000000000000000000000000000000000000000000", |e| matches!(e, NameError::HasDigest { offset: 21, .. })),

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use git2::{DescribeFormatOptions, DescribeOptions, ObjectType, Oid, Repository, TreeWalkMode};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use tagman_core::Policy;
 
 use crate::error::{git, GitError};
@@ -273,21 +273,11 @@ struct Selector {
 
 impl Selector {
     fn new(repo_root: &Path, policy: &Policy) -> Result<Self, GitError> {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in &policy.manifests {
-            let glob = GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|source| GitError::Glob {
-                    pattern: pattern.clone(),
-                    source,
-                })?;
-            builder.add(glob);
-        }
-        let set = builder.build().map_err(|source| GitError::Glob {
-            pattern: policy.manifests.join(", "),
-            source,
-        })?;
+        let set =
+            tagman_core::policy::compile_globs(&policy.manifests).map_err(|e| GitError::Glob {
+                pattern: e.pattern,
+                source: e.source,
+            })?;
         let policy_root = policy
             .root
             .canonicalize()

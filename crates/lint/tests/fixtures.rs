@@ -1,5 +1,6 @@
 //! Fixture-driven rule tests: each rule's ok fixtures are clean, its bad ones are caught, and
 //! every bad fixture's diagnostics are pinned by a JSON snapshot.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 
@@ -144,7 +145,7 @@ fn policy_overrides_change_severity_or_silence_a_rule() {
         ("", Some(tagman_core::Severity::Error)),
     ] {
         let policy = policy(text);
-        let loaded = load_manifests(&[fixture.clone()], &policy).unwrap();
+        let loaded = load_manifests(std::slice::from_ref(&fixture), &policy).unwrap();
         let mut sink = Sink::new(&policy);
         check_manifests(&loaded, &[], &policy, NOW, &mut sink);
         let report = sink.finish();

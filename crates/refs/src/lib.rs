@@ -16,7 +16,7 @@ pub mod walk;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use tagman_core::{Manifest, Policy};
 use tagman_lint::diagnostic::Report;
 use tagman_lint::rule::Sink;
@@ -37,20 +37,11 @@ pub struct BuildInputs {
 impl BuildInputs {
     /// Compiles the policy's `build_inputs`.
     pub fn new(policy: &Policy) -> Result<Self, RefsError> {
-        let mut builder = GlobSetBuilder::new();
-        for pattern in &policy.build_inputs {
-            let glob = GlobBuilder::new(pattern)
-                .literal_separator(true)
-                .build()
-                .map_err(|source| RefsError::Glob {
-                    pattern: pattern.clone(),
-                    source,
-                })?;
-            builder.add(glob);
-        }
-        let set = builder.build().map_err(|source| RefsError::Glob {
-            pattern: policy.build_inputs.join(", "),
-            source,
+        let set = tagman_core::policy::compile_globs(&policy.build_inputs).map_err(|e| {
+            RefsError::Glob {
+                pattern: e.pattern,
+                source: e.source,
+            }
         })?;
         Ok(Self {
             set,
