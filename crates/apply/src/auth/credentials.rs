@@ -14,6 +14,8 @@ use base64::Engine as _;
 
 use crate::error::Error;
 
+const HELPER_PREFIX: &str = "docker-credential-";
+
 /// A user name and its secret (password or token).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credential {
@@ -74,6 +76,8 @@ struct AuthEntry {
 /// Where credentials come from, in order of precedence, with a per-registry cache.
 pub struct CredentialStore {
     files: Vec<(PathBuf, ConfigFile)>,
+    /// Helpers are `<prefix><name>`: `docker-credential-` on PATH (tests point it at a directory).
+    helper_prefix: String,
     cache: Mutex<HashMap<String, Option<Credential>>>,
 }
 
@@ -92,6 +96,7 @@ impl CredentialStore {
         Self {
             files: Vec::new(),
             cache: Mutex::new(HashMap::new()),
+            helper_prefix: HELPER_PREFIX.to_owned(),
         }
     }
 
@@ -110,6 +115,7 @@ impl CredentialStore {
         Ok(Self {
             files,
             cache: Mutex::new(HashMap::new()),
+            helper_prefix: HELPER_PREFIX.to_owned(),
         })
     }
 
@@ -143,7 +149,7 @@ impl CredentialStore {
                 .find(|(k, _)| normalize(k) == key)
                 .map(|(_, v)| v)
             {
-                return run_helper(helper, key).map(Some);
+                return run_helper(&self.helper_prefix, helper, key).map(Some);
             }
             if let Some(entry) = file
                 .auths
@@ -156,7 +162,7 @@ impl CredentialStore {
                 }
             }
             if let Some(store) = &file.creds_store {
-                if let Ok(credential) = run_helper(store, key) {
+                if let Ok(credential) = run_helper(&self.helper_prefix, store, key) {
                     return Ok(Some(credential));
                 }
             }
@@ -206,12 +212,12 @@ fn decode_entry(entry: &AuthEntry) -> Option<Credential> {
 }
 
 /// Runs `docker-credential-<helper> get` with the registry on stdin (the helper protocol).
-fn run_helper(helper: &str, registry: &str) -> Result<Credential, Error> {
+fn run_helper(prefix: &str, helper: &str, registry: &str) -> Result<Credential, Error> {
     let failed = || Error::CredentialHelper {
         helper: helper.to_owned(),
         registry: registry.to_owned(),
     };
-    let mut child = Command::new(format!("docker-credential-{helper}"))
+    let mut child = Command::new(format!("{prefix}{helper}"))
         .arg("get")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -280,6 +286,38 @@ mod tests {
             Some(Credential::new("u2", "p2"))
         );
         assert_eq!(store.get("elsewhere").unwrap(), None);
+    }
+
+    #[test]
+    fn cred_helpers_and_creds_store_are_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        // A helper speaking the protocol: the server on stdin, JSON on stdout.
+        let helper = dir.path().join("docker-credential-fake");
+        std::fs::write(
+            &helper,
+            "#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"u-%s\",\"Secret\":\"s3cret\"}' \"$server\" \"$server\"\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(
+            &path,
+            r#"{"credHelpers":{"reg.example:5000":"fake","broken.example":"missing"},"credsStore":"fake"}"#,
+        )
+        .unwrap();
+        let mut store = CredentialStore::load(&[path], false).unwrap();
+        store.helper_prefix = format!("{}/docker-credential-", dir.path().display());
+        let got = store.get("reg.example:5000").unwrap().unwrap();
+        assert_eq!(got, Credential::new("u-reg.example:5000", "s3cret"));
+        let hub = store.get("docker.io").unwrap().unwrap();
+        assert_eq!(
+            hub.username, "u-https://index.docker.io/v1/",
+            "credsStore, keyed by the v1 URL"
+        );
+        let err = store.get("broken.example").unwrap_err();
+        assert_eq!(err.kind(), "credentials");
+        assert!(!format!("{err} {err:?}").contains("s3cret"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use tagman_apply::plan::{Location, MapError, PlanItem};
+use tagman_apply::plan::{same_repository, Location, MapError, PlanItem};
 use tagman_apply::report::Report;
 use tagman_apply::{
     Client, CredentialStore, Options, Outcome as EntryOutcome, RetryPolicy, TransportConfig,
@@ -240,7 +240,7 @@ fn changed_since(
         .filter(|item| {
             wanted
                 .iter()
-                .any(|(name, tag)| *name == item.name && *tag == item.tag)
+                .any(|(name, tag)| same_repository(name, &item.name) && *tag == item.tag)
         })
         .collect())
 }
