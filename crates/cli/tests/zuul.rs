@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::{json, Value};
-use support::{describe, git, git_init, project_root, require_tool, tagman};
+use support::{cache_dir, describe, git, git_init, project_root, require_tool, tagman};
 
 /// One entry; `TAG` is replaced.
 const ENTRY: &str = "  - name: docker.io/starlingx/k8s-cni-sriov
@@ -100,6 +100,21 @@ fn zuul_vars(dir: &Path, src_dir: &Path, commit_id: &str, message: Value) -> Pat
 
 /// ansible-playbook on this machine, with the fake zuul_return writing to `returned`.
 fn playbook(scratch: &Path, name: &str, vars: &Path, returned: &Path, extra: &[String]) -> Output {
+    playbook_command(scratch, name, vars, returned, extra)
+        .arg("-e")
+        .arg(format!("tagman_executable={}", tagman().display()))
+        .output()
+        .unwrap()
+}
+
+/// ansible-playbook with everything but the tagman to use.
+fn playbook_command(
+    scratch: &Path,
+    name: &str,
+    vars: &Path,
+    returned: &Path,
+    extra: &[String],
+) -> Command {
     let ansible = require_tool("ansible-playbook");
     let plugins = project_root().join("crates/cli/tests/support/zuul/action_plugins");
     let home = scratch.join("ansible-home");
@@ -114,8 +129,6 @@ fn playbook(scratch: &Path, name: &str, vars: &Path, returned: &Path, extra: &[S
         .arg("-e")
         .arg(format!("@{}", vars.display()))
         .arg("-e")
-        .arg(format!("tagman_executable={}", tagman().display()))
-        .arg("-e")
         .arg(format!("ansible_python_interpreter={}", python.display()))
         .args(extra)
         .env("ANSIBLE_ACTION_PLUGINS", plugins)
@@ -127,7 +140,7 @@ fn playbook(scratch: &Path, name: &str, vars: &Path, returned: &Path, extra: &[S
         .env("ANSIBLE_CONFIG", scratch.join("no-ansible.cfg"))
         .env("TAGMAN_ZUUL_RETURN_FILE", returned)
         .env_remove("TAGMAN_CONFIG");
-    cmd.output().unwrap()
+    cmd
 }
 
 fn returned(path: &Path) -> Value {
@@ -225,6 +238,65 @@ fn lint_job_passes_a_good_change_and_reads_old_zuuls_base64_message() {
     let out = playbook(scratch.path(), "lint.yaml", &vars, &out_file, &[]);
     let text = describe(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        returned(&out_file),
+        json!({"zuul": {"file_comments": {}, "warnings": []}})
+    );
+}
+
+/// On a node without tagman the job builds it from the tagman repository among the job's
+/// projects (here: this working tree) with `cargo install --locked`.
+#[test]
+fn lint_job_builds_tagman_when_the_node_has_none() {
+    let scratch = tempfile::tempdir().unwrap();
+    let src = scratch.path().join("src/opendev.org/starlingx/root");
+    std::fs::create_dir_all(&src).unwrap();
+    let message = "Bump the SR-IOV CNI image\n\nStory: 2011001\n";
+    let sha = project(
+        &src,
+        &manifest(&["stx.4.0-v2.2"]),
+        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
+        message,
+    );
+    let vars = zuul_vars(
+        scratch.path(),
+        &src,
+        &sha,
+        json!({ "change_message": message }),
+    );
+    // Add this repository to the job's projects, as required-projects would.
+    let mut data: Value = serde_json::from_slice(&std::fs::read(&vars).unwrap()).unwrap();
+    data["zuul"]["projects"]["opendev.org/starlingx/tagman"] = json!({
+        "name": "opendev.org/starlingx/tagman",
+        "short_name": "tagman",
+        "src_dir": project_root(),
+    });
+    std::fs::write(&vars, data.to_string()).unwrap();
+    let install_root = scratch.path().join("local");
+    let out_file = scratch.path().join("zuul_return.json");
+    let out = playbook_command(
+        scratch.path(),
+        "lint.yaml",
+        &vars,
+        &out_file,
+        &[
+            "-e".to_owned(),
+            "tagman_executable=tagman-is-not-installed".to_owned(),
+            "-e".to_owned(),
+            format!("tagman_install_root={}", install_root.display()),
+        ],
+    )
+    // Shares the pre-commit test's build directory and profile: only the workspace's own crates
+    // are compiled again.
+    .env("CARGO_TARGET_DIR", cache_dir("pre-commit-cargo-target"))
+    .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+    .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+    .output()
+    .unwrap();
+    let text = describe(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("cargo install tagman"), "{text}");
+    assert!(install_root.join("bin/tagman").is_file(), "{text}");
     assert_eq!(
         returned(&out_file),
         json!({"zuul": {"file_comments": {}, "warnings": []}})
