@@ -25,10 +25,14 @@ const SECRET: &str = "Sup3r-secret-never-shown";
 
 /// `tagman apply` against `host`, from an empty directory (no policy), no Docker config.
 fn apply(dir: &Path, host: &str) -> Command {
+    Command::from_std(apply_std(dir, host))
+}
+
+fn apply_std(dir: &Path, host: &str) -> std::process::Command {
     let auth = dir.join("auth.json");
     let body = serde_json::json!({"auths": {host: {"username": "ci", "password": SECRET}}});
     std::fs::write(&auth, body.to_string()).unwrap();
-    let mut cmd = Command::cargo_bin("tagman").unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("tagman"));
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
         .env("DOCKER_CONFIG", dir)
@@ -270,6 +274,68 @@ fn changed_since_applies_only_new_and_changed_entries() {
     );
     assert!(
         stdout.contains("k8s-plugins-sriov-network-device:stx.4.0-v3.2"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_reports_and_a_rerun_finishes() {
+    use std::io::BufRead as _;
+
+    let registry = Registry::start();
+    let host = registry.host();
+    seed(&host);
+    let dir = tempfile::tempdir().unwrap();
+    // 300 tags of one seeded build, applied one at a time so the run is still going when
+    // interrupted.
+    let mut text = String::from("images:\n");
+    for i in 0..300 {
+        text.push_str(&format!(
+            "  - name: docker.io/starlingx/k8s-cni-sriov\n    src_build_tag: master-centos-stable-20191203T153530Z.0\n    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4\n    tag: stx.4.0-v9.{i}\n"
+        ));
+    }
+    let manifest = dir.path().join("image-tags.yaml");
+    std::fs::write(&manifest, text).unwrap();
+    let report_path = dir.path().join("report.json");
+    let mut child = apply_std(dir.path(), &host)
+        .args(["--jobs", "1", "--report"])
+        .arg(&report_path)
+        .arg(&manifest)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("created"), "{first}");
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{rest:?}");
+    let json = report(&report_path);
+    let actions: Vec<&str> = json["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.len(), 300, "every entry is reported");
+    let created = actions.iter().take_while(|a| **a == "created").count();
+    assert!((1..300).contains(&created), "{created} created");
+    assert!(
+        actions[created..].iter().all(|a| *a == "cancelled"),
+        "{actions:?}"
+    );
+
+    let again = apply(dir.path(), &host).arg(&manifest).output().unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert_eq!(again.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{} created, {created} unchanged", 300 - created)),
         "{stdout}"
     );
 }

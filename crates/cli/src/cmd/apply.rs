@@ -174,13 +174,7 @@ pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         .map_err(ApplyError::Runtime)?;
     let total = plan.len();
     let outcomes = runtime.block_on(async {
-        let cancel = options.cancel.clone();
-        // Ctrl-C: start nothing new, let entries in flight finish, report what was done.
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                cancel.cancel();
-            }
-        });
+        watch_interrupt(options.cancel.clone());
         let mut progress = Progress::new(total, ui);
         tagman_apply::run(&client, plan, &options, |o| progress.entry(o)).await
     });
@@ -217,6 +211,32 @@ pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
     } else {
         Outcome::Failed
     })
+}
+
+/// Ctrl-C: start nothing new, let entries in flight finish, report what was done. A second
+/// Ctrl-C exits at once (130). The handler is registered before the run starts, so an early
+/// interrupt is never the default "kill".
+fn watch_interrupt(cancel: tagman_apply::CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut interrupts) = signal(SignalKind::interrupt()) {
+            tokio::spawn(async move {
+                if interrupts.recv().await.is_some() {
+                    cancel.cancel();
+                }
+                if interrupts.recv().await.is_some() {
+                    std::process::exit(130);
+                }
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
 }
 
 /// Keeps the entries added or changed since `rev` (by image name and tag).
