@@ -38,6 +38,23 @@ fn project(dir: &Path, before: &str, after: &str, message: &str) -> String {
     project_with(dir, before, after, message, &[])
 }
 
+/// Where Zuul checks the project out, under `scratch`.
+fn checkout(scratch: &Path) -> PathBuf {
+    let src = scratch.join("src/opendev.org/starlingx/root");
+    std::fs::create_dir_all(&src).unwrap();
+    src
+}
+
+/// A change that adds a well-formed entry; returns its sha.
+fn good_change(src: &Path, message: &str) -> String {
+    project(
+        src,
+        &manifest(&["stx.4.0-v2.2"]),
+        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
+        message,
+    )
+}
+
 /// Like [`project`], with more files in the base commit that the change leaves alone.
 fn project_with(
     dir: &Path,
@@ -152,8 +169,7 @@ fn returned(path: &Path) -> Value {
 #[test]
 fn lint_job_returns_inline_comments_for_a_bad_manifest_and_message() {
     let scratch = tempfile::tempdir().unwrap();
-    let src = scratch.path().join("src/opendev.org/starlingx/root");
-    std::fs::create_dir_all(&src).unwrap();
+    let src = checkout(scratch.path());
     let message = "Bump the SR-IOV CNI image\n\nNew upstream release.\n";
     // A finding the change did not bring, in a file it does not touch.
     let old_bad = manifest(&["stx.3.0.v1"]).replace("k8s-cni-sriov", "old-image");
@@ -223,15 +239,9 @@ fn lint_job_returns_inline_comments_for_a_bad_manifest_and_message() {
 #[test]
 fn lint_job_passes_a_good_change_and_reads_old_zuuls_base64_message() {
     let scratch = tempfile::tempdir().unwrap();
-    let src = scratch.path().join("src/opendev.org/starlingx/root");
-    std::fs::create_dir_all(&src).unwrap();
+    let src = checkout(scratch.path());
     let message = "Bump the SR-IOV CNI image\n\nNew upstream release.\n\nCloses-Bug: 2034567\n";
-    let sha = project(
-        &src,
-        &manifest(&["stx.4.0-v2.2"]),
-        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
-        message,
-    );
+    let sha = good_change(&src, message);
     let encoded = base64_encode(message.as_bytes());
     let vars = zuul_vars(scratch.path(), &src, &sha, json!({ "message": encoded }));
     let out_file = scratch.path().join("zuul_return.json");
@@ -249,15 +259,9 @@ fn lint_job_passes_a_good_change_and_reads_old_zuuls_base64_message() {
 #[test]
 fn lint_job_builds_tagman_when_the_node_has_none() {
     let scratch = tempfile::tempdir().unwrap();
-    let src = scratch.path().join("src/opendev.org/starlingx/root");
-    std::fs::create_dir_all(&src).unwrap();
+    let src = checkout(scratch.path());
     let message = "Bump the SR-IOV CNI image\n\nStory: 2011001\n";
-    let sha = project(
-        &src,
-        &manifest(&["stx.4.0-v2.2"]),
-        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
-        message,
-    );
+    let sha = good_change(&src, message);
     let vars = zuul_vars(
         scratch.path(),
         &src,
@@ -413,14 +417,8 @@ fn promote_job_applies_the_change_and_never_logs_the_secret() {
         images::push(&client, &name, base_tag, images::Kind::Oci, "0").await;
     });
 
-    let src = scratch.path().join("src/opendev.org/starlingx/root");
-    std::fs::create_dir_all(&src).unwrap();
-    let sha = project(
-        &src,
-        &manifest(&["stx.4.0-v2.2"]),
-        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
-        "Bump the SR-IOV CNI image\n\nCloses-Bug: 2034567\n",
-    );
+    let src = checkout(scratch.path());
+    let sha = good_change(&src, "Bump the SR-IOV CNI image\n\nCloses-Bug: 2034567\n");
     let vars = zuul_vars(scratch.path(), &src, &sha, json!({ "change_message": "x" }));
     // The secret, as Zuul hands it to the playbook.
     let secret_vars = scratch.path().join("secret.yaml");

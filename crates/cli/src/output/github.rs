@@ -65,16 +65,26 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn error_annotation_with_escaped_message() {
-        let file = SourceFile::new("./image-tags.yaml", "tag: v1\n");
-        let d = Diagnostic {
+    fn diag(name: &str, text: &str, span: Span, severity: Severity, message: &str) -> Diagnostic {
+        let file = SourceFile::new(name, text);
+        Diagnostic {
             code: "TM004",
             rule: "tag-format",
-            severity: Severity::Error,
-            finding: Finding::new(Label::new(&file, Span::new(5, 2)), "50% wrong, a:b")
-                .help("use stx.10"),
-        };
+            severity,
+            finding: Finding::new(Label::new(&file, span), message),
+        }
+    }
+
+    #[test]
+    fn error_annotation_with_escaped_message() {
+        let mut d = diag(
+            "./image-tags.yaml",
+            "tag: v1\n",
+            Span::new(5, 2),
+            Severity::Error,
+            "50% wrong, a:b",
+        );
+        d.finding.help = Some("use stx.10".to_owned());
         assert_eq!(
             command(&d),
             "::error file=image-tags.yaml,line=1,col=6,endLine=1,endColumn=8,\
@@ -89,13 +99,7 @@ mod tests {
 
     #[test]
     fn stdin_warning_has_no_file() {
-        let file = SourceFile::new("-", "x");
-        let d = Diagnostic {
-            code: "TM001",
-            rule: "yaml",
-            severity: Severity::Warning,
-            finding: Finding::new(Label::new(&file, Span::new(0, 0)), "m"),
-        };
-        assert_eq!(command(&d), "::warning title=TM001 yaml::m");
+        let d = diag("-", "x", Span::new(0, 0), Severity::Warning, "m");
+        assert_eq!(command(&d), "::warning title=TM004 tag-format::m");
     }
 }
