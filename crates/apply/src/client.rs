@@ -94,14 +94,20 @@ impl Client {
         let response = self.transport.send(&request, tries).await?;
         match response.status() {
             StatusCode::NOT_FOUND => Ok(None),
-            s if s.is_success() => {
-                let digest = header_str(&response, DIGEST_HEADER)
-                    .ok_or_else(|| missing(&request, DIGEST_HEADER))?;
-                Ok(Some(Head {
+            s if s.is_success() => match header_str(&response, DIGEST_HEADER) {
+                Some(digest) => Ok(Some(Head {
                     digest,
                     media_type: header_str(&response, CONTENT_TYPE),
-                }))
-            }
+                })),
+                // A registry that does not say the digest on HEAD: hash the bytes instead.
+                None => Ok(self
+                    .get_manifest(name, reference, access, tries)
+                    .await?
+                    .map(|fetched| Head {
+                        digest: fetched.digest,
+                        media_type: Some(fetched.media_type),
+                    })),
+            },
             status => Err(fail(status, &request, response).await),
         }
     }
@@ -123,12 +129,16 @@ impl Client {
             StatusCode::NOT_FOUND => Ok(None),
             s if s.is_success() => {
                 let announced = header_str(&response, DIGEST_HEADER);
-                let media_type = header_str(&response, CONTENT_TYPE)
-                    .ok_or_else(|| missing(&request, "Content-Type"))?;
+                let content_type = header_str(&response, CONTENT_TYPE);
                 let bytes = response.bytes().await.map_err(|source| Error::Connection {
                     url: request.url.to_string(),
                     source,
                 })?;
+                // Without a Content-Type (or a generic one), the manifest's own mediaType says.
+                let media_type = content_type
+                    .filter(|t| t.contains("vnd."))
+                    .or_else(|| media::declared_type(&bytes))
+                    .ok_or_else(|| missing(&request, "Content-Type"))?;
                 let digest = media::sha256_digest(&bytes);
                 let by_digest = reference
                     .starts_with("sha256:")

@@ -27,6 +27,18 @@ pub fn is_index(media_type: &str) -> bool {
     media_type == OCI_INDEX || media_type == DOCKER_LIST
 }
 
+/// The `mediaType` a manifest declares in its own JSON, if it does.
+pub fn declared_type(bytes: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Declared {
+        #[serde(rename = "mediaType")]
+        media_type: String,
+    }
+    serde_json::from_slice::<Declared>(bytes)
+        .ok()
+        .map(|d| d.media_type)
+}
+
 /// The references a manifest makes: child manifests of an index, or config and layers of an image.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct References {
@@ -95,5 +107,8 @@ mod tests {
         );
         assert!(refs.blobs.is_empty());
         assert!(is_index(DOCKER_LIST) && !is_index(DOCKER_MANIFEST));
+        assert_eq!(declared_type(index).as_deref(), None);
+        let typed = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        assert_eq!(declared_type(typed).as_deref(), Some(OCI_INDEX));
     }
 }

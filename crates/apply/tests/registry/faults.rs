@@ -230,3 +230,45 @@ async fn a_registry_slower_than_the_timeout_fails_as_timeout_after_retries() {
     );
     assert_eq!(outcomes[0].attempts, 2, "the HEAD, tried twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_without_digest_and_type_headers_still_retags_exactly() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let seeder = images::plain_client(&host);
+    let local = images::name(&host, "starlingx/terse");
+    let index = images::push(&seeder, &local, "build-1", Kind::DockerList, "terse").await;
+    let proxy = Proxy::start(
+        registry.addr,
+        FaultConfig {
+            strip: &["docker-content-digest", "content-type"],
+            ..FaultConfig::default()
+        },
+    )
+    .await;
+    let client = client_for(&[proxy.host()]);
+    let name = images::name(&proxy.host(), "starlingx/terse");
+    let plan = vec![item(&name, "build-1", "v1")];
+    let outcomes = run(&client, plan.clone(), &Options::default(), |_| {}).await;
+    assert_eq!(
+        outcomes[0].action,
+        Action::Created,
+        "{:?}",
+        outcomes[0].error
+    );
+    let outcomes = run(&client, plan, &Options::default(), |_| {}).await;
+    assert_eq!(
+        outcomes[0].action,
+        Action::Unchanged,
+        "{:?}",
+        outcomes[0].error
+    );
+    let mut tries = 0;
+    let stored = seeder
+        .get_manifest(&local, "v1", Access::Pull, &mut tries)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.bytes, index.bytes);
+    assert_eq!(stored.media_type, index.media_type);
+}

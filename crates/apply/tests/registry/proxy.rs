@@ -25,6 +25,8 @@ pub struct FaultConfig {
     pub seed: u64,
     /// Answer every request of this method with this status instead of forwarding it.
     pub fixed: Option<(&'static str, u16)>,
+    /// Drop these headers from every answer (a registry that does not send them).
+    pub strip: &'static [&'static str],
 }
 
 /// Counts of what the proxy did.
@@ -207,7 +209,12 @@ impl State {
             .map_err(std::io::Error::other)?;
         let mut response = Response::builder().status(answer.status());
         for (name, value) in answer.headers() {
-            if !matches!(name.as_str(), "connection" | "transfer-encoding") {
+            let stripped = self
+                .config
+                .strip
+                .iter()
+                .any(|s| name.as_str().eq_ignore_ascii_case(s));
+            if !stripped && !matches!(name.as_str(), "connection" | "transfer-encoding") {
                 response = response.header(name, value);
             }
         }
