@@ -99,18 +99,7 @@ pub enum ApplyError {
 /// Runs `tagman apply`.
 pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
-    let files = if args.files.is_empty() {
-        let found = policy.discover_manifests()?;
-        if found.is_empty() {
-            return Err(CliError::NoManifests {
-                root: policy.root.clone(),
-                globs: policy.manifests.clone(),
-            });
-        }
-        found
-    } else {
-        args.files.clone()
-    };
+    let files = crate::cmd::manifest_files(&args.files, &policy, ui, false)?;
     let loaded = load_manifests(&files, &policy)?;
     let mut sink = Sink::new(&policy);
     check_manifests(&loaded, &[], &policy, now_unix(), &mut sink);

@@ -36,23 +36,12 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     if let Some(max) = args.max_file_size {
         policy.max_file_size = max;
     }
-    let files = if args.files.is_empty() {
-        let found = policy.discover_manifests()?;
-        if found.is_empty() && !lint_git::checks_without_files(&args.git) {
-            return Err(CliError::NoManifests {
-                root: policy.root.clone(),
-                globs: policy.manifests.clone(),
-            });
-        }
-        ui.note(format_args!(
-            "checking {} manifest(s) found under {}",
-            found.len(),
-            policy.root.display()
-        ));
-        found
-    } else {
-        args.files.clone()
-    };
+    let files = crate::cmd::manifest_files(
+        &args.files,
+        &policy,
+        ui,
+        lint_git::checks_without_files(&args.git),
+    )?;
     let loaded = match lint_git::loaded_at_revision(&args.git, &policy)? {
         Some(at_revision) => at_revision,
         None => load_manifests(&files, &policy)?,

@@ -44,3 +44,29 @@ pub fn load_policy(global: &Global) -> Result<Policy, CliError> {
         None => Policy::discover_from_cwd()?,
     })
 }
+
+/// The manifests named on the command line, or else those the policy's globs find under its
+/// root. Finding none is an error (exit 2) unless `none_ok`.
+pub fn manifest_files(
+    named: &[std::path::PathBuf],
+    policy: &Policy,
+    ui: &Ui,
+    none_ok: bool,
+) -> Result<Vec<std::path::PathBuf>, CliError> {
+    if !named.is_empty() {
+        return Ok(named.to_vec());
+    }
+    let found = policy.discover_manifests()?;
+    if found.is_empty() && !none_ok {
+        return Err(CliError::NoManifests {
+            root: policy.root.clone(),
+            globs: policy.manifests.clone(),
+        });
+    }
+    ui.note(format_args!(
+        "{} manifest(s) found under {}",
+        found.len(),
+        policy.root.display()
+    ));
+    Ok(found)
+}

@@ -87,18 +87,7 @@ struct Loaded {
 }
 
 fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, CliError> {
-    let files = if args.manifests.is_empty() {
-        let found = policy.discover_manifests()?;
-        if found.is_empty() {
-            return Err(CliError::NoManifests {
-                root: policy.root.clone(),
-                globs: policy.manifests.clone(),
-            });
-        }
-        found
-    } else {
-        args.manifests.clone()
-    };
+    let files = crate::cmd::manifest_files(&args.manifests, policy, ui, false)?;
     let loaded = load_manifests(&files, policy)?;
     if let Some(bad) = loaded.unparsed.first() {
         return Err(RefsError::UnparsedManifest {
