@@ -15,7 +15,7 @@ use crate::Outcome;
 #[derive(Debug, Args)]
 pub struct LintArgs {
     /// Manifests to check (`-` reads standard input). Default: the policy's `manifests` globs.
-    #[arg(value_name = "FILES")]
+    #[arg(value_name = "FILES", conflicts_with = "commit")]
     pub files: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -36,15 +36,18 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     if let Some(max) = args.max_file_size {
         policy.max_file_size = max;
     }
-    let files = crate::cmd::manifest_files(
-        &args.files,
-        &policy,
-        ui,
-        lint_git::checks_without_files(&args.git),
-    )?;
+    // `--commit REV` checks the manifests as they are at REV, not files of the working tree.
     let loaded = match lint_git::loaded_at_revision(&args.git, &policy)? {
         Some(at_revision) => at_revision,
-        None => load_manifests(&files, &policy)?,
+        None => {
+            let files = crate::cmd::manifest_files(
+                &args.files,
+                &policy,
+                ui,
+                lint_git::checks_without_files(&args.git),
+            )?;
+            load_manifests(&files, &policy)?
+        }
     };
     let mut sink = Sink::new(&policy);
     let base = lint_git::base_manifests(&args.git, &policy)?;
