@@ -385,6 +385,40 @@ fn zuulcilint_accepts_the_zuul_config() {
 
 const SECRET: &str = "Zuul-s3cret-never-logged";
 
+/// The leak check has teeth: a secret handed to a task through `environment:` (the easy way to
+/// give tagman credentials) does show in -vvvv output, which is why the promote job writes a
+/// no_log file instead.
+#[test]
+fn a_secret_in_a_task_environment_shows_at_high_verbosity() {
+    let scratch = tempfile::tempdir().unwrap();
+    let vars = zuul_vars(scratch.path(), scratch.path(), "0", json!({}));
+    let book = scratch.path().join("leaky.yaml");
+    let play = json!([{ "hosts": "all", "gather_facts": false, "tasks": [{
+        "name": "pass the password the leaky way",
+        "ansible.builtin.command": { "argv": ["true"] },
+        "environment": { "REGISTRY_PASSWORD": "{{ tagman_registry.auths.r.password }}" },
+    }]}]);
+    std::fs::write(&book, play.to_string()).unwrap();
+    let secret_vars = scratch.path().join("secret.yaml");
+    let secret =
+        json!({"tagman_registry": {"auths": {"r": {"username": "u", "password": SECRET}}}});
+    std::fs::write(&secret_vars, secret.to_string()).unwrap();
+    let out = playbook(
+        scratch.path(),
+        book.to_str().unwrap(),
+        &vars,
+        &scratch.path().join("returned.json"),
+        &[
+            "-vvvv".to_owned(),
+            "-e".to_owned(),
+            format!("@{}", secret_vars.display()),
+        ],
+    );
+    let text = describe(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(SECRET), "expected the leak:\n{text}");
+}
+
 #[test]
 fn promote_job_applies_the_change_and_never_logs_the_secret() {
     let scratch = tempfile::tempdir().unwrap();
