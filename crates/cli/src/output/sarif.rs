@@ -162,6 +162,55 @@ mod tests {
         assert_eq!(related["message"]["text"], "first defined here");
     }
 
+    /// The log validates against the SARIF 2.1.0 JSON Schema (OASIS, rtm.5, as schemastore and
+    /// Microsoft's SARIF tools ship it), for a finding of each kind of location.
+    #[test]
+    fn log_is_valid_sarif_2_1_0() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/support/sarif-2.1.0-rtm.5.json"
+        );
+        let mut schema: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        // The published schema's `language` patterns have a stray `]` that a strict regex check
+        // of the schema refuses; tagman writes no `language`, so their intended form does.
+        for def in ["run", "toolComponent"] {
+            schema["definitions"][def]["properties"]["language"]["pattern"] =
+                json!("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+        }
+        let validator = jsonschema::draft4::new(&schema).unwrap();
+        let file = SourceFile::new("./image-tags.yaml", "images:\n  - tag: v1\n");
+        let message = SourceFile::new("commit abc1234", "Bump\n");
+        let diagnostics = vec![
+            Diagnostic {
+                code: "TM004",
+                rule: "tag-format",
+                severity: Severity::Error,
+                finding: Finding::new(Label::new(&file, Span::new(16, 2)), "bad tag")
+                    .help("write stx.10.0-v1")
+                    .also(Label::new(&file, Span::new(0, 6)).with_note("the list")),
+            },
+            Diagnostic {
+                code: "TM101",
+                rule: "reference-missing",
+                severity: Severity::Warning,
+                finding: Finding::new(Label::new(&message, Span::new(0, 0)), "no reference"),
+            },
+        ];
+        let doc = document(&Report {
+            diagnostics,
+            files: 1,
+        });
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
+        // And the schema does catch a broken log.
+        let mut broken = doc.clone();
+        broken["runs"][0]["results"][0]["level"] = json!("fatal");
+        assert!(!validator.is_valid(&broken));
+    }
+
     #[test]
     fn names_that_are_not_paths_are_escaped() {
         assert_eq!(uri_escape("commit abc"), "commit%20abc");
