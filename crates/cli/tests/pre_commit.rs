@@ -3,10 +3,12 @@
 //! `cargo install`) and runs `tagman-lint` and `tagman-commit-msg` on a passing and a failing case
 //! each.
 //!
-//! The build is the slow part, so it happens once: the hooks come from a snapshot of the working
-//! tree committed with fixed dates (equal trees give equal commits, so pre-commit's cache in
-//! `target/tool-tests/pre-commit` is reused until the source changes) and cargo's build directory
-//! is kept under `target/` too.
+//! The build is the slow part, so it happens once. try-repo installs the hook into a new temporary
+//! store on every call, but every one of those `cargo install`s shares one build directory under
+//! `target/tool-tests/`: the first compiles (minutes on two cores), the others find everything
+//! built, and a rerun recompiles only what changed. The hooks come from a snapshot of the working
+//! tree (tracked and new files) committed in `target/tool-tests/hooks-repo`, as try-repo itself
+//! would take a dirty tree.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod support;
@@ -78,6 +80,7 @@ impl Hooks {
             .args(["--ref", &self.rev])
             .args(extra)
             .current_dir(cwd)
+            // pre-commit's log and database stay under target/, not in ~/.cache.
             .env("PRE_COMMIT_HOME", &self.home)
             .env("CARGO_TARGET_DIR", &self.cargo_target)
             // The hook is built by `cargo install` (release profile); optimising it buys this
