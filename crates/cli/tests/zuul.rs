@@ -464,8 +464,26 @@ fn promote_job_applies_the_change_and_never_logs_the_secret() {
     let apply_args = json!({ "tagman_apply_args": [
         "--insecure-registry", host.clone(), "--registry-map", format!("docker.io={host}"),
     ]});
+    // tagman behind a wrapper that notes the mode of the credentials file it is handed.
+    let mode_file = scratch.path().join("auth-mode");
+    let wrapper = scratch.path().join("tagman-wrapper");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nprev=\nfor a in \"$@\"; do\n  [ \"$prev\" = --auth-file ] && \
+             stat -c %a \"$a\" > '{}'\n  prev=$a\ndone\nexec '{}' \"$@\"\n",
+            mode_file.display(),
+            tagman().display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let out_file = scratch.path().join("zuul_return.json");
-    let out = playbook(
+    let out = playbook_command(
         scratch.path(),
         "promote.yaml",
         &vars,
@@ -478,10 +496,19 @@ fn promote_job_applies_the_change_and_never_logs_the_secret() {
             apply_args.to_string(),
             "-e".to_owned(),
             format!("tagman_log_dir={}", logs.display()),
+            "-e".to_owned(),
+            format!("tagman_executable={}", wrapper.display()),
         ],
-    );
+    )
+    .output()
+    .unwrap();
     let text = describe(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        std::fs::read_to_string(&mode_file).unwrap().trim(),
+        "600",
+        "the credentials file is not private"
+    );
 
     // Only the change's entry is applied (the first was there before the change).
     let report: Value =
