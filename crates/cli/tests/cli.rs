@@ -249,3 +249,22 @@ fn readme_rule_table_matches_the_rules() {
         "README.md's rule table is out of date; replace it with `tagman rules --markdown`:\n{table}"
     );
 }
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let file = fixture("lint/TM004/bad-real-typo.yaml");
+    let always = tagman()
+        .env_remove("NO_COLOR")
+        .args(["--color", "always", "lint", &file])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&always).contains("\u{1b}["),
+        "--color always printed no colour"
+    );
+    for args in [vec!["--color", "never", "lint", &file], vec!["lint", &file]] {
+        // The second case is `auto` with NO_COLOR set (and stdout a pipe).
+        let out = tagman().args(&args).output().unwrap();
+        assert!(!stdout(&out).contains("\u{1b}["), "{args:?} printed colour");
+    }
+}
