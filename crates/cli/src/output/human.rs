@@ -99,7 +99,11 @@ pub fn render_error(err: &CliError, color: bool, width: usize) -> String {
             let rendered = Rendered {
                 code: Some("policy".to_owned()),
                 severity: miette::Severity::Error,
-                message: format!("{}: {}", source_file.name(), violation_message(violation)),
+                message: format!(
+                    "{}: {}",
+                    source_file.name(),
+                    violation_message(violation, source_file.slice(violation.span()))
+                ),
                 help: err.help(),
                 labels: vec![label],
                 related: Vec::new(),
@@ -125,7 +129,7 @@ pub fn render_error(err: &CliError, color: bool, width: usize) -> String {
     text
 }
 
-fn violation_message(v: &Violation) -> String {
+fn violation_message(v: &Violation, written: &str) -> String {
     match v {
         Violation::Missing { key, .. } => format!("missing key `{key}`"),
         Violation::Unknown { key, .. } => format!("unknown key `{key}`"),
@@ -135,10 +139,14 @@ fn violation_message(v: &Violation) -> String {
             found,
             ..
         } => {
-            format!(
-                "`{}` must be {expected}, found {found}",
+            let mut message = format!(
+                "`{}` must be a {expected}, but YAML reads `{written}` as a {found}",
                 pointer.trim_start_matches('/')
-            )
+            );
+            if expected.contains("string") && !written.is_empty() {
+                message.push_str(&format!("; quote it: \"{written}\""));
+            }
+            message
         }
         Violation::Other {
             pointer, message, ..
