@@ -37,7 +37,8 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         policy.max_file_size = max;
     }
     // `--commit REV` checks the manifests as they are at REV, not files of the working tree.
-    let loaded = match lint_git::loaded_at_revision(&args.git, &policy)? {
+    let git = lint_git::GitInputs::read(&args.git, &policy)?;
+    let loaded = match git.loaded_at_revision() {
         Some(at_revision) => at_revision,
         None => {
             let files = crate::cmd::manifest_files(
@@ -50,9 +51,9 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         }
     };
     let mut sink = Sink::new(&policy);
-    let base = lint_git::base_manifests(&args.git, &policy)?;
+    let base = git.base_manifests();
     check_manifests(&loaded, &base, &policy, now_unix(), &mut sink);
-    lint_git::check(&args.git, &policy, &loaded, &mut sink)?;
+    lint_git::check(&args.git, &git, &policy, &loaded, &mut sink)?;
     let report = sink.finish();
     ui.print_report(&report, args.format)?;
     let failed = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use tagman_core::{Manifest, Policy, SourceFile};
-use tagman_git::gate::{check_message, read_commit};
+use tagman_git::gate::{check_message, read_commit, CommitCheck};
 use tagman_git::{reference_requirement, Message, Repo, Requirement, Snapshot};
 use tagman_lint::{Loaded, Sink};
 
@@ -46,43 +46,57 @@ pub fn checks_without_files(args: &GitArgs) -> bool {
     args.commit.is_some() || args.commit_msg_file.is_some()
 }
 
-/// The manifests to check when they come from a revision (`--commit`), not from files.
-pub fn loaded_at_revision(args: &GitArgs, policy: &Policy) -> Result<Option<Loaded>, CliError> {
-    let Some(rev) = &args.commit else {
-        return Ok(None);
-    };
-    let repo = repo()?;
-    let check = read_commit(&repo, rev, policy)?;
-    Ok(Some(check.head.loaded()))
+/// What the git options resolve to, read once per run: the commit under check (`--commit`) or
+/// the base snapshot (`--base`).
+#[derive(Debug, Default)]
+pub struct GitInputs {
+    commit: Option<CommitCheck>,
+    base: Option<Snapshot>,
 }
 
-/// The manifests at the base revision: `--base REV`, or the parent of `--commit REV`.
-pub fn base_manifests(args: &GitArgs, policy: &Policy) -> Result<Vec<Manifest>, CliError> {
-    Ok(base_snapshot(args, policy)?.map_or_else(Vec::new, |s| s.manifests()))
-}
+impl GitInputs {
+    /// Reads the revisions the options name (nothing when they name none).
+    pub fn read(args: &GitArgs, policy: &Policy) -> Result<Self, CliError> {
+        if let Some(rev) = &args.commit {
+            return Ok(Self {
+                commit: Some(read_commit(&repo()?, rev, policy)?),
+                base: None,
+            });
+        }
+        if let Some(rev) = &args.base {
+            return Ok(Self {
+                commit: None,
+                base: Some(repo()?.snapshot_at(rev, policy)?),
+            });
+        }
+        Ok(Self::default())
+    }
 
-fn base_snapshot(args: &GitArgs, policy: &Policy) -> Result<Option<Snapshot>, CliError> {
-    if let Some(rev) = &args.commit {
-        let repo = repo()?;
-        return Ok(Some(read_commit(&repo, rev, policy)?.base));
+    /// The manifests to check when they come from a revision (`--commit`), not from files.
+    pub fn loaded_at_revision(&self) -> Option<Loaded> {
+        self.commit.as_ref().map(|c| c.head.loaded())
     }
-    if let Some(rev) = &args.base {
-        let repo = repo()?;
-        return Ok(Some(repo.snapshot_at(rev, policy)?));
+
+    /// The base snapshot: `--base REV`, or the parent of `--commit REV`.
+    fn base(&self) -> Option<&Snapshot> {
+        self.commit.as_ref().map(|c| &c.base).or(self.base.as_ref())
     }
-    Ok(None)
+
+    /// The manifests at the base revision (empty when there is none).
+    pub fn base_manifests(&self) -> Vec<Manifest> {
+        self.base().map_or_else(Vec::new, Snapshot::manifests)
+    }
 }
 
 /// Runs the git-aware checks into `sink`: the commit message rules.
 pub fn check(
     args: &GitArgs,
+    inputs: &GitInputs,
     policy: &Policy,
     loaded: &Loaded,
     sink: &mut Sink<'_>,
 ) -> Result<(), CliError> {
-    if let Some(rev) = &args.commit {
-        let repo = repo()?;
-        let commit = read_commit(&repo, rev, policy)?;
+    if let Some(commit) = &inputs.commit {
         check_message(&commit.message, &commit.requirement, policy, sink);
         if args.online {
             check_online(&commit.message, policy, sink)?;
@@ -91,8 +105,8 @@ pub fn check(
     if let Some(path) = &args.commit_msg_file {
         let source = read_message(path)?;
         let message = Message::parse(source, true);
-        let requirement = match base_snapshot(args, policy)? {
-            Some(base) => reference_requirement(&base, &Snapshot::from_loaded("checked", loaded)),
+        let requirement = match inputs.base() {
+            Some(base) => reference_requirement(base, &Snapshot::from_loaded("checked", loaded)),
             None => Requirement::unknown(
                 "without --base tagman cannot tell what the change does to the manifests",
             ),
