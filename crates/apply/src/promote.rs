@@ -39,6 +39,7 @@ pub(crate) async fn copy_references(
                 status: 404,
                 url: format!("{source}@{child}"),
                 code: Some("MANIFEST_UNKNOWN".to_owned()),
+                message: None,
             });
         };
         copy_blobs(client, source, target, &parse(&fetched)?.blobs, tries).await?;
