@@ -61,13 +61,12 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The registry redirected in a loop or more than the redirect cap; not retried.
-    #[error("{url}: {source}")]
+    #[error("{url}: {reason}")]
     Redirect {
         /// The URL requested.
         url: String,
         /// Why the chain was cut.
-        #[source]
-        source: reqwest::Error,
+        reason: tagman_net::http::RedirectError,
     },
     /// A request took longer than the per-request timeout until the retries ran out.
     #[error("{url}: timed out")]

@@ -287,8 +287,8 @@ impl Exchange<'_, '_> {
 /// A request that got no answer: a redirect loop is final, anything else transient.
 fn send_failed(url: &str, err: reqwest::Error) -> Step<reqwest::Response, Error> {
     let url = url.to_owned();
-    if tagman_net::http::is_redirect_failure(&err) {
-        return Step::Done(Err(Error::Redirect { url, source: err }));
+    if let Some(reason) = tagman_net::http::redirect_failure(&err) {
+        return Step::Done(Err(Error::Redirect { url, reason }));
     }
     let error = if err.is_timeout() {
         Error::Timeout { url }

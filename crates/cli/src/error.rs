@@ -35,6 +35,9 @@ pub enum CliError {
     /// A git question (a revision, a clone, a describe) could not be answered.
     #[error(transparent)]
     Git(#[from] tagman_git::GitError),
+    /// A file could not be written safely (`add`, `man --out-dir`).
+    #[error(transparent)]
+    Write(#[from] tagman_core::WriteError),
     /// `tagman apply` could not start (registry map, credentials, CA certificate, report file).
     #[error(transparent)]
     Apply(#[from] crate::cmd::apply::ApplyError),

@@ -1,7 +1,8 @@
 //! tagman-core: the tag-manifest model (every value keeps its span), image references and the policy.
 //!
 //! This crate neither prints nor talks to the network: it reads files, parses them into spanned
-//! values and answers questions about names and tags. Checks live in `tagman-lint`, registry work
+//! values and answers questions about names and tags; every file tagman writes goes through its
+//! one safe write ([`write`]). Checks live in `tagman-lint`, registry work
 //! in `tagman-apply`.
 
 pub mod manifest;
@@ -11,6 +12,7 @@ pub mod schema;
 pub mod source;
 pub mod span;
 pub mod tag;
+pub mod write;
 pub mod yaml;
 
 pub use manifest::{Entry, Manifest, ManifestError};
@@ -18,4 +20,5 @@ pub use policy::{Policy, PolicyError, RuleLevel, Severity};
 pub use reference::{ImageName, NameError, Reference};
 pub use source::{SourceError, SourceFile};
 pub use span::{Position, Span, Spanned};
+pub use write::{write_file, WriteError};
 pub use yaml::Limits;

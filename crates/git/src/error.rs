@@ -106,6 +106,9 @@ impl GitError {
             }
             Self::NoRelease => "pass --release X.Y or set `release:` in tagman.yaml",
             Self::Manifest(_) => "run `tagman lint` on the file and fix what it reports first",
+            Self::Http(crate::online::ClientError::Disabled) => {
+                "run without --online, or use a tagman built with its default features (cargo install --locked --path crates/cli)"
+            }
             Self::NotATag { .. } => {
                 "upstream tags must look like `v1.2.3`; pass the tag with --tag instead"
             }

@@ -51,7 +51,7 @@ pub fn client(config: &HttpConfig) -> Result<reqwest::Client, Error> {
 }
 
 /// Why a redirect chain was cut.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedirectError {
     /// A URL of the chain came back.
@@ -74,8 +74,19 @@ fn redirect_policy() -> reqwest::redirect::Policy {
     })
 }
 
-/// Whether a send failed on the redirect policy: a property of the server's configuration, so
-/// trying again cannot help.
-pub fn is_redirect_failure(error: &reqwest::Error) -> bool {
-    error.is_redirect()
+/// Why a send failed on the redirect policy, if it did: a property of the server's
+/// configuration, so trying again cannot help.
+pub fn redirect_failure(error: &reqwest::Error) -> Option<RedirectError> {
+    if !error.is_redirect() {
+        return None;
+    }
+    let mut cause = std::error::Error::source(error);
+    while let Some(inner) = cause {
+        if let Some(found) = inner.downcast_ref::<RedirectError>() {
+            return Some(*found);
+        }
+        cause = inner.source();
+    }
+    // reqwest's own cap, should a future version apply it first.
+    Some(RedirectError::TooMany)
 }

@@ -21,7 +21,7 @@ use tagman_core::{Manifest, Policy};
 use tagman_lint::diagnostic::Report;
 use tagman_lint::rule::Sink;
 
-pub use bump::{BumpPlan, BumpSpec, FileEdit};
+pub use bump::{BumpPlan, BumpSpec, FileEdit, WriteScope};
 pub use catalog::Catalog;
 pub use error::RefsError;
 pub use extract::{ImageRef, Matcher};

@@ -327,15 +327,15 @@ impl Operation for TokenFetch<'_> {
                 retry_after: None,
             },
             Ok(_) => Step::Done(Err(bad("token request failed"))),
-            Err(source) if tagman_net::http::is_redirect_failure(&source) => {
-                Step::Done(Err(Error::Redirect {
+            Err(error) => match tagman_net::http::redirect_failure(&error) {
+                Some(reason) => Step::Done(Err(Error::Redirect {
                     url: self.realm.to_owned(),
-                    source,
-                }))
-            }
-            Err(_) => Step::Retry {
-                error: bad("token server unreachable"),
-                retry_after: None,
+                    reason,
+                })),
+                None => Step::Retry {
+                    error: bad("token server unreachable"),
+                    retry_after: None,
+                },
             },
         }
     }

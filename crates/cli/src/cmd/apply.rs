@@ -92,7 +92,7 @@ pub enum ApplyError {
         path: PathBuf,
         /// Why.
         #[source]
-        source: std::io::Error,
+        source: tagman_core::WriteError,
     },
 }
 
@@ -154,6 +154,7 @@ pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
             ..RetryPolicy::default()
         },
         credentials: CredentialStore::load(&args.auth_file, true).map_err(ApplyError::from)?,
+        ..TransportConfig::default()
     })
     .map_err(ApplyError::from)?;
 
@@ -169,7 +170,8 @@ pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
     });
     let report = Report::new(&outcomes, client.transport().stats().snapshot());
     if let Some(path) = &args.report {
-        std::fs::write(path, report.to_json() + "\n").map_err(|source| ApplyError::Report {
+        let json = report.to_json() + "\n";
+        tagman_core::write_file(path, json.as_bytes()).map_err(|source| ApplyError::Report {
             path: path.clone(),
             source,
         })?;

@@ -9,7 +9,7 @@ use clap::Args;
 use tagman_core::Policy;
 use tagman_lint::load_manifests;
 use tagman_refs::walk::DEFAULT_MAX_FILE_SIZE;
-use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions};
+use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -31,6 +31,10 @@ pub struct RefsArgs {
     /// With --bump: print the diff and change nothing.
     #[arg(long, requires = "bump")]
     pub dry_run: bool,
+    /// With --bump: edit files that symlinks lead to even outside the scanned tree (by default
+    /// such a file is refused, exit 2).
+    #[arg(long, requires = "bump")]
+    pub follow_symlinks: bool,
     /// Output format of the findings.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -65,7 +69,11 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
     note_stats(ui, &scan, started);
     let outcome = match &spec {
-        Some(spec) => run_bump(args, &scan, spec, &catalog.catalog, &policy.codenames, ui)?,
+        Some(spec) => {
+            let scope = WriteScope::new(&paths, args.follow_symlinks);
+            let catalog = &catalog.catalog;
+            run_bump(args, &scan, spec, catalog, &policy.codenames, &scope, ui)?
+        }
         None => {
             let report = tagman_refs::check(&scan, &policy, &catalog.catalog);
             ui.print_report(&report, args.format)?;
@@ -133,6 +141,7 @@ fn run_bump(
     spec: &BumpSpec,
     catalog: &Catalog,
     codenames: &[String],
+    scope: &WriteScope,
     ui: &Ui,
 ) -> Result<Outcome, CliError> {
     let plan = bump::plan(scan, spec, catalog, codenames)?;
@@ -162,9 +171,7 @@ fn run_bump(
         return Ok(Outcome::Failed);
     }
     if !args.dry_run {
-        for edit in &plan.edits {
-            edit.write()?;
-        }
+        bump::write_all(&plan.edits, scope)?;
     }
     let changes: usize = plan.edits.iter().map(|e| e.changes.len()).sum();
     if !ui.quiet {
