@@ -157,7 +157,8 @@ mod tests {
         let typed = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
         let untyped = br#"{"schemaVersion":2}"#;
         let with_params = format!("{DOCKER_MANIFEST}; charset=utf-8");
-        let cases: [(&[u8], Option<&str>, Result<&str, Problem>); 8] = [
+        type Case<'a> = (&'a [u8], Option<&'a str>, Result<&'a str, Problem>);
+        let cases: [Case<'_>; 8] = [
             (typed, None, Ok(OCI_INDEX)),
             (typed, Some("application/json"), Ok(OCI_INDEX)),
             (untyped, Some(OCI_MANIFEST), Ok(OCI_MANIFEST)),

@@ -1,4 +1,3 @@
-#![cfg(feature = "online")]
 //! `--online` against a Launchpad/StoryBoard stand-in on loopback: found, private, missing,
 //! a service that keeps failing, and one that is not there at all.
 

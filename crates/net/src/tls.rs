@@ -1,7 +1,7 @@
 //! The one TLS setup: rustls with the ring provider, the system's roots plus `--ca-cert` files
 //! (each read within [`Limit::LOCAL_FILE`]).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject as _;
@@ -17,7 +17,7 @@ pub fn client_config(ca_certs: &[PathBuf]) -> Result<rustls::ClientConfig, Error
     for path in ca_certs {
         for cert in read_ca_file(path)? {
             roots.add(cert).map_err(|source| Error::CaCertRejected {
-                path: path.clone(),
+                path: path.to_owned(),
                 source,
             })?;
         }
@@ -30,19 +30,21 @@ pub fn client_config(ca_certs: &[PathBuf]) -> Result<rustls::ClientConfig, Error
         .with_no_client_auth())
 }
 
-fn read_ca_file(path: &PathBuf) -> Result<Vec<CertificateDer<'static>>, Error> {
+fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
     let bytes = read_file(path, Limit::LOCAL_FILE).map_err(|source| Error::CaCertRead {
-        path: path.clone(),
+        path: path.to_owned(),
         source,
     })?;
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<_, _>>()
         .map_err(|source| Error::CaCertPem {
-            path: path.clone(),
+            path: path.to_owned(),
             source,
         })?;
     if certs.is_empty() {
-        return Err(Error::CaCertEmpty { path: path.clone() });
+        return Err(Error::CaCertEmpty {
+            path: path.to_owned(),
+        });
     }
     Ok(certs)
 }

@@ -148,6 +148,11 @@ impl FileEdit {
         target.write(self.after.as_bytes())?;
         Ok(())
     }
+
+    /// [`FileEdit::target`] then [`FileEdit::write_to`]: one file's bump on its own.
+    pub fn write(&self, scope: &WriteScope) -> Result<(), RefsError> {
+        self.write_to(&self.target(scope)?)
+    }
 }
 
 /// Writes every edit, after resolving them all: a target outside `scope` stops the bump before

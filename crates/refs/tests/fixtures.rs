@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use tagman_core::{Manifest, Policy};
 use tagman_lint::diagnostic::Report;
-use tagman_refs::{bump, check, scan, BumpSpec, Catalog, RefsError, Scan, WalkOptions};
+use tagman_refs::{bump, check, scan, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
 
 const TREE: &str = "../../fixtures/refs/tree";
 
@@ -224,9 +224,7 @@ fn bump_tree(root: &Path, spec: &str) -> usize {
         &policy.codenames,
     )
     .unwrap();
-    for edit in &plan.edits {
-        edit.write().unwrap();
-    }
+    bump::write_all(&plan.edits, &WriteScope::new(&[root.to_path_buf()], false)).unwrap();
     plan.edits.iter().map(|e| e.changes.len()).sum()
 }
 
@@ -353,7 +351,8 @@ fn bump_refuses_a_file_changed_since_the_scan() {
     .unwrap();
     let edit = &plan.edits[0];
     std::fs::write(&edit.path, "changed\n").unwrap();
-    assert!(matches!(edit.write(), Err(RefsError::Changed { .. })));
+    let scope = WriteScope::new(&[dir.path().to_path_buf()], false);
+    assert!(matches!(edit.write(&scope), Err(RefsError::Changed { .. })));
     assert_eq!(std::fs::read_to_string(&edit.path).unwrap(), "changed\n");
 }
 
