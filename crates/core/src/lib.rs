@@ -8,14 +8,17 @@ pub mod manifest;
 pub mod policy;
 pub mod reference;
 pub mod schema;
+pub mod select;
 pub mod source;
 pub mod span;
 pub mod tag;
+pub mod text;
 pub mod yaml;
 
 pub use manifest::{Entry, Manifest, ManifestError};
 pub use policy::{Policy, PolicyError, RuleLevel, Severity};
 pub use reference::{ImageName, NameError, Reference};
-pub use source::{SourceError, SourceFile};
+pub use select::{GlobError, InvalidGlob, ManifestSelector};
+pub use source::{InvalidUtf8, SourceError, SourceFile};
 pub use span::{Position, Span, Spanned};
 pub use yaml::Limits;

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
-use tagman_core::Entry;
+use tagman_core::{Entry, Manifest};
 
-use crate::snapshot::{ManifestFile, Snapshot};
+use crate::snapshot::Snapshot;
 
 /// One entry as the diff shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -56,8 +56,8 @@ pub struct EntryDiff {
 impl EntryDiff {
     /// Compares `base` with `head`.
     pub fn between(base: &Snapshot, head: &Snapshot) -> Self {
-        let base_keys = keyed(&base.files);
-        let head_keys = keyed(&head.files);
+        let base_keys = keyed(base.manifests());
+        let head_keys = keyed(head.manifests());
         let mut diff = Self::default();
         for (key, now) in &head_keys {
             match base_keys.get(key) {
@@ -100,14 +100,14 @@ impl EntryDiff {
 }
 
 /// The first entry of each (name, tag), in file order.
-fn keyed(files: &[ManifestFile]) -> BTreeMap<(String, String), DiffEntry> {
+fn keyed(manifests: &[Manifest]) -> BTreeMap<(String, String), DiffEntry> {
     let mut map = BTreeMap::new();
-    for (file_index, file) in files.iter().enumerate() {
-        for (entry_index, entry) in file.manifest.entries.iter().enumerate() {
+    for (file_index, manifest) in manifests.iter().enumerate() {
+        for (entry_index, entry) in manifest.entries.iter().enumerate() {
             let Some(key) = entry.key() else { continue };
-            let line = file.manifest.source.position(entry.span.offset).line;
+            let line = manifest.source.position(entry.span.offset).line;
             map.entry(key.clone()).or_insert_with(|| DiffEntry {
-                file: file.path.clone(),
+                file: manifest.source.name().to_owned(),
                 line,
                 name: key.0,
                 tag: key.1,
@@ -152,33 +152,33 @@ impl Requirement {
 /// Compares every entry field by field (canonical name where it parses): a change needs a
 /// reference when the head holds an entry the base does not hold anywhere, in any file.
 pub fn reference_requirement(base: &Snapshot, head: &Snapshot) -> Requirement {
-    if let Some(broken) = head.broken.first() {
+    if let Some(broken) = head.broken().first() {
         return Requirement::Required {
             reason: format!(
                 "{} does not parse, so what it changes is unknown",
-                broken.path
+                broken.source.name()
             ),
         };
     }
     let known: HashSet<Fields> = base
-        .files
+        .manifests()
         .iter()
-        .flat_map(|f| f.manifest.entries.iter().map(fields))
+        .flat_map(|m| m.entries.iter().map(fields))
         .collect();
     let new = head
-        .files
+        .manifests()
         .iter()
-        .flat_map(|f| f.manifest.entries.iter().map(move |e| (f, e)))
+        .flat_map(|m| m.entries.iter().map(move |e| (m, e)))
         .find(|(_, e)| !known.contains(&fields(e)));
     match new {
         Some((file, entry)) => {
-            let line = file.manifest.source.position(entry.span.offset).line;
+            let line = file.source.position(entry.span.offset).line;
             let what = entry
                 .tag
                 .as_ref()
                 .map_or_else(|| "an entry".to_owned(), |t| format!("`{}`", t.value));
             Requirement::Required {
-                reason: format!("it adds or changes {what} ({}:{line})", file.path),
+                reason: format!("it adds or changes {what} ({}:{line})", file.source.name()),
             }
         }
         None => Requirement::NotRequired,

@@ -1,27 +1,30 @@
 //! TM003 `image-name`: `name` follows the distribution reference grammar, without tag or digest.
 //!
-//! **What it does.** Parses `name` as `[host[:port]/]path` with lower-case path components and
-//! points at the first character that breaks the grammar. A `:tag` or `@digest` in `name` is an
-//! error: the tag has its own field.
-//!
-//! **Why.** A name the registry refuses fails only when the promote job runs, after merge.
-//!
-//! **Example.** `name: docker.io/StarlingX/k8s-cni-sriov`, `name: docker.io/starlingx/x:stx.4.0-v1`.
-//!
-//! **Fix.** Lower-case the path; move the tag to `tag:`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM003` prints it.
 
 use tagman_core::{NameError, Severity};
 
+use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
-use crate::rule::{Context, Rule};
+use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
 
 /// TM003.
 pub static RULE: Rule = Rule {
     code: "TM003",
     name: "image-name",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::Manifest,
     summary: "`name` is a valid repository name (registry host optional, lower-case path, no tag or digest)",
+    docs: Docs {
+        what: r#"Parses `name` as `[host[:port]/]path` with lower-case path components and
+points at the first character that breaks the grammar. A `:tag` or `@digest` in `name` is an
+error: the tag has its own field."#,
+        why: r#"A name the registry refuses fails only when the promote job runs, after merge."#,
+        example: r#"`name: docker.io/StarlingX/k8s-cni-sriov`, `name: docker.io/starlingx/x:stx.4.0-v1`."#,
+        fix: r#"Lower-case the path; move the tag to `tag:`."#,
+    },
 };
 
 /// Checks every entry's `name`.

@@ -1,28 +1,31 @@
 //! TM007 `src-ref`: `src_ref` is exactly `<allowed prefix><project>/commit/<40 lower-case hex>`.
 //!
-//! **What it does.** Requires an `https://` URL under one of the policy's `src_ref_prefixes`
-//! (default `https://opendev.org/starlingx/`) naming one commit by its full SHA. Abbreviated or
-//! upper-case SHAs, `http://`, branch, tag or tree URLs are errors.
-//!
-//! **Why.** `src_ref` records what the image was built from. A branch URL moves; an abbreviated
-//! SHA can become ambiguous; a URL outside the project's hosting cannot be verified.
-//!
-//! **Example.** `src_ref: https://opendev.org/starlingx/integ/src/branch/master`.
-//!
-//! **Fix.** `https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM007` prints it.
 
 use tagman_core::{Severity, SourceFile, Spanned};
 
+use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
-use crate::rule::{Context, Rule};
+use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
 
 /// TM007.
 pub static RULE: Rule = Rule {
     code: "TM007",
     name: "src-ref",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::Manifest,
     summary: "`src_ref` is https://…/<project>/commit/<40 lower-case hex> under an allowed prefix",
+    docs: Docs {
+        what: r#"Requires an `https://` URL under one of the policy's `src_ref_prefixes`
+(default `https://opendev.org/starlingx/`) naming one commit by its full SHA. Abbreviated or
+upper-case SHAs, `http://`, branch, tag or tree URLs are errors."#,
+        why: r#"`src_ref` records what the image was built from. A branch URL moves; an abbreviated
+SHA can become ambiguous; a URL outside the project's hosting cannot be verified."#,
+        example: r#"`src_ref: https://opendev.org/starlingx/integ/src/branch/master`."#,
+        fix: r#"`https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4`."#,
+    },
 };
 
 /// Checks every entry's `src_ref`.

@@ -1,32 +1,35 @@
 //! TM004 `tag-format`: `tag` is a release tag, `stx.<MAJOR>.<MINOR>-v<version>[-<N>][-g<hash>][-<codename>]`.
 //!
-//! **What it does.** Takes the tag apart and points at the first part that breaks the grammar:
-//! characters outside the OCI tag grammar or more than 128 of them, upper case, a floating tag
-//! (`latest`), a missing `stx.` prefix, a release that is not MAJOR.MINOR, a separator other
-//! than `-v`, a version that is not dotted numbers, a suffix that is not a count, a
-//! `git describe` hash or one of the policy's codenames. Where the intended tag is obvious it
-//! says which.
-//!
-//! **Why.** `stx.8.0.v1.0.5` sat in StarlingX's file for four days in 2022: every consumer of
-//! the documented `stx.8.0-v1.0.5` would have failed to pull.
-//!
-//! **Example.** `tag: stx.8.0.v1.0.5`, `tag: stx.4.0-2.2`, `tag: stx.4-v1.0`, `tag: latest`.
-//!
-//! **Fix.** `stx.8.0-v1.0.5`, `stx.4.0-v2.2`, `stx.4.0-v1.0`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM004` prints it.
 
 use tagman_core::tag::{parse_release_tag, TagProblem};
 use tagman_core::Severity;
 
+use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
-use crate::rule::{Context, Rule};
+use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
 
 /// TM004.
 pub static RULE: Rule = Rule {
     code: "TM004",
     name: "tag-format",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::Manifest,
     summary: "`tag` is stx.<MAJOR>.<MINOR>-v<version>[-<N>][-g<hash>][-<codename>] within the OCI tag grammar",
+    docs: Docs {
+        what: r#"Takes the tag apart and points at the first part that breaks the grammar:
+characters outside the OCI tag grammar or more than 128 of them, upper case, a floating tag
+(`latest`), a missing `stx.` prefix, a release that is not MAJOR.MINOR, a separator other
+than `-v`, a version that is not dotted numbers, a suffix that is not a count, a
+`git describe` hash or one of the policy's codenames. Where the intended tag is obvious it
+says which."#,
+        why: r#"`stx.8.0.v1.0.5` sat in StarlingX's file for four days in 2022: every consumer of
+the documented `stx.8.0-v1.0.5` would have failed to pull."#,
+        example: r#"`tag: stx.8.0.v1.0.5`, `tag: stx.4.0-2.2`, `tag: stx.4-v1.0`, `tag: latest`."#,
+        fix: r#"`stx.8.0-v1.0.5`, `stx.4.0-v2.2`, `stx.4.0-v1.0`."#,
+    },
 };
 
 const SHAPE: &str = "release tags are stx.<MAJOR>.<MINOR>-v<version>, optionally followed by -<N>, -g<7-40 hex> and -<codename>, e.g. stx.10.0-v1.0.0 or stx.4.0-v0.11.0-103-g4f28657";
