@@ -9,7 +9,7 @@ use tagman_core::{Policy, SourceFile};
 use tagman_lint::registry;
 use tagman_lint::{Loaded, Report, Sink};
 
-use crate::diff::{reference_requirement, EntryDiff, Requirement};
+use crate::entry_diff::{reference_requirement, EntryDiff, Requirement};
 use crate::error::GitError;
 use crate::message::Message;
 use crate::repo::{CommitInfo, Repo};

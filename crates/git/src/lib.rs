@@ -8,7 +8,7 @@
 //! failures are [`GitError`].
 
 pub mod add;
-pub mod diff;
+pub mod entry_diff;
 pub mod error;
 pub mod gate;
 pub mod message;
@@ -19,7 +19,7 @@ pub mod snapshot;
 pub mod suggest;
 pub mod verify;
 
-pub use diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
+pub use entry_diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
 pub use error::GitError;
 pub use gate::{LintRequest, MessageCheck};
 pub use message::{Message, RefKind, RefLine};

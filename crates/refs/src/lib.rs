@@ -7,10 +7,10 @@
 
 pub mod bump;
 pub mod catalog;
-pub mod diff;
 pub mod error;
 pub mod extract;
 pub mod rules;
+pub mod unified_diff;
 pub mod walk;
 
 use std::collections::HashSet;

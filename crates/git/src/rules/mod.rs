@@ -7,7 +7,7 @@ use tagman_core::{Entry, Manifest, Policy};
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{self, Rule};
 
-use crate::diff::{EntryDiff, Requirement};
+use crate::entry_diff::{EntryDiff, Requirement};
 use crate::message::{Message, RefLine};
 use crate::online::Lookup;
 use crate::snapshot::Snapshot;
@@ -129,7 +129,7 @@ pub(crate) mod test_support {
     use tagman_lint::diagnostic::Finding;
 
     use super::{MessageCheck, MessageContext, RevisionCheck, RevisionContext};
-    use crate::diff::{EntryDiff, Requirement};
+    use crate::entry_diff::{EntryDiff, Requirement};
     use crate::message::Message;
     use crate::snapshot::Snapshot;
 

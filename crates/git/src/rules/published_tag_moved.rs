@@ -8,7 +8,7 @@ use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::RevisionContext;
-use crate::diff::DiffEntry;
+use crate::entry_diff::DiffEntry;
 
 /// TM106.
 pub static RULE: Rule = Rule {

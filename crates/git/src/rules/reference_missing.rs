@@ -8,7 +8,7 @@ use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::MessageContext;
-use crate::diff::Requirement;
+use crate::entry_diff::Requirement;
 
 /// The rule.
 pub static RULE: Rule = Rule {

@@ -70,7 +70,7 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
             )),
         );
     };
-    let rest = &url[prefix.len()..];
+    let rest = url.get(prefix.len()..).unwrap_or("");
     let (project, after) = rest.split_once('/').unwrap_or((rest, ""));
     let Some(sha) = after.strip_prefix("commit/") else {
         let what = if after.starts_with("src/branch/") || after.starts_with("tree/") {
@@ -86,21 +86,22 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
             )),
         );
     };
-    let sha_offset = prefix.len() + project.len() + "/commit/".len();
-    let sha_label = |len: usize| Label::new(src, value_span(src, src_ref, sha_offset, len));
     if project.is_empty() {
         return Some(
             Finding::new(whole, "src_ref names no project")
                 .help(format!("use {prefix}<project>/commit/<sha>")),
         );
     }
+    let sha_offset = prefix.len() + project.len() + "/commit/".len();
+    let sha_label = Label::new(src, value_span(src, src_ref, sha_offset, sha.len()));
+    check_sha(sha, sha_label, &example)
+}
+
+/// The commit SHA of a commit URL: 40 lower-case hex digits.
+fn check_sha(sha: &str, at: Label, example: &str) -> Option<Finding> {
     if sha.bytes().any(|b| b.is_ascii_uppercase()) && sha.len() == 40 {
         return Some(
-            Finding::new(
-                sha_label(sha.len()),
-                "the commit SHA has upper-case letters",
-            )
-            .help(format!(
+            Finding::new(at, "the commit SHA has upper-case letters").help(format!(
                 "write it in lower case: {}",
                 sha.to_ascii_lowercase()
             )),
@@ -110,7 +111,7 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
     if hex && sha.len() < 40 && sha.len() >= 4 {
         return Some(
             Finding::new(
-                sha_label(sha.len()),
+                at,
                 format!(
                     "the commit SHA is abbreviated ({} of 40 characters)",
                     sha.len()
@@ -122,7 +123,7 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
     if !hex || sha.len() != 40 {
         return Some(
             Finding::new(
-                sha_label(sha.len()),
+                at,
                 format!("`{sha}` is not a 40-character lower-case commit SHA"),
             )
             .help(format!("src_ref ends with the full commit SHA{example}")),

@@ -4,7 +4,7 @@
 //! `tagman rules --explain TM004` prints it.
 
 use tagman_core::tag::{parse_release_tag, TagProblem};
-use tagman_core::Severity;
+use tagman_core::{Severity, SourceFile, Spanned};
 
 use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
@@ -32,7 +32,9 @@ the documented `stx.8.0-v1.0.5` would have failed to pull."#,
     },
 };
 
-const SHAPE: &str = "release tags are stx.<MAJOR>.<MINOR>-v<version>, optionally followed by -<N>, -g<7-40 hex> and -<codename>, e.g. stx.10.0-v1.0.0 or stx.4.0-v0.11.0-103-g4f28657";
+const SHAPE: &str = "release tags are stx.<MAJOR>.<MINOR>-v<version>, optionally followed by \
+                     -<N>, -g<7-40 hex> and -<codename>, e.g. stx.10.0-v1.0.0 or \
+                     stx.4.0-v0.11.0-103-g4f28657";
 
 /// Checks every entry's `tag`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -40,56 +42,85 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let src = &manifest.source;
         for entry in &manifest.entries {
             let Some(tag) = &entry.tag else { continue };
-            let Err(problem) = parse_release_tag(&tag.value, &cx.policy.codenames) else {
-                continue;
-            };
-            let at = |offset: usize, len: usize| Label::new(src, value_span(src, tag, offset, len));
-            let whole = Label::new(src, tag.span);
-            let finding = match problem {
-                TagProblem::NotOci { offset, reason } => {
-                    let len = tag.value[offset.min(tag.value.len())..].chars().next().map_or(0, char::len_utf8);
-                    Finding::new(if offset == 0 { whole } else { at(offset, len) }, format!("`{}` is not a valid OCI tag: {reason}", tag.value))
-                        .help(SHAPE)
-                }
-                TagProblem::Floating => Finding::new(whole, format!("`{}` is a floating tag", tag.value))
-                    .help("a release tag must never move; name the version: stx.<MAJOR>.<MINOR>-v<version>"),
-                TagProblem::UpperCase { offset } => Finding::new(at(offset, 1), "release tags are lower case")
-                    .help(format!("use `{}`", tag.value.to_ascii_lowercase())),
-                TagProblem::NoStxPrefix => {
-                    Finding::new(whole, format!("`{}` does not start with `stx.`", tag.value)).help(SHAPE)
-                }
-                TagProblem::BadRelease { offset } => {
-                    let len = tag.value[offset..].find('-').unwrap_or(tag.value.len() - offset);
-                    Finding::new(at(offset, len), "the release after `stx.` must be MAJOR.MINOR")
-                        .help(SHAPE)
-                }
-                TagProblem::BadSeparator { offset, suggestion } => {
-                    let found: String = tag.value[offset..].chars().take(2).collect();
-                    let finding = Finding::new(
-                        at(offset, found.len()),
-                        format!("expected `-v` after `{}`, found `{found}`", &tag.value[..offset]),
-                    );
-                    match suggestion {
-                        Some(fixed) => finding.help(format!("did you mean `{fixed}`?")),
-                        None => finding.help(SHAPE),
-                    }
-                }
-                TagProblem::BadVersion { offset } => {
-                    Finding::new(at(offset, tag.value.len() - offset), "the version after `-v` must be dotted numbers (`1.0.5`)")
-                        .help(SHAPE)
-                }
-                TagProblem::BadSuffix { offset, part } => {
-                    let finding = Finding::new(at(offset, part.len()), format!("unexpected `-{part}` after the version"));
-                    let codenames = cx.policy.codenames.join(", ");
-                    if part.bytes().all(|b| b.is_ascii_lowercase()) && !part.starts_with('g') {
-                        finding.help(format!("`{part}` is not one of the policy's codenames ({codenames}); add it to `codenames` in tagman.yaml if it is a new release"))
-                    } else {
-                        finding.help(format!("after the version only -<N>, -g<7-40 hex> and -<codename> ({codenames}) may follow, in that order"))
-                    }
-                }
-                _ => Finding::new(whole, format!("`{}` is not a release tag", tag.value)).help(SHAPE),
-            };
-            out.push(finding);
+            if let Err(problem) = parse_release_tag(&tag.value, &cx.policy.codenames) {
+                out.push(finding(src, tag, problem, &cx.policy.codenames));
+            }
         }
+    }
+}
+
+/// The finding for one way a tag breaks the grammar, pointing at the part that breaks it.
+fn finding(
+    src: &SourceFile,
+    tag: &Spanned<String>,
+    problem: TagProblem,
+    codenames: &[String],
+) -> Finding {
+    let value = tag.value.as_str();
+    // Offsets come from the parser and lie on character boundaries; `get` keeps a wrong one from
+    // ever panicking (the whole value is labelled instead).
+    let from = |offset: usize| value.get(offset..).unwrap_or("");
+    let at = |offset: usize, len: usize| Label::new(src, value_span(src, tag, offset, len));
+    let whole = Label::new(src, tag.span);
+    match problem {
+        TagProblem::NotOci { offset, reason } => {
+            let len = from(offset).chars().next().map_or(0, char::len_utf8);
+            let label = if offset == 0 { whole } else { at(offset, len) };
+            Finding::new(label, format!("`{value}` is not a valid OCI tag: {reason}")).help(SHAPE)
+        }
+        TagProblem::Floating => Finding::new(whole, format!("`{value}` is a floating tag")).help(
+            "a release tag must never move; name the version: stx.<MAJOR>.<MINOR>-v<version>",
+        ),
+        TagProblem::UpperCase { offset } => {
+            Finding::new(at(offset, 1), "release tags are lower case")
+                .help(format!("use `{}`", value.to_ascii_lowercase()))
+        }
+        TagProblem::NoStxPrefix => {
+            Finding::new(whole, format!("`{value}` does not start with `stx.`")).help(SHAPE)
+        }
+        TagProblem::BadRelease { offset } => {
+            let len = from(offset).find('-').unwrap_or(from(offset).len());
+            Finding::new(
+                at(offset, len),
+                "the release after `stx.` must be MAJOR.MINOR",
+            )
+            .help(SHAPE)
+        }
+        TagProblem::BadSeparator { offset, suggestion } => {
+            let found: String = from(offset).chars().take(2).collect();
+            let before = value.get(..offset).unwrap_or(value);
+            let finding = Finding::new(
+                at(offset, found.len()),
+                format!("expected `-v` after `{before}`, found `{found}`"),
+            );
+            match suggestion {
+                Some(fixed) => finding.help(format!("did you mean `{fixed}`?")),
+                None => finding.help(SHAPE),
+            }
+        }
+        TagProblem::BadVersion { offset } => Finding::new(
+            at(offset, from(offset).len()),
+            "the version after `-v` must be dotted numbers (`1.0.5`)",
+        )
+        .help(SHAPE),
+        TagProblem::BadSuffix { offset, part } => {
+            let finding = Finding::new(
+                at(offset, part.len()),
+                format!("unexpected `-{part}` after the version"),
+            );
+            let codenames = codenames.join(", ");
+            if part.bytes().all(|b| b.is_ascii_lowercase()) && !part.starts_with('g') {
+                finding.help(format!(
+                    "`{part}` is not one of the policy's codenames ({codenames}); \
+                     add it to `codenames` in tagman.yaml if it is a new release"
+                ))
+            } else {
+                finding.help(format!(
+                    "after the version only -<N>, -g<7-40 hex> and -<codename> ({codenames}) \
+                     may follow, in that order"
+                ))
+            }
+        }
+        _ => Finding::new(whole, format!("`{value}` is not a release tag")).help(SHAPE),
     }
 }
