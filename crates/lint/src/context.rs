@@ -48,6 +48,15 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Every entry of every manifest, in order, with the file it is in.
+    pub fn entries(
+        &self,
+    ) -> impl Iterator<Item = (&'a tagman_core::SourceFile, &'a tagman_core::Entry)> + '_ {
+        self.manifests
+            .iter()
+            .flat_map(|m| m.entries.iter().map(move |e| (&m.source, e)))
+    }
+
     /// For every entry with a usable (name, tag), where that pair was first declared.
     pub fn declarations(&self) -> &[Declaration] {
         self.declarations.get_or_init(|| {

@@ -31,38 +31,35 @@ depend on when the promote job runs, which is the bug (LP 1854869) tag managemen
 
 /// Checks every entry's `src_build_tag`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for manifest in cx.manifests {
-        let src = &manifest.source;
-        for entry in &manifest.entries {
-            let Some(build) = &entry.src_build_tag else {
-                continue;
-            };
-            if let Some(tag) = entry.tag.as_ref().filter(|t| t.value == build.value) {
-                out.push(
-                    Finding::new(Label::new(src, tag.span), "`tag` is the same as `src_build_tag`")
-                        .help("the release tag names the build under a stable name of its own, e.g. stx.10.0-v1.0.0")
-                        .also(Label::new(src, build.span).with_note("the build tag")),
-                );
-            }
-            let finding = match parse_build_tag(&build.value) {
-                Ok(_) => continue,
-                Err(BuildTagProblem::Floating) => Finding::new(
-                    Label::new(src, build.span),
-                    format!("`{}` is a floating tag: it moves with every build", build.value),
-                )
-                .help("use the timestamped tag of the build, e.g. master-debian-stable-20240719T060056Z.0"),
-                Err(BuildTagProblem::BadDate { offset, reason }) => Finding::new(
-                    Label::new(src, value_span(src, build, offset, 16)),
-                    format!("the build timestamp is not a real date and time: {reason}"),
-                )
-                .help("copy the tag exactly as the build published it"),
-                Err(_) => Finding::new(
-                    Label::new(src, build.span),
-                    format!("`{}` is not a timestamped build tag", build.value),
-                )
-                .help("build tags end in -YYYYMMDDTHHMMSSZ.N, e.g. master-centos-stable-20191203T153530Z.0"),
-            };
-            out.push(finding);
+    for (src, entry) in cx.entries() {
+        let Some(build) = &entry.src_build_tag else {
+            continue;
+        };
+        if let Some(tag) = entry.tag.as_ref().filter(|t| t.value == build.value) {
+            out.push(
+                Finding::new(Label::new(src, tag.span), "`tag` is the same as `src_build_tag`")
+                    .help("the release tag names the build under a stable name of its own, e.g. stx.10.0-v1.0.0")
+                    .also(Label::new(src, build.span).with_note("the build tag")),
+            );
         }
+        let finding = match parse_build_tag(&build.value) {
+            Ok(_) => continue,
+            Err(BuildTagProblem::Floating) => Finding::new(
+                Label::new(src, build.span),
+                format!("`{}` is a floating tag: it moves with every build", build.value),
+            )
+            .help("use the timestamped tag of the build, e.g. master-debian-stable-20240719T060056Z.0"),
+            Err(BuildTagProblem::BadDate { offset, reason }) => Finding::new(
+                Label::new(src, value_span(src, build, offset, 16)),
+                format!("the build timestamp is not a real date and time: {reason}"),
+            )
+            .help("copy the tag exactly as the build published it"),
+            Err(_) => Finding::new(
+                Label::new(src, build.span),
+                format!("`{}` is not a timestamped build tag", build.value),
+            )
+            .help("build tags end in -YYYYMMDDTHHMMSSZ.N, e.g. master-centos-stable-20191203T153530Z.0"),
+        };
+        out.push(finding);
     }
 }

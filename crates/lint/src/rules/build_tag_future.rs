@@ -29,24 +29,21 @@ promote job will find no such image."#,
 
 /// Checks every valid build timestamp against `cx.now`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for manifest in cx.manifests {
-        let src = &manifest.source;
-        for entry in &manifest.entries {
-            let Some(build) = &entry.src_build_tag else {
-                continue;
-            };
-            let Ok(stamp) = parse_build_tag(&build.value) else {
-                continue;
-            };
-            if stamp.unix > cx.now {
-                out.push(
-                    Finding::new(
-                        Label::new(src, value_span(src, build, stamp.offset, 16)),
-                        "this build timestamp is in the future",
-                    )
-                    .help("no build has this time yet; copy the tag from the build's image list"),
-                );
-            }
+    for (src, entry) in cx.entries() {
+        let Some(build) = &entry.src_build_tag else {
+            continue;
+        };
+        let Ok(stamp) = parse_build_tag(&build.value) else {
+            continue;
+        };
+        if stamp.unix > cx.now {
+            out.push(
+                Finding::new(
+                    Label::new(src, value_span(src, build, stamp.offset, 16)),
+                    "this build timestamp is in the future",
+                )
+                .help("no build has this time yet; copy the tag from the build's image list"),
+            );
         }
     }
 }

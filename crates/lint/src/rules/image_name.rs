@@ -29,34 +29,29 @@ error: the tag has its own field."#,
 
 /// Checks every entry's `name`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for manifest in cx.manifests {
-        let src = &manifest.source;
-        for entry in &manifest.entries {
-            let (Some(name), Some(Err(err))) = (&entry.name, entry.image_name()) else {
-                continue;
-            };
-            let rest = name.value.len().saturating_sub(err.offset());
-            let len = match err {
-                NameError::UpperCase { .. } | NameError::BadChar { .. } => name.value
-                    [err.offset()..]
-                    .chars()
-                    .next()
-                    .map_or(0, char::len_utf8),
-                NameError::BadComponent { component, .. } => component.len(),
-                NameError::Empty | NameError::TooLong { .. } => name.value.len(),
-                _ => rest,
-            };
-            let span = value_span(src, name, err.offset(), len);
-            let help = match err {
-                NameError::HasTag { tag, .. } => format!("remove `:{tag}` from the name; the release tag goes in `tag:`"),
-                NameError::HasDigest { .. } => "remove the digest; tagman resolves `src_build_tag` to the image itself".to_owned(),
-                NameError::UpperCase { .. } => format!("use `{}`", name.value.to_ascii_lowercase()),
-                _ => "an image name is `[registry-host[:port]/]path/to/repo`, lower-case letters, digits and `._-` separators".to_owned(),
-            };
-            out.push(
-                Finding::new(Label::new(src, span), format!("invalid image name: {err}"))
-                    .help(help),
-            );
-        }
+    for (src, entry) in cx.entries() {
+        let (Some(name), Some(Err(err))) = (&entry.name, entry.image_name()) else {
+            continue;
+        };
+        let rest = name.value.len().saturating_sub(err.offset());
+        let len = match err {
+            NameError::UpperCase { .. } | NameError::BadChar { .. } => name.value[err.offset()..]
+                .chars()
+                .next()
+                .map_or(0, char::len_utf8),
+            NameError::BadComponent { component, .. } => component.len(),
+            NameError::Empty | NameError::TooLong { .. } => name.value.len(),
+            _ => rest,
+        };
+        let span = value_span(src, name, err.offset(), len);
+        let help = match err {
+            NameError::HasTag { tag, .. } => format!("remove `:{tag}` from the name; the release tag goes in `tag:`"),
+            NameError::HasDigest { .. } => "remove the digest; tagman resolves `src_build_tag` to the image itself".to_owned(),
+            NameError::UpperCase { .. } => format!("use `{}`", name.value.to_ascii_lowercase()),
+            _ => "an image name is `[registry-host[:port]/]path/to/repo`, lower-case letters, digits and `._-` separators".to_owned(),
+        };
+        out.push(
+            Finding::new(Label::new(src, span), format!("invalid image name: {err}")).help(help),
+        );
     }
 }

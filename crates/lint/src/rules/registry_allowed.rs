@@ -39,27 +39,25 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         .iter()
         .map(|r| canonical_prefix(r))
         .collect();
-    for manifest in cx.manifests {
-        for entry in &manifest.entries {
-            let (Some(name), Some(Ok(image))) = (&entry.name, entry.image_name()) else {
-                continue;
-            };
-            let full = image.to_string();
-            let inside = allowed
-                .iter()
-                .any(|prefix| full == *prefix || full.starts_with(&format!("{prefix}/")));
-            if !inside {
-                out.push(
-                    Finding::new(
-                        Label::new(&manifest.source, name.span),
-                        format!("`{}` is outside the allowed registries", name.value),
-                    )
-                    .help(format!(
-                        "names must lie under {}",
-                        cx.policy.registries.join(", ")
-                    )),
-                );
-            }
+    for (src, entry) in cx.entries() {
+        let (Some(name), Some(Ok(image))) = (&entry.name, entry.image_name()) else {
+            continue;
+        };
+        let full = image.to_string();
+        let inside = allowed
+            .iter()
+            .any(|prefix| full == *prefix || full.starts_with(&format!("{prefix}/")));
+        if !inside {
+            out.push(
+                Finding::new(
+                    Label::new(src, name.span),
+                    format!("`{}` is outside the allowed registries", name.value),
+                )
+                .help(format!(
+                    "names must lie under {}",
+                    cx.policy.registries.join(", ")
+                )),
+            );
         }
     }
 }

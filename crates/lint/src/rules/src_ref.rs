@@ -30,14 +30,10 @@ SHA can become ambiguous; a URL outside the project's hosting cannot be verified
 
 /// Checks every entry's `src_ref`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for manifest in cx.manifests {
-        for entry in &manifest.entries {
-            if let Some(src_ref) = &entry.src_ref {
-                if let Some(finding) =
-                    check_one(&manifest.source, src_ref, &cx.policy.src_ref_prefixes)
-                {
-                    out.push(finding);
-                }
+    for (src, entry) in cx.entries() {
+        if let Some(src_ref) = &entry.src_ref {
+            if let Some(finding) = check_one(src, src_ref, &cx.policy.src_ref_prefixes) {
+                out.push(finding);
             }
         }
     }

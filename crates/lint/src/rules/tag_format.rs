@@ -38,13 +38,10 @@ const SHAPE: &str = "release tags are stx.<MAJOR>.<MINOR>-v<version>, optionally
 
 /// Checks every entry's `tag`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for manifest in cx.manifests {
-        let src = &manifest.source;
-        for entry in &manifest.entries {
-            let Some(tag) = &entry.tag else { continue };
-            if let Err(problem) = parse_release_tag(&tag.value, &cx.policy.codenames) {
-                out.push(finding(src, tag, problem, &cx.policy.codenames));
-            }
+    for (src, entry) in cx.entries() {
+        let Some(tag) = &entry.tag else { continue };
+        if let Err(problem) = parse_release_tag(&tag.value, &cx.policy.codenames) {
+            out.push(finding(src, tag, problem, &cx.policy.codenames));
         }
     }
 }

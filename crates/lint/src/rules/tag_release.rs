@@ -32,31 +32,27 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(release) = &cx.policy.release else {
         return;
     };
-    for manifest in cx.manifests {
-        let src = &manifest.source;
-        for entry in &manifest.entries {
-            let Some(tag) = &entry.tag else { continue };
-            let Some(rest) = tag.value.strip_prefix("stx.") else {
-                continue;
-            };
-            let end = rest.find('-').unwrap_or(rest.len());
-            let tag_release = &rest[..end];
-            if tag_release == release.value {
-                continue;
-            }
-            let mut finding = Finding::new(
-                Label::new(src, value_span(src, tag, 4, end)),
-                format!(
-                    "`{}` is tagged for release {tag_release}, but this branch builds release {}",
-                    tag.value, release.value
-                ),
-            )
-            .help(format!("use `stx.{}{}`", release.value, &rest[end..]));
-            if let Some(policy) = &cx.policy.source {
-                finding =
-                    finding.also(Label::new(policy, release.span).with_note("release set here"));
-            }
-            out.push(finding);
+    for (src, entry) in cx.entries() {
+        let Some(tag) = &entry.tag else { continue };
+        let Some(rest) = tag.value.strip_prefix("stx.") else {
+            continue;
+        };
+        let end = rest.find('-').unwrap_or(rest.len());
+        let tag_release = &rest[..end];
+        if tag_release == release.value {
+            continue;
         }
+        let mut finding = Finding::new(
+            Label::new(src, value_span(src, tag, 4, end)),
+            format!(
+                "`{}` is tagged for release {tag_release}, but this branch builds release {}",
+                tag.value, release.value
+            ),
+        )
+        .help(format!("use `stx.{}{}`", release.value, &rest[end..]));
+        if let Some(policy) = &cx.policy.source {
+            finding = finding.also(Label::new(policy, release.span).with_note("release set here"));
+        }
+        out.push(finding);
     }
 }
