@@ -2,12 +2,7 @@
 //! exit codes, plain output, the JSON report, lint refusal, and no secret in any output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/harness.rs"]
-mod harness;
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/images.rs"]
-mod images;
+use crate::{harness, images};
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,5 @@
 //! End-to-end tests of `tagman refs`: exit codes, formats, and `--bump` writing (or not) files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
-
 use std::path::Path;
 use std::process::Output;
 
@@ -10,12 +8,7 @@ use assert_cmd::Command;
 const TREE: &str = "../../fixtures/refs/tree";
 
 fn tagman(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("tagman").unwrap();
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("TAGMAN_CONFIG");
-    cmd
+    crate::support::tagman_in(dir)
 }
 
 fn tree() -> std::path::PathBuf {
@@ -36,21 +29,7 @@ fn show(out: &Output) -> String {
 
 /// A copy of the fixture tree (its files only, no hidden build state).
 fn copy_tree() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&tree(), dir.path());
-    dir
+    tagman_testkit::tree::copy_to_temp(&tree())
 }
 
 #[test]

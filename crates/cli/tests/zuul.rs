@@ -4,13 +4,7 @@
 //! `file_comments` shape as Zuul does; `zuulcilint` checks `.zuul.yaml`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/harness.rs"]
-mod harness;
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/images.rs"]
-mod images;
-mod support;
+use crate::{harness, images, support};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

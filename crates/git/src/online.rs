@@ -271,6 +271,29 @@ impl Checker {
     }
 }
 
+/// Looks every accepted reference of `message` up on Launchpad / StoryBoard (the policy's
+/// service URLs) and reports into `sink`.
+pub fn check(
+    message: &crate::message::Message,
+    policy: &tagman_core::Policy,
+    sink: &mut tagman_lint::Sink<'_>,
+) -> Result<(), crate::GitError> {
+    let checker = Checker::new(OnlineConfig::new(
+        &policy.launchpad_api,
+        &policy.storyboard_api,
+    ))?;
+    let results: Vec<_> = message
+        .accepted(&policy.references)
+        .filter_map(|r| r.number.map(|n| (r.clone(), checker.lookup(r.kind, n))))
+        .collect();
+    let cx = crate::rules::OnlineContext {
+        message,
+        results: &results,
+    };
+    tagman_lint::registry::run(crate::rules::ONLINE_RULES, &cx, sink);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

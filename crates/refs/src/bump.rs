@@ -9,9 +9,9 @@ use tagman_core::{ImageName, SourceFile, Span};
 use tagman_lint::diagnostic::Label;
 
 use crate::catalog::Catalog;
-use crate::diff;
 use crate::error::RefsError;
 use crate::extract::{TagRef, CODENAME_PLACEHOLDER};
+use crate::unified_diff;
 use crate::Scan;
 
 /// A parsed `NAME=TAG`.
@@ -116,7 +116,7 @@ pub struct FileEdit {
 impl FileEdit {
     /// The unified diff of the edit.
     pub fn unified_diff(&self) -> String {
-        diff::unified(self.before.name(), self.before.text(), &self.after)
+        unified_diff::unified(self.before.name(), self.before.text(), &self.after)
     }
 
     /// Where the new text goes: the file resolved through any symlinks, refused when outside

@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use clap::Args;
 use tagman_core::Policy;
-use tagman_lint::load_manifests;
 use tagman_refs::walk::DEFAULT_MAX_FILE_SIZE;
 use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
 
@@ -77,26 +76,21 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         None => {
             let report = tagman_refs::check(&scan, &policy, &catalog.catalog);
             ui.print_report(&report, args.format)?;
-            let failed = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);
-            if failed {
-                Outcome::Failed
-            } else {
-                Outcome::Clean
-            }
+            Outcome::of(&report, args.deny_warnings)
         }
     };
     walk_errors(scan, ui)?;
     Ok(outcome)
 }
 
-struct Loaded {
+struct Declared {
     manifests: Vec<tagman_core::Manifest>,
     catalog: Catalog,
 }
 
-fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, CliError> {
+fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, CliError> {
     let files = crate::cmd::manifest_files(&args.manifests, policy, ui, false)?;
-    let loaded = load_manifests(&files, policy)?;
+    let loaded = tagman_lint::Loaded::from_paths(&files, policy)?;
     if let Some(bad) = loaded.unparsed.first() {
         return Err(RefsError::UnparsedManifest {
             file: bad.source.name().to_owned(),
@@ -114,7 +108,7 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, Cli
             .join(", ")
     ));
     let catalog = Catalog::new(&loaded.manifests);
-    Ok(Loaded {
+    Ok(Declared {
         manifests: loaded.manifests,
         catalog,
     })
