@@ -72,6 +72,9 @@ pub enum RefsError {
         /// The parser's complaint, at its position.
         message: String,
     },
+    /// An archive broke a budget, or was given to `--bump`.
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// A file changed between the scan and the write.
     #[error("{} changed while the bump was being prepared; run it again", path.display())]
     Changed {
@@ -103,6 +106,7 @@ impl RefsError {
             Self::Walk { .. } | Self::Io { .. } => {
                 Some("check that the path exists and is readable".to_owned())
             }
+            Self::Archive(e) => Some(e.help()),
             Self::Changed { .. } | Self::Matcher { .. } => None,
         }
     }
