@@ -35,6 +35,14 @@ pub enum CliError {
     /// A git question (a revision, a clone, a describe) could not be answered.
     #[error(transparent)]
     Git(#[from] tagman_git::GitError),
+    /// Options that do not go together.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        help: String,
+    },
     /// `tagman apply` could not start (registry map, credentials, CA certificate, report file).
     #[error(transparent)]
     Apply(#[from] crate::cmd::apply::ApplyError),
@@ -53,6 +61,7 @@ impl CliError {
             }
             Self::Load(_) => Some("check the path; `-` reads standard input".to_owned()),
             Self::Refs(e) => e.help(),
+            Self::Usage { help, .. } => Some(help.clone()),
             Self::Git(e) => e.help(),
             _ => None,
         }
