@@ -94,11 +94,12 @@ impl Driver<'_> {
                 self.open(name, prefix, decoded, true, depth, next)
             }
             (Some(Format::Tar), _) => {
-                self.enter(name, depth)?;
+                // A package's data.tar is part of the package, not an archive of its own.
+                self.enter(name, depth, matches!(expect, Expect::Any | Expect::Decoded))?;
                 self.tar(name, prefix, stream, &window, depth)
             }
             (Some(Format::Ar), Expect::Any | Expect::Decoded) => {
-                self.enter(name, depth)?;
+                self.enter(name, depth, true)?;
                 self.deb(name, stream, &window, depth)
             }
             // A compressed plain file (`changelog.gz`), or a stream that is no archive tagman reads.
@@ -106,14 +107,14 @@ impl Driver<'_> {
         }
     }
 
-    fn enter(&mut self, name: &str, depth: usize) -> Result<(), ArchiveError> {
+    fn enter(&mut self, name: &str, depth: usize, count: bool) -> Result<(), ArchiveError> {
         if depth > self.budgets.depth {
             return Err(ArchiveError::TooDeep {
                 archive: name.to_owned(),
                 limit: self.budgets.depth,
             });
         }
-        self.stats.archives += 1;
+        self.stats.archives += u64::from(count);
         Ok(())
     }
 
@@ -264,11 +265,24 @@ impl Driver<'_> {
             }),
             Some(Tripped::Cap) => Err(ArchiveError::MemberTooLarge {
                 archive: path.to_owned(),
-                member: format!("the header after `{}`", self.last_member),
+                member: if self.last_member.is_empty() {
+                    "the first header".to_owned()
+                } else {
+                    format!("the header after `{}`", self.last_member)
+                },
                 size: self.budgets.member_bytes,
                 limit: self.budgets.member_bytes,
             }),
             None => {
+                // A member that failed because its archive's stream broke: say it once, of the archive.
+                let inside = format!("{path}!");
+                while self
+                    .warnings
+                    .last()
+                    .is_some_and(|w| w.path.starts_with(&inside))
+                {
+                    self.warnings.pop();
+                }
                 self.warnings.push(ArchiveWarning {
                     path: path.to_owned(),
                     source,

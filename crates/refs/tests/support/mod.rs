@@ -1,0 +1,169 @@
+//! Builds packages and archives from `fixtures/refs/release` at test time: chart tarballs with
+//! `tar`, Debian packages with `dpkg-deb --build`, other compressions with the crates.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tagman_core::{Limits, Manifest, Policy, SourceFile};
+use tagman_refs::{Catalog, Scan, WalkOptions};
+
+/// The fixture application.
+pub fn release() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/refs/release")
+}
+
+/// Runs a command, failing the test with its output when it fails.
+pub fn run(cmd: &mut Command) {
+    let out = cmd.output().unwrap_or_else(|e| {
+        panic!("cannot run {cmd:?}: {e} (scripts/test installs what the tests need)")
+    });
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Copies a directory tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// `<out>/ptp-notification-2.2.0.tgz`, as `helm package` makes it: the sub-chart packed as
+/// `charts/redis-7.2.0.tgz` inside. Built with `tar -czf`.
+pub fn chart_tgz(work: &Path, out: &Path) -> PathBuf {
+    let build = work.join("chart-build");
+    copy_dir(
+        &release().join("charts/ptp-notification"),
+        &build.join("ptp-notification"),
+    );
+    let charts = build.join("ptp-notification/charts");
+    run(Command::new("tar")
+        .arg("-czf")
+        .arg(charts.join("redis-7.2.0.tgz"))
+        .arg("-C")
+        .arg(&charts)
+        .arg("redis"));
+    std::fs::remove_dir_all(charts.join("redis")).unwrap();
+    std::fs::create_dir_all(out).unwrap();
+    let tgz = out.join("ptp-notification-2.2.0.tgz");
+    run(Command::new("tar")
+        .arg("-czf")
+        .arg(&tgz)
+        .arg("-C")
+        .arg(&build)
+        .arg("ptp-notification"));
+    std::fs::remove_dir_all(&build).unwrap();
+    tgz
+}
+
+/// The package's tree with its charts as directories: what the inventory of the package must
+/// equal. `usr/lib/helm/ptp-notification/` (sub-chart in `charts/redis/`), the FluxCD manifests
+/// under `usr/lib/fluxcd/ptp-notification/`, and `DEBIAN/control`.
+pub fn package_tree(root: &Path) {
+    copy_dir(
+        &release().join("charts/ptp-notification"),
+        &root.join("usr/lib/helm/ptp-notification"),
+    );
+    copy_dir(
+        &release().join("fluxcd-manifests"),
+        &root.join("usr/lib/fluxcd"),
+    );
+    copy_dir(&release().join("DEBIAN"), &root.join("DEBIAN"));
+}
+
+/// `dpkg-deb -Z<compression> --build` of [`package_tree`] with the chart packed as a tarball.
+pub fn deb(work: &Path, compression: &str) -> PathBuf {
+    let root = work.join(format!("pkgroot-{compression}"));
+    package_tree(&root);
+    std::fs::remove_dir_all(root.join("usr/lib/helm/ptp-notification")).unwrap();
+    chart_tgz(work, &root.join("usr/lib/helm"));
+    let deb = work.join(format!(
+        "stx-ptp-notification-helm_1.0-1_all.{compression}.deb"
+    ));
+    run(Command::new("dpkg-deb")
+        .arg(format!("-Z{compression}"))
+        .arg("--root-owner-group")
+        .arg("--build")
+        .arg(&root)
+        .arg(&deb));
+    std::fs::remove_dir_all(&root).unwrap();
+    deb
+}
+
+/// The application tarball's staging directory (as StarlingX's `stx-*-helm` rules make it):
+/// `metadata.yaml`, `fluxcd-manifests/`, `charts/<chart>.tgz`.
+pub fn app_staging(work: &Path) -> PathBuf {
+    let staging = work.join("staging");
+    copy_dir(
+        &release().join("fluxcd-manifests"),
+        &staging.join("fluxcd-manifests"),
+    );
+    std::fs::write(
+        staging.join("metadata.yaml"),
+        "app_name: ptp-notification\napp_version: 1.0-1\n",
+    )
+    .unwrap();
+    chart_tgz(work, &staging.join("charts"));
+    staging
+}
+
+/// The tar bytes of a directory, made with the tar crate.
+pub fn tar_bytes(dir: &Path) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append_dir_all(".", dir).unwrap();
+    builder.into_inner().unwrap()
+}
+
+/// Writes `bytes` gzip-compressed (flate2).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// Writes `bytes` bzip2-compressed (bzip2).
+pub fn bzip2(bytes: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// The fixture manifest's catalog.
+pub fn manifests() -> Vec<Manifest> {
+    let path = release().join("image-tags.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    vec![Manifest::parse(
+        SourceFile::new(path.to_string_lossy(), text),
+        &Limits::default(),
+    )
+    .unwrap()]
+}
+
+/// Scans `paths` with the default policy and the fixture manifest.
+pub fn scan(paths: &[PathBuf], options: WalkOptions) -> (Scan, Catalog, Policy) {
+    let policy = Policy::defaults(std::env::temp_dir());
+    let manifests = manifests();
+    let scan = tagman_refs::scan(paths, &policy, &manifests, options).unwrap();
+    (scan, Catalog::new(&manifests), policy)
+}
+
+/// Options for an inventory.
+pub fn inventory_options() -> WalkOptions {
+    WalkOptions {
+        all_images: true,
+        ..WalkOptions::default()
+    }
+}
