@@ -282,6 +282,27 @@ fn a_corrupt_member_is_a_warning_and_the_scan_goes_on() {
     assert_eq!(found[0].1, format!("{}!values.yaml", path.display()));
 }
 
+/// The tar bytes of a directory, made with the tar crate.
+fn tar_bytes(dir: &Path) -> Vec<u8> {
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append_dir_all(".", dir).unwrap();
+    builder.into_inner().unwrap()
+}
+
+/// Writes `bytes` gzip-compressed (flate2).
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// Writes `bytes` bzip2-compressed (bzip2).
+fn bzip2(bytes: &[u8]) -> Vec<u8> {
+    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
 // ---- bombs -------------------------------------------------------------------------------------
 
 const GIB: u64 = 1024 * 1024 * 1024;

@@ -1,8 +1,7 @@
 //! Builds packages and archives from `fixtures/refs/release` at test time: chart tarballs with
-//! `tar`, Debian packages with `dpkg-deb --build`, other compressions with the crates.
+//! `tar`, Debian packages with `dpkg-deb --build` (shared by the refs and CLI tests).
 #![allow(dead_code)]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -120,25 +119,28 @@ pub fn app_staging(work: &Path) -> PathBuf {
     staging
 }
 
-/// The tar bytes of a directory, made with the tar crate.
-pub fn tar_bytes(dir: &Path) -> Vec<u8> {
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.append_dir_all(".", dir).unwrap();
-    builder.into_inner().unwrap()
-}
-
-/// Writes `bytes` gzip-compressed (flate2).
-pub fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
-}
-
-/// Writes `bytes` bzip2-compressed (bzip2).
-pub fn bzip2(bytes: &[u8]) -> Vec<u8> {
-    let mut e = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
+/// `stx-ptp-notification-helm`'s shape: a package holding the application tarball
+/// (`usr/local/share/applications/helm/ptp-notification-1.0-1.tgz`), which holds the chart
+/// tarball, which holds the sub-chart's: four archives deep.
+pub fn app_deb(work: &Path) -> PathBuf {
+    let staging = app_staging(work);
+    let root = work.join("app-pkgroot");
+    let apps = root.join("usr/local/share/applications/helm");
+    std::fs::create_dir_all(&apps).unwrap();
+    run(Command::new("tar")
+        .arg("-czf")
+        .arg(apps.join("ptp-notification-1.0-1.tgz"))
+        .arg("-C")
+        .arg(&staging)
+        .arg("."));
+    copy_dir(&release().join("DEBIAN"), &root.join("DEBIAN"));
+    let deb = work.join("stx-ptp-notification-apps_1.0-1_all.deb");
+    run(Command::new("dpkg-deb")
+        .arg("--root-owner-group")
+        .arg("--build")
+        .arg(&root)
+        .arg(&deb));
+    deb
 }
 
 /// The fixture manifest's catalog.
