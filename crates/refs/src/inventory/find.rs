@@ -51,7 +51,8 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
     }
     let lower = trimmed.to_ascii_lowercase();
     let mut command_value = None;
-    if lower.starts_with("from ") {
+    // Upper case only: Python's `from x import y` is not a Dockerfile.
+    if trimmed.starts_with("FROM ") {
         command_value = first_operand(line, indent + 5);
     } else {
         for tool in ["docker", "podman", "nerdctl", "crictl", "ctr"] {
@@ -61,14 +62,17 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
         }
     }
     if let Some(start) = command_value {
-        push_token(text, at + start, false, out);
+        // `FROM scratch` starts from nothing, not from an image.
+        if !line[start..].starts_with("scratch") {
+            push_token(text, at + start, false, false, out);
+        }
     }
     if let Some((key, value)) = key_value(line) {
         let key = key.to_ascii_lowercase();
         if key.ends_with("image") {
-            push_token(text, at + value, false, out);
+            push_token(text, at + value, false, false, out);
         } else if key.ends_with("repository") {
-            push_token(text, at + value, true, out);
+            push_token(text, at + value, true, false, out);
         }
     }
     // Explicit registry host with a tag or digest, anywhere on the line.
@@ -87,7 +91,7 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
         let host = token.split('/').next().unwrap_or("");
         let hosted = token.contains('/') && (host.contains('.') || host.contains(':'));
         if hosted && !token.contains("://") && (token.contains('@') || tag_after_slash(token)) {
-            push_token(text, at + start, false, out);
+            push_token(text, at + start, false, true, out);
         }
     }
 }
@@ -140,8 +144,15 @@ fn key_value(line: &str) -> Option<(&str, usize)> {
     (v < bytes.len()).then_some((key, v))
 }
 
-/// Reads the token at `start` and keeps it if it parses as an image reference.
-fn push_token(text: &str, start: usize, repository_key: bool, out: &mut Vec<ImageRef>) {
+/// Reads the token at `start` and keeps it if it parses as an image reference (with a tag or
+/// digest when `versioned`: a bare `host/path` anywhere is a path, not an image).
+fn push_token(
+    text: &str,
+    start: usize,
+    repository_key: bool,
+    versioned: bool,
+    out: &mut Vec<ImageRef>,
+) {
     let bytes = text.as_bytes();
     let mut end = start;
     while end < bytes.len() && !is_delimiter(bytes[end]) {
@@ -160,6 +171,9 @@ fn push_token(text: &str, start: usize, repository_key: bool, out: &mut Vec<Imag
     let Ok(parsed) = Reference::parse(token) else {
         return;
     };
+    if versioned && parsed.tag.is_none() && parsed.digest.is_none() {
+        return;
+    }
     let without_digest = token.find('@').map_or(token, |i| &token[..i]);
     let name_len = without_digest.len() - parsed.tag.as_ref().map_or(0, |t| t.len() + 1);
     let name_span = Span::new(start, name_len);
@@ -253,6 +267,9 @@ mod tests {
             "image: docker.io/starlingx/x:stx.9.0-v1\n",
             "tag: @IMAGE_TAG@\n",
             "see github.com/foo/bar for details\n",
+            "from oslo_config import cfg\n",
+            "FROM scratch\n",
+            "  node-role.kubernetes.io/control-plane: \"\"\n",
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
