@@ -262,12 +262,9 @@ impl Overrides {
             let Some(value) = set.value.as_deref() else {
                 continue;
             };
-            let tag = if leaf
-                .path
-                .last()
-                .is_some_and(|k| k.eq_ignore_ascii_case("tag"))
-                || tag_key
-            {
+            // A split-form key holds only the tag; a single token holds a whole reference.
+            let only_tag = tag_key || reference.tag.as_ref().is_some_and(|t| t.split);
+            let tag = if only_tag {
                 Some(value.to_owned())
             } else {
                 Reference::parse(value).ok().and_then(|r| r.tag)
