@@ -413,4 +413,59 @@ mod tests {
         );
         assert_eq!(chart_chain("tree/other", &charts), None);
     }
+
+    fn scanned(name: &str, text: &str) -> ScannedFile {
+        let matcher = crate::Matcher::new(&["docker.io/starlingx/".to_owned()]).unwrap();
+        ScannedFile {
+            path: name.into(),
+            source: SourceFile::new(name, text),
+            extracted: matcher.extract(text),
+            in_archive: false,
+            unmanaged: Vec::new(),
+            role: None,
+        }
+    }
+
+    #[test]
+    fn only_a_fixed_tag_at_the_same_key_replaces_a_default() {
+        let values = "a:\n  image:\n    repository: docker.io/starlingx/a\n    tag: latest\nb:\n  image: docker.io/starlingx/b:latest\nc:\n  repository: docker.io/starlingx/c\n";
+        let chart = HelmDoc::Chart {
+            dir: "t/ch".into(),
+            name: "ch".into(),
+        };
+        for (overrides, expected) in [
+            ("a:\n  image:\n    tag: stx.9.0-v1\n", vec!["a.image.tag"]),
+            (
+                "b:\n  image: docker.io/starlingx/b:stx.9.0-v1\n",
+                vec!["b.image"],
+            ),
+            ("c:\n  tag: stx.9.0-v1\n", vec!["c.tag"]),
+            // A floating override, another key, another chart's overrides: nothing replaced.
+            (
+                "a:\n  image:\n    tag: master-latest\nb:\n  image: docker.io/starlingx/b\n",
+                vec![],
+            ),
+            ("a:\n  image:\n    pullPolicy: Always\n", vec![]),
+        ] {
+            let mut files = vec![scanned("t/ch/values.yaml", values)];
+            let docs = vec![
+                chart.clone(),
+                HelmDoc::Overrides(SourceFile::new("f/ch/ch-static-overrides.yaml", overrides)),
+            ];
+            let found: Vec<String> = annotate(&mut files, &docs)
+                .into_iter()
+                .map(|o| o.key)
+                .collect();
+            assert_eq!(found, expected, "{overrides}");
+            assert_eq!(
+                files[0].role.as_ref().map(|r| r.kind),
+                Some(OriginKind::ChartDefault)
+            );
+            let other = vec![
+                chart.clone(),
+                HelmDoc::Overrides(SourceFile::new("f/x/x-static-overrides.yaml", overrides)),
+            ];
+            assert!(annotate(&mut files, &other).is_empty());
+        }
+    }
 }
