@@ -5,7 +5,9 @@
 //! runs in a child process of its own so getrusage's peak RSS is that side's alone. It prints
 //! figures and asserts nothing about time.
 //!
-//! `cargo bench -p tagman-refs --bench inventory` (`TAGMAN_BENCH_PACKAGES`, `TAGMAN_BENCH_CHARTS`).
+//! `cargo bench -p tagman-refs --bench inventory` (`TAGMAN_BENCH_PACKAGES`, `TAGMAN_BENCH_CHARTS`;
+//! `TAGMAN_BENCH_DEBS=DIR` measures packages kept from an earlier run). CPU seconds are printed
+//! beside wall time, as they mean more on a shared machine.
 
 #![allow(
     clippy::print_stdout,
@@ -199,8 +201,8 @@ fn child_extract(dir: &Path, out: &Path) {
     println!("RESULT extracted {} packages", debs.len());
 }
 
-/// Runs this benchmark binary as a child in `mode`; returns (seconds, peak RSS MiB of the child
-/// and its children, its RESULT line).
+/// Runs this benchmark binary as a child in `mode`; returns (wall seconds, peak RSS MiB of the
+/// child and its children, its RESULT line with the CPU seconds they used).
 fn measure(mode: &str, args: &[&Path]) -> (f64, f64, String) {
     let exe = std::env::current_exe().unwrap();
     let t = Instant::now();
@@ -216,11 +218,15 @@ fn measure(mode: &str, args: &[&Path]) -> (f64, f64, String) {
         String::from_utf8_lossy(&out.stderr)
     );
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let line = stdout
+    let cpu = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("CPU "))
+        .unwrap_or("?");
+    let result = stdout
         .lines()
         .find_map(|l| l.strip_prefix("RESULT "))
-        .unwrap_or("")
-        .to_owned();
+        .unwrap_or("");
+    let line = format!("{cpu} s CPU; {result}");
     let rss = stdout
         .lines()
         .find_map(|l| l.strip_prefix("MAXRSS "))
@@ -241,9 +247,14 @@ fn main() {
             _ => child_extract(&args[0], &args[1]),
         }
         use nix::sys::resource::{getrusage, UsageWho};
-        let own = getrusage(UsageWho::RUSAGE_SELF).unwrap().max_rss();
-        let kids = getrusage(UsageWho::RUSAGE_CHILDREN).unwrap().max_rss();
-        println!("MAXRSS {}", own.max(kids));
+        let own = getrusage(UsageWho::RUSAGE_SELF).unwrap();
+        let kids = getrusage(UsageWho::RUSAGE_CHILDREN).unwrap();
+        println!("MAXRSS {}", own.max_rss().max(kids.max_rss()));
+        let secs = |u: &nix::sys::resource::Usage| {
+            let t = |tv: nix::sys::time::TimeVal| tv.tv_sec() as f64 + tv.tv_usec() as f64 / 1e6;
+            t(u.user_time()) + t(u.system_time())
+        };
+        println!("CPU {:.3}", secs(&own) + secs(&kids));
         std::io::stdout().flush().unwrap();
         return;
     }
@@ -252,14 +263,21 @@ fn main() {
     let charts = env_or("TAGMAN_BENCH_CHARTS", if full { 20 } else { 3 });
     let dir = tempfile::tempdir().unwrap();
     let t = Instant::now();
-    let debs = generate(dir.path(), packages, charts);
+    // TAGMAN_BENCH_DEBS: measure packages made by an earlier run (generating takes minutes).
+    let debs = match std::env::var_os("TAGMAN_BENCH_DEBS") {
+        Some(existing) => std::fs::read_dir(existing)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect(),
+        None => generate(dir.path(), packages, charts),
+    };
     let bytes: u64 = debs.iter().map(|d| d.metadata().unwrap().len()).sum();
     println!(
         "generated {packages} packages of {charts} charts ({:.1} MB of .deb) in {:.1} s",
         bytes as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
-    let debs_dir = dir.path().join("debs");
+    let debs_dir = debs[0].parent().unwrap().to_path_buf();
     let mut best = (f64::MAX, 0.0, String::new());
     let mut extract_best = (f64::MAX, 0.0, String::new());
     for run in 1..=3 {
@@ -269,8 +287,8 @@ fn main() {
         let ext = measure("extract", &[&debs_dir, &out]);
         std::fs::remove_dir_all(&out).unwrap();
         println!(
-            "run {run}: tagman refs --inventory {:.3} s, peak RSS {:.0} MiB ({}); dpkg-deb -x {:.3} s, peak RSS {:.0} MiB",
-            inv.0, inv.1, inv.2, ext.0, ext.1
+            "run {run}: tagman refs --inventory {:.3} s, peak RSS {:.0} MiB ({}); dpkg-deb -x {:.3} s, peak RSS {:.0} MiB ({})",
+            inv.0, inv.1, inv.2, ext.0, ext.1, ext.2
         );
         if inv.0 < best.0 {
             best = inv;

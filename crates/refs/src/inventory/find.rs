@@ -38,6 +38,11 @@ pub fn unmanaged(text: &str, matcher: &Matcher) -> Vec<ImageRef> {
     out
 }
 
+fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
+    s.len() >= suffix.len()
+        && s.as_bytes()[s.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+}
+
 /// Bytes that end a token.
 fn is_delimiter(b: u8) -> bool {
     b.is_ascii_whitespace() || b"\"'`,;()[]{}<>=|".contains(&b)
@@ -49,15 +54,18 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
     if trimmed.starts_with('#') || trimmed.starts_with("//") || trimmed.starts_with("<!--") {
         return;
     }
-    let lower = trimmed.to_ascii_lowercase();
     let mut command_value = None;
     // Upper case only: Python's `from x import y` is not a Dockerfile.
     if trimmed.starts_with("FROM ") {
         command_value = first_operand(line, indent + 5);
-    } else {
+    } else if memchr::memmem::find(line.as_bytes(), b" pull ").is_some() {
+        let lower = line.to_ascii_lowercase();
         for tool in ["docker", "podman", "nerdctl", "crictl", "ctr"] {
-            if let Some(i) = lower.find(&format!("{tool} pull ")) {
-                command_value = first_operand(line, indent + i + tool.len() + 6);
+            if let Some(i) = lower
+                .find(tool)
+                .filter(|i| lower[i + tool.len()..].starts_with(" pull "))
+            {
+                command_value = first_operand(line, i + tool.len() + 6);
             }
         }
     }
@@ -68,15 +76,17 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
         }
     }
     if let Some((key, value)) = key_value(line) {
-        let key = key.to_ascii_lowercase();
-        if key.ends_with("image") {
+        if ends_with_ignore_case(key, "image") {
             push_token(text, at + value, false, false, out);
-        } else if key.ends_with("repository") {
+        } else if ends_with_ignore_case(key, "repository") {
             push_token(text, at + value, true, false, out);
         }
     }
     // Explicit registry host with a tag or digest, anywhere on the line.
     let bytes = line.as_bytes();
+    if memchr::memchr(b'/', bytes).is_none() {
+        return;
+    }
     let mut i = 0;
     while i < bytes.len() {
         if is_delimiter(bytes[i]) {
