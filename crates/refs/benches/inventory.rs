@@ -96,7 +96,7 @@ fn chart(work: &Path, pkg: usize, n: usize) -> PathBuf {
         );
     }
     write(&c.join("files/config.conf"), &filler(pkg * 100 + n, 70_000));
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         let sub = c.join("charts/sub");
         write(
             &sub.join("Chart.yaml"),
