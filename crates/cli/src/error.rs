@@ -54,6 +54,14 @@ pub enum CliError {
     /// A file could not be written safely (`add`, `man --out-dir`).
     #[error(transparent)]
     Write(#[from] tagman_core::WriteError),
+    /// Options that do not go together.
+    #[error("{message}")]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        help: String,
+    },
     /// `tagman apply` could not start (registry map, credentials, CA certificate, report file).
     #[error(transparent)]
     Apply(#[from] crate::cmd::apply::ApplyError),
@@ -79,6 +87,7 @@ impl CliError {
                 Some("`tagman rules` lists every rule's code and name".to_owned())
             }
             Self::Refs(e) => e.help(),
+            Self::Usage { help, .. } => Some(help.clone()),
             Self::Git(e) => e.help(),
             _ => None,
         }

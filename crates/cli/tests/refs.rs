@@ -332,3 +332,213 @@ fn bump_edits_a_symlinked_file_at_its_target_and_refuses_one_outside_the_tree() 
         .unwrap()
         .is_symlink());
 }
+
+// ---- what a build ships -------------------------------------------------------------------------
+
+use tagman_testkit::packages;
+
+/// The fixture manifest, and a package four archives deep built from the fixture application.
+fn shipped() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let work = tempfile::tempdir().unwrap();
+    let deb = packages::app_deb(work.path());
+    let manifest = packages::release().join("image-tags.yaml");
+    (work, deb, manifest)
+}
+
+const MEMBER: &str = "!usr/local/share/applications/helm/ptp-notification-1.0-1.tgz!charts/ptp-notification-2.2.0.tgz!ptp-notification/values.yaml";
+
+#[test]
+fn findings_inside_a_package_in_every_format() {
+    let (work, deb, manifest) = shipped();
+    let name = deb.file_name().unwrap().to_string_lossy().into_owned();
+    let refs = |format: &str| {
+        let out = tagman(work.path())
+            .args(["refs", "--format", format, "--manifests"])
+            .arg(&manifest)
+            .arg(&name)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", show(&out));
+        text(&out.stdout)
+    };
+    // Human: the snippet is the member's line.
+    let human = refs("human");
+    assert!(human.contains(&format!("{name}{MEMBER}:17:42")), "{human}");
+    assert!(human.contains("tracking:"), "{human}");
+    assert!(human.contains("tagman: 1 error, 0 warnings in"), "{human}");
+    let json: serde_json::Value = serde_json::from_str(&refs("json")).unwrap();
+    assert_eq!(json["diagnostics"][0]["file"], format!("{name}{MEMBER}"));
+    assert_eq!(json["diagnostics"][0]["line"], 17);
+    let github = refs("github");
+    assert!(
+        github.contains(&format!("file={name}{MEMBER},line=17,col=42")),
+        "{github}"
+    );
+    let zuul: serde_json::Value = serde_json::from_str(&refs("zuul")).unwrap();
+    assert!(
+        zuul["zuul"]["file_comments"][format!("{name}{MEMBER}")].is_array(),
+        "{zuul}"
+    );
+    // SARIF: the package is the artifact, the member a property.
+    let sarif: serde_json::Value = serde_json::from_str(&refs("sarif")).unwrap();
+    let phys = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(phys["artifactLocation"]["uri"], name);
+    assert_eq!(
+        phys["properties"]["archiveMember"],
+        MEMBER.trim_start_matches('!')
+    );
+    assert_eq!(phys["region"]["startLine"], 17);
+}
+
+#[test]
+fn verbose_output_says_which_defaults_overrides_replace() {
+    let (work, deb, manifest) = shipped();
+    let out = tagman(work.path())
+        .args(["refs", "-v", "--manifests"])
+        .arg(&manifest)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("chart default `docker.io/starlingx/locationservice-base` of chart ptp-notification is overridden by")
+            && stderr.contains("ptp-notification-static-overrides.yaml:5:10 (`location.image.tag: stx.9.0-v2.3.0`)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("of chart ptp-notification/redis is overridden by"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("read 1 archive(s) holding 3 more nested archive(s)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bump_refuses_archives_and_budgets_end_the_run() {
+    let (work, deb, manifest) = shipped();
+    let out = tagman(work.path())
+        .args([
+            "refs",
+            "--bump",
+            "docker.io/starlingx/ptptracking=stx.9.0-v1",
+            "--manifests",
+        ])
+        .arg(&manifest)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    // The tag is undeclared too; the archive must be refused whatever the tag.
+    let out = if out.status.code() == Some(2) && text(&out.stderr).contains("no manifest declares")
+    {
+        tagman(work.path())
+            .args([
+                "refs",
+                "--bump",
+                "docker.io/starlingx/locationservice-base=stx.9.0-v2.3.0",
+                "--manifests",
+            ])
+            .arg(&manifest)
+            .arg(&deb)
+            .output()
+            .unwrap()
+    } else {
+        out
+    };
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("is an archive") && stderr.contains("rebuild the package instead"),
+        "{stderr}"
+    );
+
+    let out = tagman(work.path())
+        .args(["refs", "--archive-max-depth", "2", "--manifests"])
+        .arg(&manifest)
+        .arg(&deb)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("ptp-notification-2.2.0.tgz: archives nested more than 2 deep")
+            && stderr.contains("--archive-max-depth"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn inventory_in_every_format() {
+    let (work, deb, manifest) = shipped();
+    let inventory = |format: &str| {
+        let out = tagman(work.path())
+            .args(["refs", "--inventory", "--format", format, "--manifests"])
+            .arg(&manifest)
+            .arg(&deb)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", show(&out));
+        text(&out.stdout)
+    };
+    let json: serde_json::Value = serde_json::from_str(&inventory("json")).unwrap();
+    let images = json["images"].as_array().unwrap();
+    assert_eq!(images.len(), 8);
+    assert_eq!(json["summary"]["managed"], 5);
+    assert_eq!(json["summary"]["undeclared"], 3);
+    assert_eq!(json["summary"]["superseded"], 1);
+    let first = &images[0];
+    for key in [
+        "name",
+        "tag",
+        "digest",
+        "managed",
+        "declared",
+        "superseded",
+        "locations",
+    ] {
+        assert!(first.get(key).is_some(), "{key}: {first}");
+    }
+    let location = &first["locations"][0];
+    for key in ["file", "line", "column", "origin", "chart"] {
+        assert!(location.get(key).is_some(), "{key}: {location}");
+    }
+    assert_eq!(location["origin"], "chart-default");
+    assert!(
+        location["file"].as_str().unwrap().ends_with(MEMBER),
+        "{location}"
+    );
+
+    let human = inventory("human");
+    assert!(human.starts_with("Managed images (5)\nIMAGE"), "{human}");
+    assert!(human.contains("\nOther images (3)\n"), "{human}");
+    assert!(human.contains("UNDECLARED"), "{human}");
+    assert!(human.trim_end().ends_with("in 3 file(s)"), "{human}");
+    let csv = inventory("csv");
+    assert_eq!(csv.lines().count(), 1 + 8, "{csv}");
+    assert!(csv.starts_with(
+        "name,tag,digest,managed,declared,superseded,file,line,column,origin,chart,overridden\n"
+    ));
+    let md = inventory("markdown");
+    assert!(md.starts_with("| Image | Tag |"), "{md}");
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("| `")).count(),
+        8,
+        "{md}"
+    );
+    // Stable: the same inventory twice is the same bytes.
+    assert_eq!(inventory("csv"), csv);
+
+    for (args, needle) in [
+        (vec!["refs", "--format", "csv"], "inventory formats"),
+        (
+            vec!["refs", "--inventory", "--format", "sarif"],
+            "findings formats",
+        ),
+    ] {
+        let out = tagman(work.path()).args(&args).arg(&deb).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", show(&out));
+        assert!(text(&out.stderr).contains(needle), "{}", show(&out));
+    }
+}

@@ -570,3 +570,167 @@ fn base64_encode(bytes: &[u8]) -> String {
     }
     out
 }
+
+// ---- tagman-refs ------------------------------------------------------------------------------
+
+/// The manifests' project (starlingx/root) with one declared tag, checked out under `scratch`.
+fn manifests_project(scratch: &Path) -> PathBuf {
+    let root = scratch.join("src/opendev.org/starlingx/root");
+    std::fs::create_dir_all(root.join("build-tools")).unwrap();
+    git_init(&root);
+    std::fs::write(
+        root.join("build-tools/image-tags.yaml"),
+        manifest(&["stx.4.0-v2.2"]),
+    )
+    .unwrap();
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "Manifest\n\nStory: 2011001"]);
+    root
+}
+
+/// A chart repository whose change sets `values` (an untouched file floats too); returns the sha.
+fn chart_change(src: &Path, values: &str) -> String {
+    std::fs::create_dir_all(src.join("charts/sriov")).unwrap();
+    std::fs::create_dir_all(src.join("docs")).unwrap();
+    git_init(src);
+    std::fs::write(
+        src.join("docs/old.yaml"),
+        "image: docker.io/starlingx/k8s-cni-sriov:latest\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("charts/sriov/values.yaml"),
+        "image: docker.io/starlingx/k8s-cni-sriov:stx.4.0-v2.2\n",
+    )
+    .unwrap();
+    git(src, &["add", "-A"]);
+    git(src, &["commit", "-q", "-m", "Start"]);
+    std::fs::write(src.join("charts/sriov/values.yaml"), values).unwrap();
+    git(src, &["commit", "-q", "-a", "-m", "Change the image"]);
+    git(src, &["rev-parse", "HEAD"])
+}
+
+/// Zuul variables for a change to the chart project, with starlingx/root among the projects.
+fn refs_vars(scratch: &Path, src: &Path, root: &Path, sha: &str) -> PathBuf {
+    let vars = zuul_vars(
+        scratch,
+        src,
+        sha,
+        json!({ "change_message": "Change the image\n" }),
+    );
+    let mut data: Value = serde_json::from_slice(&std::fs::read(&vars).unwrap()).unwrap();
+    data["zuul"]["project"]["name"] = json!("starlingx/sriov-armada-app");
+    data["zuul"]["project"]["canonical_name"] = json!("opendev.org/starlingx/sriov-armada-app");
+    data["zuul"]["projects"] = json!({
+        "opendev.org/starlingx/sriov-armada-app": {
+            "name": "starlingx/sriov-armada-app",
+            "canonical_name": "opendev.org/starlingx/sriov-armada-app",
+            "short_name": "sriov-armada-app",
+            "src_dir": src,
+        },
+        "opendev.org/starlingx/root": {
+            "name": "starlingx/root",
+            "canonical_name": "opendev.org/starlingx/root",
+            "short_name": "root",
+            "src_dir": root,
+        },
+    });
+    data["zuul"]["job"] = json!("tagman-refs");
+    std::fs::write(&vars, data.to_string()).unwrap();
+    vars
+}
+
+#[test]
+fn refs_job_comments_on_the_changed_chart_with_root_s_manifests() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = manifests_project(scratch.path());
+    let src = scratch
+        .path()
+        .join("src/opendev.org/starlingx/sriov-armada-app");
+    let sha = chart_change(
+        &src,
+        "image: docker.io/starlingx/k8s-cni-sriov:stx.4.0-v2.9\n",
+    );
+    let vars = refs_vars(scratch.path(), &src, &root, &sha);
+    let out_file = scratch.path().join("zuul_return.json");
+    let out = playbook(scratch.path(), "refs.yaml", &vars, &out_file, &[]);
+    let text = describe(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "the findings should fail the job:\n{text}"
+    );
+    let data = returned(&out_file);
+    let comments = data["zuul"]["file_comments"].as_object().unwrap();
+    assert_eq!(
+        comments.keys().collect::<Vec<_>>(),
+        ["charts/sriov/values.yaml"],
+        "{data:#}"
+    );
+    let c = &comments["charts/sriov/values.yaml"][0];
+    assert_eq!(c["line"], 1);
+    assert_eq!(
+        c["range"],
+        json!({"start_line": 1, "start_character": 41, "end_line": 1, "end_character": 53}),
+        "{data:#}"
+    );
+    let message = c["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("TM202 (undeclared-tag) error:"),
+        "{message}"
+    );
+    assert!(
+        message.contains("stx.4.0-v2.2"),
+        "the declared tag from root's manifest: {message}"
+    );
+    assert_eq!(
+        data["zuul"]["warnings"],
+        json!([
+            "tagman: 2 errors, 0 warnings in 2 files",
+            "tagman: also findings in files this change does not touch: docs/old.yaml"
+        ]),
+        "{data:#}"
+    );
+}
+
+#[test]
+fn refs_job_passes_a_change_to_a_declared_tag_and_names_a_missing_manifests_project() {
+    let scratch = tempfile::tempdir().unwrap();
+    let root = manifests_project(scratch.path());
+    let src = scratch
+        .path()
+        .join("src/opendev.org/starlingx/sriov-armada-app");
+    let sha = chart_change(
+        &src,
+        "image: docker.io/starlingx/k8s-cni-sriov:stx.4.0-v2.2\nnote: 1\n",
+    );
+    std::fs::remove_file(src.join("docs/old.yaml")).unwrap();
+    git(&src, &["commit", "-q", "-a", "-m", "Drop the old doc"]);
+    let sha_clean = git(&src, &["rev-parse", "HEAD"]);
+    assert_ne!(sha, sha_clean);
+    let vars = refs_vars(scratch.path(), &src, &root, &sha_clean);
+    let out_file = scratch.path().join("zuul_return.json");
+    let out = playbook(scratch.path(), "refs.yaml", &vars, &out_file, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(
+        returned(&out_file),
+        json!({"zuul": {"file_comments": {}, "warnings": []}})
+    );
+
+    let missing = playbook(
+        scratch.path(),
+        "refs.yaml",
+        &vars,
+        &scratch.path().join("none.json"),
+        &[
+            "-e".to_owned(),
+            "tagman_manifests_project=starlingx/nosuch".to_owned(),
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
+    assert!(
+        describe(&missing).contains("starlingx/nosuch is not among the job's projects"),
+        "{}",
+        describe(&missing)
+    );
+}

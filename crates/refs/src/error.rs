@@ -83,6 +83,9 @@ pub enum RefsError {
     /// The bumped file could not be written safely.
     #[error(transparent)]
     Write(#[from] tagman_core::WriteError),
+    /// An archive broke a budget, or was given to `--bump`.
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// A file changed between the scan and the write.
     #[error("{} changed while the bump was being prepared; run it again", path.display())]
     Changed {
@@ -118,6 +121,7 @@ impl RefsError {
                 "pass --follow-symlinks to edit the file it points at, or bump the tree it lives in"
                     .to_owned(),
             ),
+            Self::Archive(e) => Some(e.help()),
             Self::Changed { .. } | Self::Matcher { .. } | Self::Write(_) => None,
         }
     }

@@ -3,12 +3,17 @@
 //!
 //! The walk is parallel and prefiltered ([`walk`]); references are read from any text file by one
 //! tokeniser ([`extract`]); the checks are rules in [`rules`] reporting through `tagman-lint`'s
-//! diagnostic model; [`bump`] rewrites tags byte-exactly. Nothing here prints.
+//! diagnostic model; [`bump`] rewrites tags byte-exactly. Archives (packages, tarballs, charts)
+//! are read in memory by [`archive`], their members scanned like files; [`helm`] tells chart
+//! defaults from overrides; [`inventory`] lists every image reference. Nothing here prints.
 
+pub mod archive;
 pub mod bump;
 pub mod catalog;
 pub mod error;
 pub mod extract;
+pub mod helm;
+pub mod inventory;
 pub mod rules;
 pub mod unified_diff;
 pub mod walk;
@@ -24,7 +29,7 @@ use tagman_lint::{registry, Sink};
 pub use bump::{BumpPlan, BumpSpec, FileEdit, WriteScope};
 pub use catalog::Catalog;
 pub use error::RefsError;
-pub use extract::{ImageRef, Matcher};
+pub use extract::{Extracted, ImageRef, Matcher};
 pub use walk::{ScannedFile, WalkOptions, WalkStats, Walked};
 
 /// The files the policy lists as build inputs (`build_inputs` globs, relative to its root).
@@ -74,6 +79,21 @@ pub struct Scan {
     pub walked: Walked,
     /// Which of `walked.files` are build inputs (same order).
     pub build_input: Vec<bool>,
+    /// Chart defaults whose tag an override replaces: they are not what ships, so not checked.
+    pub overridden: Vec<helm::Overridden>,
+}
+
+impl Scan {
+    /// Refuses a scan that read an archive, for `--bump` (which edits files in place).
+    pub fn refuse_archives(&self) -> Result<(), RefsError> {
+        match &self.walked.first_archive {
+            Some(archive) => Err(archive::ArchiveError::Bump {
+                archive: archive.clone(),
+            }
+            .into()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Walks `paths` for references to `policy.managed_namespaces`, skipping the manifests themselves.
@@ -92,7 +112,8 @@ pub fn scan(
         .filter_map(|m| Path::new(m.source.name()).canonicalize().ok())
         .collect();
     options.exclude.extend(exclude);
-    let walked = walk::walk(paths, &matcher, &options);
+    let mut walked = walk::walk(paths, &matcher, &options);
+    let overridden = helm::annotate(&mut walked.files, &walked.helm);
     let build_input = walked
         .files
         .iter()
@@ -101,16 +122,32 @@ pub fn scan(
     Ok(Scan {
         walked,
         build_input,
+        overridden,
     })
 }
 
 /// Runs every refs rule over a scan, applying the policy's severity overrides.
 pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
     let mut sink = Sink::new(policy);
-    for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
+    // What ships is a chart default as its overrides leave it: replaced defaults are not checked.
+    let mut gone: std::collections::HashMap<usize, HashSet<usize>> =
+        std::collections::HashMap::new();
+    for o in &scan.overridden {
+        gone.entry(o.file).or_default().insert(o.reference);
+    }
+    for (i, (file, build_input)) in scan.walked.files.iter().zip(&scan.build_input).enumerate() {
+        let shipped = gone.get(&i).map(|gone| {
+            let mut kept = file.extracted.clone();
+            let mut index = 0;
+            kept.refs.retain(|_| {
+                index += 1;
+                !gone.contains(&(index - 1))
+            });
+            kept
+        });
         let ctx = rules::FileContext {
             source: &file.source,
-            extracted: &file.extracted,
+            extracted: shipped.as_ref().unwrap_or(&file.extracted),
             catalog,
             codenames: &policy.codenames,
             build_input: *build_input,

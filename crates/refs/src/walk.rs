@@ -2,6 +2,8 @@
 //! `.git/info/exclude` respected (a git repository is not required; the user's global excludes
 //! file is ignored so results do not depend on the machine), `.git/` skipped, binaries and
 //! oversized files skipped, each file prefiltered for the managed namespaces before it is decoded.
+//! Archives (by their magic, whatever their name) are read as streams by [`crate::archive`], and
+//! each member goes through the same per-file path as a file on disk, under its `!` path.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -12,8 +14,10 @@ use std::sync::Mutex;
 use ignore::{WalkBuilder, WalkState};
 use tagman_core::SourceFile;
 
+use crate::archive::{self, ArchiveWarning, Budgets, Member};
 use crate::error::RefsError;
-use crate::extract::{Extracted, Matcher};
+use crate::extract::{Extracted, ImageRef, Matcher};
+use crate::helm::{HelmDoc, Role};
 
 /// Default cap on the size of a scanned file: 4 MiB. Larger files are generated or vendored.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 4 * 1024 * 1024;
@@ -30,6 +34,11 @@ pub struct WalkOptions {
     pub threads: usize,
     /// Files never scanned (the manifests themselves), as canonical paths.
     pub exclude: HashSet<PathBuf>,
+    /// What one archive may cost.
+    pub budgets: Budgets,
+    /// Also find references to images outside the managed namespaces (`--inventory`); every
+    /// text file is then read, not only those the namespace prefilter lets through.
+    pub all_images: bool,
 }
 
 impl Default for WalkOptions {
@@ -38,6 +47,8 @@ impl Default for WalkOptions {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             threads: 0,
             exclude: HashSet::new(),
+            budgets: Budgets::default(),
+            all_images: false,
         }
     }
 }
@@ -45,12 +56,18 @@ impl Default for WalkOptions {
 /// A file that mentions a managed namespace, with what was found in it.
 #[derive(Clone, Debug)]
 pub struct ScannedFile {
-    /// The path as walked.
+    /// The path as walked (for an archive member: the archive on disk).
     pub path: PathBuf,
-    /// Its text.
+    /// Its text; its name is the `!` path of an archive member.
     pub source: SourceFile,
     /// The references in it.
     pub extracted: Extracted,
+    /// Whether it is a member of an archive (it cannot be edited in place).
+    pub in_archive: bool,
+    /// References to images outside the managed namespaces (only with `all_images`).
+    pub unmanaged: Vec<ImageRef>,
+    /// What it is to Helm (chart defaults, overrides), set after the walk.
+    pub role: Option<Role>,
 }
 
 /// Counts of what the walk saw.
@@ -70,6 +87,12 @@ pub struct WalkStats {
     pub not_utf8: u64,
     /// Candidate files skipped because they are tag manifests (they hold `src_build_tag:`).
     pub manifests: u64,
+    /// Archives read (top-level ones; nested ones are in `nested_archives`).
+    pub archives: u64,
+    /// Archives read inside other archives.
+    pub nested_archives: u64,
+    /// Archive members read (files inside archives, counted in `files` too).
+    pub members: u64,
 }
 
 /// The result of a walk.
@@ -79,8 +102,14 @@ pub struct Walked {
     pub files: Vec<ScannedFile>,
     /// What was seen.
     pub stats: WalkStats,
-    /// Paths that could not be visited or read.
+    /// Paths that could not be visited or read, and archives that broke a budget.
     pub errors: Vec<RefsError>,
+    /// Archive members and archives that could not be read (the scan went on).
+    pub warnings: Vec<ArchiveWarning>,
+    /// The first archive read, if any (`--bump` refuses archives).
+    pub first_archive: Option<String>,
+    /// Charts, overrides and HelmReleases seen, for [`crate::helm::annotate`].
+    pub helm: Vec<HelmDoc>,
 }
 
 #[derive(Default)]
@@ -92,6 +121,9 @@ struct Counters {
     too_large: AtomicU64,
     not_utf8: AtomicU64,
     manifests: AtomicU64,
+    archives: AtomicU64,
+    nested_archives: AtomicU64,
+    members: AtomicU64,
 }
 
 impl Counters {
@@ -109,6 +141,9 @@ impl Counters {
             too_large: get(&self.too_large),
             not_utf8: get(&self.not_utf8),
             manifests: get(&self.manifests),
+            archives: get(&self.archives),
+            nested_archives: get(&self.nested_archives),
+            members: get(&self.members),
         }
     }
 }
@@ -131,40 +166,78 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
         .threads(options.threads)
         .filter_entry(|entry| entry.file_name() != ".git");
 
-    let counters = Counters::default();
-    let found = Mutex::new(Vec::new());
-    let errors = Mutex::new(Vec::new());
+    let sinks = Sinks::default();
+    let visitor = Visitor {
+        matcher,
+        options,
+        sinks: &sinks,
+    };
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
-        let (counters, found, errors) = (&counters, &found, &errors);
+        let visitor = &visitor;
         Box::new(move |entry| {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(source) => {
-                    push(errors, RefsError::Walk { source });
+                    push(&visitor.sinks.errors, RefsError::Walk { source });
                     return WalkState::Continue;
                 }
             };
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return WalkState::Continue;
             }
-            match visit(entry.path(), matcher, options, counters, &mut buf) {
-                Ok(Some(file)) => push(found, file),
-                Ok(None) => {}
-                Err(e) => push(errors, e),
+            if let Err(e) = visitor.visit(entry.path(), &mut buf) {
+                push(&visitor.sinks.errors, e);
             }
             WalkState::Continue
         })
     });
-    let mut files = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut errors = errors.into_inner().unwrap_or_else(|e| e.into_inner());
-    errors.sort_by_key(ToString::to_string);
-    Walked {
-        files,
-        stats: counters.stats(),
-        errors,
+    sinks.into_walked()
+}
+
+/// What the workers collect.
+#[derive(Default)]
+struct Sinks {
+    counters: Counters,
+    found: Mutex<Vec<ScannedFile>>,
+    errors: Mutex<Vec<RefsError>>,
+    warnings: Mutex<Vec<ArchiveWarning>>,
+    archives: Mutex<Vec<String>>,
+    helm: Mutex<Vec<HelmDoc>>,
+}
+
+impl Sinks {
+    fn into_walked(self) -> Walked {
+        let mut files: Vec<ScannedFile> = take(self.found);
+        files.sort_by(|a, b| (&a.path, a.source.name()).cmp(&(&b.path, b.source.name())));
+        let mut errors: Vec<RefsError> = take(self.errors);
+        errors.sort_by_key(ToString::to_string);
+        let mut warnings: Vec<ArchiveWarning> = take(self.warnings);
+        warnings.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut archives: Vec<String> = take(self.archives);
+        archives.sort();
+        let mut helm: Vec<HelmDoc> = take(self.helm);
+        helm.sort_by(|a, b| doc_key(a).cmp(doc_key(b)));
+        Walked {
+            files,
+            stats: self.counters.stats(),
+            errors,
+            warnings,
+            first_archive: archives.into_iter().next(),
+            helm,
+        }
     }
+}
+
+fn doc_key(doc: &HelmDoc) -> &str {
+    match doc {
+        HelmDoc::Chart { dir, .. } => dir,
+        HelmDoc::Overrides(s) | HelmDoc::Release(s) => s.name(),
+    }
+}
+
+fn take<T>(m: Mutex<Vec<T>>) -> Vec<T> {
+    m.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
 fn push<T>(into: &Mutex<Vec<T>>, item: T) {
@@ -172,69 +245,183 @@ fn push<T>(into: &Mutex<Vec<T>>, item: T) {
     into.lock().unwrap_or_else(|e| e.into_inner()).push(item);
 }
 
-fn visit(
-    path: &Path,
-    matcher: &Matcher,
-    options: &WalkOptions,
-    counters: &Counters,
-    buf: &mut Vec<u8>,
-) -> Result<Option<ScannedFile>, RefsError> {
-    let io = |source| RefsError::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let size = file.metadata().map_err(io)?.len();
-    if size > options.max_file_size {
-        Counters::bump(&counters.too_large, 1);
-        return Ok(None);
+/// One walk's shared state, handed to every worker.
+struct Visitor<'w> {
+    matcher: &'w Matcher,
+    options: &'w WalkOptions,
+    sinks: &'w Sinks,
+}
+
+impl Visitor<'_> {
+    /// A file on disk: an archive is streamed, anything else read whole (up to the size cap).
+    fn visit(&self, path: &Path, buf: &mut Vec<u8>) -> Result<(), RefsError> {
+        let io = |source| RefsError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        let counters = &self.sinks.counters;
+        if size > self.options.max_file_size {
+            // Only an archive may be larger than a text file; look at its magic to know.
+            let head = archive::read_head(&mut file).map_err(io)?;
+            if archive::sniff(&head).is_some() {
+                let mut input = std::io::Cursor::new(head).chain(file);
+                return self.archive(path, &mut input);
+            }
+            Counters::bump(&counters.too_large, 1);
+            return Ok(());
+        }
+        buf.clear();
+        file.take(self.options.max_file_size.saturating_add(1))
+            .read_to_end(buf)
+            .map_err(io)?;
+        if archive::sniff(&buf[..buf.len().min(archive::SNIFF_LEN)]).is_some() {
+            let mut input = std::io::Cursor::new(std::mem::take(buf));
+            return self.archive(path, &mut input);
+        }
+        Counters::bump(&counters.files, 1);
+        Counters::bump(&counters.bytes, buf.len() as u64);
+        if buf.len() as u64 > self.options.max_file_size {
+            Counters::bump(&counters.too_large, 1);
+            return Ok(());
+        }
+        self.accept(path, display_name(path), false, buf);
+        Ok(())
     }
-    buf.clear();
-    file.take(options.max_file_size.saturating_add(1))
-        .read_to_end(buf)
-        .map_err(io)?;
-    Counters::bump(&counters.files, 1);
-    Counters::bump(&counters.bytes, buf.len() as u64);
-    if buf.len() as u64 > options.max_file_size {
-        Counters::bump(&counters.too_large, 1);
-        return Ok(None);
-    }
-    if memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
-        Counters::bump(&counters.binary, 1);
-        return Ok(None);
-    }
-    if !matcher.is_candidate(buf) {
-        return Ok(None);
-    }
-    // A tag manifest declares tags rather than referencing images; `tagman lint` checks it. This
-    // also keeps old manifests that no policy glob names (copies, history) out of the findings.
-    if memchr::memmem::find(buf, b"src_build_tag:").is_some() {
-        Counters::bump(&counters.manifests, 1);
-        return Ok(None);
-    }
-    if !options.exclude.is_empty() {
-        if let Ok(canonical) = path.canonicalize() {
-            if options.exclude.contains(&canonical) {
-                return Ok(None);
+
+    /// Streams the archive at `path`, each member through [`Self::accept`].
+    fn archive(&self, path: &Path, input: &mut dyn Read) -> Result<(), RefsError> {
+        let name = display_name(path);
+        let counters = &self.sinks.counters;
+        let max = self.options.max_file_size;
+        let mut warnings = Vec::new();
+        let mut member_buf = Vec::new();
+        let mut on_member = |member: Member<'_>| -> std::io::Result<()> {
+            member_buf.clear();
+            member
+                .data
+                .take(max.saturating_add(1))
+                .read_to_end(&mut member_buf)?;
+            Counters::bump(&counters.files, 1);
+            Counters::bump(&counters.members, 1);
+            Counters::bump(&counters.bytes, member_buf.len() as u64);
+            if member.size > max || member_buf.len() as u64 > max {
+                Counters::bump(&counters.too_large, 1);
+                return Ok(());
+            }
+            self.accept(path, member.name, true, &mut member_buf);
+            Ok(())
+        };
+        let result = archive::scan(
+            &name,
+            input,
+            &self.options.budgets,
+            &mut on_member,
+            &mut warnings,
+        );
+        for w in warnings {
+            push(&self.sinks.warnings, w);
+        }
+        match result {
+            // A compressed file that holds no archive (`notes.txt.gz`): not text either.
+            Ok(stats) if stats.archives == 0 => {
+                Counters::bump(&counters.binary, 1);
+                Ok(())
+            }
+            Ok(stats) => {
+                Counters::bump(&counters.archives, 1);
+                Counters::bump(&counters.nested_archives, stats.archives - 1);
+                push(&self.sinks.archives, name);
+                Ok(())
+            }
+            Err(e) => {
+                push(&self.sinks.archives, name);
+                Err(RefsError::Archive(e))
             }
         }
     }
-    Counters::bump(&counters.candidates, 1);
-    let name = display_name(path);
-    let Ok(source) = SourceFile::from_bytes(name, std::mem::take(buf)) else {
-        Counters::bump(&counters.not_utf8, 1);
-        return Ok(None);
-    };
-    let extracted = matcher.extract(source.text());
-    if extracted.refs.is_empty() && extracted.templated_names.is_empty() {
-        return Ok(None);
+
+    /// One file's bytes (on disk or in an archive): skipped as binary, a manifest or not UTF-8,
+    /// else prefiltered and its references extracted. `buf` is taken when the file is kept.
+    fn accept(&self, path: &Path, name: String, in_archive: bool, buf: &mut Vec<u8>) {
+        let counters = &self.sinks.counters;
+        if memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
+            Counters::bump(&counters.binary, 1);
+            return;
+        }
+        let helm_name = is_helm_name(&name, buf);
+        let candidate = self.matcher.is_candidate(buf);
+        if !candidate && !helm_name && !self.options.all_images {
+            return;
+        }
+        // A tag manifest declares tags rather than referencing images; `tagman lint` checks it. This
+        // also keeps old manifests that no policy glob names (copies, history) out of the findings.
+        if memchr::memmem::find(buf, b"src_build_tag:").is_some() {
+            if candidate {
+                Counters::bump(&counters.manifests, 1);
+            }
+            return;
+        }
+        if !in_archive && !self.options.exclude.is_empty() {
+            if let Ok(canonical) = path.canonicalize() {
+                if self.options.exclude.contains(&canonical) {
+                    return;
+                }
+            }
+        }
+        let Ok(text) = std::str::from_utf8(buf) else {
+            if candidate {
+                Counters::bump(&counters.not_utf8, 1);
+            }
+            return;
+        };
+        if helm_name {
+            if let Some(doc) = crate::helm::doc_for(&name, text) {
+                push(&self.sinks.helm, doc);
+            }
+        }
+        let extracted = if candidate {
+            Counters::bump(&counters.candidates, 1);
+            self.matcher.extract(text)
+        } else {
+            Extracted::default()
+        };
+        let unmanaged = if self.options.all_images {
+            crate::inventory::find::unmanaged(text, self.matcher)
+        } else {
+            Vec::new()
+        };
+        if extracted.refs.is_empty() && extracted.templated_names.is_empty() && unmanaged.is_empty()
+        {
+            return;
+        }
+        let Ok(source) = SourceFile::from_bytes(name, std::mem::take(buf)) else {
+            return;
+        };
+        push(
+            &self.sinks.found,
+            ScannedFile {
+                path: path.to_path_buf(),
+                source,
+                extracted,
+                in_archive,
+                unmanaged,
+                role: None,
+            },
+        );
     }
-    Ok(Some(ScannedFile {
-        path: path.to_path_buf(),
-        source,
-        extracted,
-    }))
+}
+
+/// Files the Helm pass reads whatever they reference: `Chart.yaml`, static overrides, and YAML
+/// that names a HelmRelease.
+fn is_helm_name(name: &str, bytes: &[u8]) -> bool {
+    let base = name.rsplit(['/', '!']).next().unwrap_or(name);
+    base == "Chart.yaml"
+        || base.ends_with("-static-overrides.yaml")
+        || ((base.ends_with(".yaml") || base.ends_with(".yml"))
+            && memchr::memmem::find(bytes, b"HelmRelease").is_some())
 }
 
 /// The name findings show: the path as walked, without a leading `./`.

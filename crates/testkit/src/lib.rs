@@ -9,5 +9,6 @@ pub mod corpus;
 pub mod fixtures;
 pub mod git;
 pub mod http;
+pub mod packages;
 pub mod paths;
 pub mod tree;

@@ -1,19 +1,41 @@
 //! `tagman refs`: find floating, undeclared and raw-build-tag references to managed images in a
-//! source tree, or move every reference to one image to a declared tag (`--bump`).
+//! source tree or in what a build ships (packages, tarballs, charts), list every image
+//! (`--inventory`), or move every reference to one image to a declared tag (`--bump`).
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 use tagman_core::Policy;
+use tagman_refs::archive::{self, Budgets};
 use tagman_refs::walk::DEFAULT_MAX_FILE_SIZE;
 use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
 
 use crate::cli::Global;
 use crate::error::CliError;
-use crate::output::{Format, Ui};
+use crate::output::{inventory, Format, Ui};
 use crate::Outcome;
+
+/// `tagman refs --format`: the findings' formats, and the inventory's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum RefsFormat {
+    /// Findings: source snippets; inventory: an aligned table, managed images first.
+    #[default]
+    Human,
+    /// One JSON object (findings as `tagman lint`'s; the inventory as `{"images": […], "summary": {…}}`).
+    Json,
+    /// Findings only: the data for Zuul's `zuul_return`.
+    Zuul,
+    /// Findings only: a SARIF 2.1.0 log.
+    Sarif,
+    /// Findings only: GitHub Actions annotations.
+    Github,
+    /// Inventory only: one line per (image, tag, location).
+    Csv,
+    /// Inventory only: a table for a review comment or a release note.
+    Markdown,
+}
 
 /// `tagman refs [--manifests FILE]… [--bump NAME=TAG [--dry-run]] [PATHS…]`.
 #[derive(Debug, Args)]
@@ -34,9 +56,12 @@ pub struct RefsArgs {
     /// such a file is refused, exit 2).
     #[arg(long, requires = "bump")]
     pub follow_symlinks: bool,
-    /// Output format of the findings.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    /// Output format (csv and markdown only with --inventory; zuul, sarif and github only without).
+    #[arg(long, value_enum, default_value_t = RefsFormat::Human)]
+    pub format: RefsFormat,
+    /// List every image reference found, managed or not, with its locations, instead of checking.
+    #[arg(long, conflicts_with_all = ["bump", "deny_warnings"])]
+    pub inventory: bool,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -46,13 +71,68 @@ pub struct RefsArgs {
     /// Worker threads for the walk (0: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Most bytes decompressed from one archive (nested archives included).
+    #[arg(long, value_name = "BYTES", default_value_t = archive::DEFAULT_TOTAL_BYTES)]
+    pub archive_max_total: u64,
+    /// Largest member of an archive.
+    #[arg(long, value_name = "BYTES", default_value_t = archive::DEFAULT_MEMBER_BYTES)]
+    pub archive_max_member: u64,
+    /// Deepest nesting of archives in archives.
+    #[arg(long, value_name = "N", default_value_t = archive::DEFAULT_DEPTH)]
+    pub archive_max_depth: usize,
+    /// Most members in one archive (nested archives included).
+    #[arg(long, value_name = "N", default_value_t = archive::DEFAULT_MEMBERS)]
+    pub archive_max_members: u64,
+}
+
+impl RefsArgs {
+    /// The findings format, or a usage error for an inventory-only one.
+    fn findings_format(&self) -> Result<Format, CliError> {
+        Ok(match self.format {
+            RefsFormat::Human => Format::Human,
+            RefsFormat::Json => Format::Json,
+            RefsFormat::Zuul => Format::Zuul,
+            RefsFormat::Sarif => Format::Sarif,
+            RefsFormat::Github => Format::Github,
+            RefsFormat::Csv | RefsFormat::Markdown => {
+                return Err(CliError::Usage {
+                    message: "--format csv and markdown are inventory formats".to_owned(),
+                    help: "add --inventory, or use human, json, zuul, sarif or github for findings"
+                        .to_owned(),
+                })
+            }
+        })
+    }
+
+    /// The inventory format, or a usage error for a findings-only one.
+    fn inventory_format(&self) -> Result<inventory::InventoryFormat, CliError> {
+        Ok(match self.format {
+            RefsFormat::Human => inventory::InventoryFormat::Human,
+            RefsFormat::Json => inventory::InventoryFormat::Json,
+            RefsFormat::Csv => inventory::InventoryFormat::Csv,
+            RefsFormat::Markdown => inventory::InventoryFormat::Markdown,
+            RefsFormat::Zuul | RefsFormat::Sarif | RefsFormat::Github => {
+                return Err(CliError::Usage {
+                    message:
+                        "--inventory lists images; zuul, sarif and github are findings formats"
+                            .to_owned(),
+                    help: "use --format human, json, csv or markdown with --inventory".to_owned(),
+                })
+            }
+        })
+    }
 }
 
 /// Runs the scan, or the bump.
 pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
-    // Parse the bump before the walk so a typo fails at once.
+    // Parse the bump and check the format before the walk so a typo fails at once.
     let spec = args.bump.as_deref().map(BumpSpec::parse).transpose()?;
+    let (findings_format, inventory_format) = if args.inventory {
+        (Format::Json, Some(args.inventory_format()?))
+    } else {
+        (args.findings_format()?, None)
+    };
     let catalog = load_catalog(args, &policy, ui)?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -62,20 +142,34 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let options = WalkOptions {
         max_file_size: args.max_file_size,
         threads: args.threads,
+        budgets: Budgets {
+            total_bytes: args.archive_max_total,
+            member_bytes: args.archive_max_member,
+            depth: args.archive_max_depth,
+            members: args.archive_max_members,
+        },
+        all_images: args.inventory,
         ..WalkOptions::default()
     };
     let started = Instant::now();
     let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
     note_stats(ui, &scan, started);
-    let outcome = match &spec {
-        Some(spec) => {
+    note_overrides(ui, &scan);
+    let outcome = match (&spec, inventory_format) {
+        (Some(spec), _) => {
+            scan.refuse_archives()?;
             let scope = WriteScope::new(&paths, args.follow_symlinks);
             let catalog = &catalog.catalog;
             run_bump(args, &scan, spec, catalog, &policy.codenames, &scope, ui)?
         }
-        None => {
+        (None, Some(format)) => {
+            let listed = tagman_refs::inventory::build(&scan, &catalog.catalog, &policy.codenames);
+            inventory::print(&listed, format, ui)?;
+            Outcome::Clean
+        }
+        (None, None) => {
             let report = tagman_refs::check(&scan, &policy, &catalog.catalog);
-            ui.print_report(&report, args.format)?;
+            ui.print_report(&report, findings_format)?;
             Outcome::of(&report, args.deny_warnings)
         }
     };
@@ -114,8 +208,41 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, C
     })
 }
 
+/// With -v: each chart default an override replaces, which is why it has no finding.
+fn note_overrides(ui: &Ui, scan: &Scan) {
+    for o in &scan.overridden {
+        let Some(file) = scan.walked.files.get(o.file) else {
+            continue;
+        };
+        let Some(reference) = file.extracted.refs.get(o.reference) else {
+            continue;
+        };
+        let at = file.source.position(reference.span.offset);
+        let by = o.by.start();
+        ui.note(format_args!(
+            "{}:{}:{}: chart default `{}` of chart {} is overridden by {}:{}:{} (`{}: {}`); what ships is the override, so the default is not checked",
+            file.source.name(),
+            at.line,
+            at.column,
+            file.source.slice(reference.span),
+            o.chart,
+            o.by.file.name(),
+            by.line,
+            by.column,
+            o.key,
+            o.tag
+        ));
+    }
+}
+
 fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
     let s = scan.walked.stats;
+    if s.archives > 0 {
+        ui.note(format_args!(
+            "read {} archive(s) holding {} more nested archive(s) and {} member file(s)",
+            s.archives, s.nested_archives, s.members
+        ));
+    }
     ui.note(format_args!(
         "read {} file(s), {:.1} MB, in {:.2} s; {} mention a managed namespace; skipped {} binary, {} over the size cap, {} not UTF-8, {} tag manifest(s)",
         s.files,
@@ -183,8 +310,12 @@ fn run_bump(
     Ok(Outcome::Clean)
 }
 
-/// Paths the walk could not read end the run with exit 2, after the findings.
+/// Unreadable archive members are warnings; paths the walk could not read and archives that
+/// broke a budget end the run with exit 2, after the findings.
 fn walk_errors(scan: Scan, ui: &Ui) -> Result<(), CliError> {
+    for warning in &scan.walked.warnings {
+        ui.warn(warning);
+    }
     let mut errors = scan.walked.errors;
     let Some(last) = errors.pop() else {
         return Ok(());

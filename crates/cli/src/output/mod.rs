@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod human;
+pub mod inventory;
 pub mod sarif;
 pub mod zuul;
 
@@ -102,6 +103,13 @@ impl Ui {
     pub fn error(&self, err: CliError) {
         let text = human::render_error(&err, self.color_err, human::terminal_width());
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+
+    /// A warning on stderr (something was skipped; the run goes on), shown unless `-q`.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "tagman: warning: {message}");
+        }
     }
 
     /// A progress or context note on stderr, shown with `-v`.

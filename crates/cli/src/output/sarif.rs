@@ -91,7 +91,10 @@ fn location(label: &Label, subject: Subject) -> Value {
         region["endLine"] = json!(end.line);
         region["endColumn"] = json!(end.column);
     }
-    let name = label.file.name();
+    let (name, member) = match archive_member(label.file.name()) {
+        Some((archive, member)) => (archive, Some(member)),
+        None => (label.file.name(), None),
+    };
     // A commit message is no file of the project, whatever it is called.
     let project_file = match subject {
         Subject::CommitMessage => None,
@@ -103,10 +106,26 @@ fn location(label: &Label, subject: Subject) -> Value {
         None => json!({ "uri": uri_escape(name) }),
     };
     let mut loc = json!({ "physicalLocation": { "artifactLocation": artifact, "region": region } });
+    if let Some(member) = member {
+        // SARIF has no artifact inside an artifact that viewers follow: the archive is the
+        // artifact and the region is in the member this property names.
+        loc["physicalLocation"]["properties"] = json!({ "archiveMember": member });
+    }
     if let Some(note) = &label.note {
         loc["message"] = json!({ "text": note });
     }
     loc
+}
+
+/// `pkg.deb!usr/lib/helm/x.tgz!x/values.yaml` as the archive on disk and the `!` path inside it;
+/// `None` for a file on disk (whose name may hold a `!` of its own).
+fn archive_member(name: &str) -> Option<(&str, &str)> {
+    if !name.contains('!') || std::path::Path::new(name).exists() {
+        return None;
+    }
+    name.match_indices('!')
+        .map(|(i, _)| (&name[..i], &name[i + 1..]))
+        .find(|(archive, _)| std::path::Path::new(archive).is_file())
 }
 
 /// Percent-encodes what may not appear in a URI reference's path, keeping `/`.

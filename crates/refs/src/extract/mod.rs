@@ -479,6 +479,12 @@ fn line_bounds(text: &str, at: usize) -> (usize, usize) {
     (start, end)
 }
 
+/// The split-form tag of a `repository:`/`name:` value starting at `value_start` (a sibling
+/// `tag:` key), for finders outside this module (the inventory's unmanaged references).
+pub fn sibling_tag(text: &str, value_start: usize) -> Option<TagRef> {
+    split_tag(text, value_start)
+}
+
 /// Whether a reference without a tag is used as an image where it stands, rather than named in
 /// prose: a Dockerfile `FROM`, a `pull`/`run` command, or a value of a key naming an image. With
 /// a registry written (`explicit`), any key or a quoted string in code also counts.

@@ -1,0 +1,157 @@
+//! Archives as scan inputs: Debian packages, tar files and their compressed forms, nested to any
+//! depth (a package holding an application tarball holding charts holding sub-charts), read as
+//! streams in memory and never extracted to disk.
+//!
+//! Each regular member that is not itself an archive is handed to the caller under its `!` path
+//! (`pkg.deb!usr/lib/helm/ptp-1.0.tgz!ptp/values.yaml`), so members go through the same
+//! per-file path as files on disk. Budgets stop bombs with a typed error naming the archive; a
+//! member that cannot be read is a warning and the scan goes on.
+//!
+//! The decoders are pure Rust: `flate2` on `zlib-rs`, `lzma-rust2` (xz), `ruzstd` (zstd) and
+//! `bzip2` on `libbz2-rs-sys`; containers are read by `tar` and `ar`.
+
+mod formats;
+mod meter;
+mod reader;
+
+use std::io::Read;
+
+pub use formats::{read_head, sniff, Format, MAX_DECODER_WINDOW, SNIFF_LEN};
+pub use reader::scan;
+
+/// Limits on what one top-level archive may cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budgets {
+    /// Decompressed bytes over the whole archive, nested members included.
+    pub total_bytes: u64,
+    /// Size of any one member (as stored in its container).
+    pub member_bytes: u64,
+    /// Archives inside archives: the top-level archive is depth 1.
+    pub depth: usize,
+    /// Members over the whole archive, nested ones included.
+    pub members: u64,
+}
+
+/// Default [`Budgets::total_bytes`]: 1 GiB.
+pub const DEFAULT_TOTAL_BYTES: u64 = 1024 * 1024 * 1024;
+/// Default [`Budgets::member_bytes`]: 64 MiB.
+pub const DEFAULT_MEMBER_BYTES: u64 = 64 * 1024 * 1024;
+/// Default [`Budgets::depth`].
+pub const DEFAULT_DEPTH: usize = 8;
+/// Default [`Budgets::members`].
+pub const DEFAULT_MEMBERS: u64 = 100_000;
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Self {
+            total_bytes: DEFAULT_TOTAL_BYTES,
+            member_bytes: DEFAULT_MEMBER_BYTES,
+            depth: DEFAULT_DEPTH,
+            members: DEFAULT_MEMBERS,
+        }
+    }
+}
+
+/// A budget an archive broke, or an archive where one cannot go: the scan of that archive stops.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ArchiveError {
+    /// More decompressed bytes than the total budget.
+    #[error("{archive}: more than {limit} bytes decompressed (total budget); stopped reading it")]
+    TotalBytes {
+        /// The top-level archive.
+        archive: String,
+        /// The budget.
+        limit: u64,
+    },
+    /// A member larger than one member may be.
+    #[error("{archive}: member `{member}` is {size} bytes, over the {limit}-byte member budget; stopped reading it")]
+    MemberTooLarge {
+        /// The archive holding it (a `!` path when nested).
+        archive: String,
+        /// The member's path in it (or the header that announced too much data).
+        member: String,
+        /// Its size as its header gives it (for a header: at least the budget).
+        size: u64,
+        /// The budget.
+        limit: u64,
+    },
+    /// Archives nested deeper than the depth budget.
+    #[error("{archive}: archives nested more than {limit} deep; stopped reading it")]
+    TooDeep {
+        /// The archive one level too deep.
+        archive: String,
+        /// The budget.
+        limit: usize,
+    },
+    /// More members than the member-count budget.
+    #[error("{archive}: more than {limit} members; stopped reading it")]
+    TooManyMembers {
+        /// The top-level archive.
+        archive: String,
+        /// The budget.
+        limit: u64,
+    },
+    /// `--bump` was given an archive: its references cannot be edited in place.
+    #[error("{archive} is an archive: --bump edits source files, not what a build made from them")]
+    Bump {
+        /// The archive.
+        archive: String,
+    },
+}
+
+impl ArchiveError {
+    /// How to fix it.
+    pub fn help(&self) -> String {
+        match self {
+            Self::TotalBytes { .. } => {
+                "if the archive is genuine, raise --archive-max-total".to_owned()
+            }
+            Self::MemberTooLarge { .. } => {
+                "if the member is genuine, raise --archive-max-member".to_owned()
+            }
+            Self::TooDeep { .. } => {
+                "if the nesting is genuine, raise --archive-max-depth".to_owned()
+            }
+            Self::TooManyMembers { .. } => {
+                "if the archive is genuine, raise --archive-max-members".to_owned()
+            }
+            Self::Bump { .. } => {
+                "bump the sources the package is built from, then rebuild the package instead"
+                    .to_owned()
+            }
+        }
+    }
+}
+
+/// A member or archive that could not be read; the scan goes on without it.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: cannot read it ({source}); skipped")]
+pub struct ArchiveWarning {
+    /// The member (or the archive, when its container breaks), as a `!` path.
+    pub path: String,
+    /// What the decoder or container reader said.
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// What one archive held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ArchiveStats {
+    /// Regular members seen, nested ones included.
+    pub members: u64,
+    /// Archives read, this one and nested ones.
+    pub archives: u64,
+    /// Decompressed bytes.
+    pub bytes: u64,
+}
+
+/// A regular member handed to the caller.
+pub struct Member<'r> {
+    /// Its `!` path.
+    pub name: String,
+    /// Its size in its container.
+    pub size: u64,
+    /// Its bytes (stop reading whenever you like).
+    pub data: &'r mut dyn Read,
+}

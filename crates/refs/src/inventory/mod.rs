@@ -1,0 +1,217 @@
+//! The inventory (`tagman refs --inventory`): every image reference a scan found, managed or not,
+//! one row per (image, tag or digest) with every place it is written and what it is there.
+//!
+//! Flags per row:
+//! - `managed`: the image lies in a policy `managed_namespaces` entry;
+//! - `declared`: a manifest declares the tag for the image (with `@OS_CODENAME@`, for every
+//!   codename of the policy);
+//! - `superseded`: declared, but a manifest also declares a tag for the same image and OS codename
+//!   made from a later build (`src_build_tag` timestamp), so a newer tag exists. Only the
+//!   manifests as they stand are read today; when manifest history is read, a tag declared only
+//!   in an earlier revision is superseded too.
+//!
+//! Rows are sorted managed first, then by name, tag and digest; locations by file, line and
+//! column, so two inventories diff line by line.
+
+pub mod find;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tagman_core::tag::parse_build_tag;
+use tagman_core::ImageName;
+
+use crate::catalog::Catalog;
+use crate::extract::{Expansion, ImageRef};
+use crate::Scan;
+
+/// Every image and where it is referenced.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Inventory {
+    /// One per (image, tag, digest), sorted.
+    pub images: Vec<Row>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+/// One image at one tag or digest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Row {
+    /// Canonical name (`docker.io/starlingx/dex`).
+    pub name: String,
+    /// The tag as written (placeholders kept); `None` when only a digest or nothing is given.
+    pub tag: Option<String>,
+    /// The digest (`sha256:…`), if pinned.
+    pub digest: Option<String>,
+    /// In a managed namespace.
+    pub managed: bool,
+    /// Declared by a manifest.
+    pub declared: bool,
+    /// Declared, but a later build of the same image and codename is declared too.
+    pub superseded: bool,
+    /// Every place it is written, sorted.
+    pub locations: Vec<Location>,
+}
+
+/// One place an image is written.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    /// The file, a `!` path inside archives.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (characters).
+    pub column: usize,
+    /// `chart-default` or `override` for Helm values; `None` elsewhere.
+    pub origin: Option<&'static str>,
+    /// The chart, for Helm values.
+    pub chart: Option<String>,
+    /// A chart default whose tag an override replaces (it does not ship as written).
+    pub overridden: bool,
+}
+
+/// Counts over the rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Rows.
+    pub images: usize,
+    /// Rows in a managed namespace.
+    pub managed: usize,
+    /// Managed rows a manifest declares.
+    pub declared: usize,
+    /// Managed rows no manifest declares.
+    pub undeclared: usize,
+    /// Declared rows a later build supersedes.
+    pub superseded: usize,
+    /// Rows outside the managed namespaces.
+    pub unmanaged: usize,
+    /// Locations over all rows.
+    pub locations: usize,
+    /// Files (and archive members) with at least one reference.
+    pub files: usize,
+}
+
+type Key = (bool, String, Option<String>, Option<String>);
+
+/// Builds the inventory of a scan made with `all_images`.
+pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory {
+    let mut rows: BTreeMap<Key, Row> = BTreeMap::new();
+    let mut files = 0;
+    for (index, file) in scan.walked.files.iter().enumerate() {
+        let managed = file
+            .extracted
+            .refs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (Some(i), r, true));
+        let unmanaged = file.unmanaged.iter().map(|r| (None, r, false));
+        let mut any = false;
+        for (ref_index, reference, is_managed) in managed.chain(unmanaged) {
+            any = true;
+            let tag = reference.tag.as_ref().map(|t| t.text.clone());
+            let digest = reference
+                .digest
+                .map(|d| file.source.slice(d).trim_start_matches('@').to_owned());
+            let name = reference.name.to_string();
+            let key = (!is_managed, name.clone(), tag.clone(), digest.clone());
+            let row = rows.entry(key).or_insert_with(|| {
+                let declared = is_managed && declared(reference, catalog, codenames);
+                Row {
+                    superseded: declared
+                        && tag
+                            .as_deref()
+                            .is_some_and(|t| superseded(&reference.name, t, catalog, codenames)),
+                    name,
+                    tag,
+                    digest,
+                    managed: is_managed,
+                    declared,
+                    locations: Vec::new(),
+                }
+            });
+            let position = file.source.position(reference.span.offset);
+            let origin = file
+                .role
+                .as_ref()
+                .and_then(|r| r.origin_at(reference.span.offset));
+            let overridden = ref_index.is_some_and(|i| {
+                scan.overridden
+                    .iter()
+                    .any(|o| o.file == index && o.reference == i)
+            });
+            row.locations.push(Location {
+                file: file.source.name().to_owned(),
+                line: position.line,
+                column: position.column,
+                origin: origin.as_ref().map(|o| o.kind.as_str()),
+                chart: origin.map(|o| o.chart),
+                overridden,
+            });
+        }
+        files += usize::from(any);
+    }
+    let mut images: Vec<Row> = rows.into_values().collect();
+    for row in &mut images {
+        row.locations.sort();
+        row.locations.dedup();
+    }
+    let summary = Summary {
+        images: images.len(),
+        managed: images.iter().filter(|r| r.managed).count(),
+        declared: images.iter().filter(|r| r.managed && r.declared).count(),
+        undeclared: images.iter().filter(|r| r.managed && !r.declared).count(),
+        superseded: images.iter().filter(|r| r.superseded).count(),
+        unmanaged: images.iter().filter(|r| !r.managed).count(),
+        locations: images.iter().map(|r| r.locations.len()).sum(),
+        files,
+    };
+    Inventory { images, summary }
+}
+
+/// Whether every tag the reference stands for is declared.
+fn declared(reference: &ImageRef, catalog: &Catalog, codenames: &[String]) -> bool {
+    let Some(tag) = &reference.tag else {
+        return false;
+    };
+    match tag.expand(codenames) {
+        Expansion::Literal(t) => catalog.find(&reference.name, &t).is_some(),
+        Expansion::Codenames(ts) => {
+            !ts.is_empty()
+                && ts
+                    .iter()
+                    .all(|t| catalog.find(&reference.name, t).is_some())
+        }
+        Expansion::Opaque(_) => false,
+    }
+}
+
+/// Whether a later build of the same image and codename is declared than the one `tag` is made from.
+fn superseded(name: &ImageName, tag: &str, catalog: &Catalog, codenames: &[String]) -> bool {
+    let codename = |t: &str| {
+        codenames
+            .iter()
+            .find(|c| t.ends_with(&format!("-{c}")) || t.ends_with("-@OS_CODENAME@"))
+            .cloned()
+    };
+    let built = |t: &str| {
+        catalog
+            .find(name, t)
+            .and_then(|d| d.src_build_tag.as_deref())
+            .and_then(|b| parse_build_tag(b).ok())
+    };
+    let mine = codename(tag);
+    let probe = match &mine {
+        Some(c) if tag.ends_with("-@OS_CODENAME@") => tag.replace("@OS_CODENAME@", c),
+        _ => tag.to_owned(),
+    };
+    let Some(when) = built(&probe) else {
+        return false;
+    };
+    catalog.tags_for(name).iter().any(|d| {
+        codename(&d.tag) == mine
+            && d.src_build_tag
+                .as_deref()
+                .and_then(|b| parse_build_tag(b).ok())
+                .is_some_and(|other| other > when)
+    })
+}
