@@ -8,6 +8,7 @@ pub mod zuul;
 use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
+use tagman_core::SourceFile;
 use tagman_lint::Report;
 
 use crate::cli::{ColorChoice, Global};
@@ -27,6 +28,17 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+}
+
+/// The path machine formats (zuul, sarif, github) name a project file by: its repository path
+/// when known, so a finding attaches to the same file wherever in the work tree tagman runs;
+/// else its name made relative to the working directory. `None` for standard input and files
+/// outside the project.
+pub fn project_path(file: &SourceFile) -> Option<String> {
+    match file.repository_path() {
+        Some(path) => Some(path.to_owned()),
+        None => zuul::project_relative(file.name()),
+    }
 }
 
 /// Decisions about how to talk to the user, made once from the global options and environment.
