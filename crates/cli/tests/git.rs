@@ -8,6 +8,8 @@ use assert_cmd::Command;
 use git2::{Repository, Signature, Time};
 use serde_json::Value;
 
+use crate::support::describe;
+
 const POLICY: &str = "manifests: [\"**/image-tags*.yaml\"]\n";
 
 fn entry(name: &str, build: &str, tag: &str) -> String {
@@ -517,5 +519,263 @@ fn commit_msg_reads_the_index_git_hands_the_hook() {
     assert_eq!(
         (out.status.code(), codes(&out)),
         (Some(1), vec!["TM101".to_owned()])
+    );
+}
+
+/// (code, the file a machine format names, whether it is marked as a project file) of every
+/// finding in `out`, in the format's own terms, sorted.
+fn located(format: &str, out: &Output) -> Vec<(String, Option<String>)> {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut found: Vec<(String, Option<String>)> = match format {
+        "json" => json(out)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let file = d["file"].as_str().map(str::to_owned);
+                (d["code"].as_str().unwrap().to_owned(), file)
+            })
+            .collect(),
+        "zuul" => {
+            let v = json(out);
+            let mut found = Vec::new();
+            for (path, comments) in v["zuul"]["file_comments"].as_object().unwrap() {
+                for c in comments.as_array().unwrap() {
+                    let code = c["message"].as_str().unwrap()[..5].to_owned();
+                    found.push((code, Some(path.clone())));
+                }
+            }
+            found
+        }
+        "sarif" => json(out)["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let artifact = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+                let uri = artifact["uri"].as_str().unwrap();
+                // Only a project file is under %SRCROOT%.
+                let file = (artifact["uriBaseId"] == "%SRCROOT%").then(|| uri.to_owned());
+                (r["ruleId"].as_str().unwrap().to_owned(), file)
+            })
+            .collect(),
+        "github" => text
+            .lines()
+            .filter(|l| l.starts_with("::"))
+            .map(|l| {
+                let props = l[2..].split("::").next().unwrap();
+                let prop = |key: &str| {
+                    props
+                        .split([' ', ','])
+                        .find_map(|p| p.strip_prefix(key))
+                        .map(str::to_owned)
+                };
+                let code = prop("title=").unwrap();
+                (code, prop("file="))
+            })
+            .collect(),
+        other => panic!("no format {other}"),
+    };
+    found.sort();
+    found
+}
+
+fn pairs(expected: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+    let mut v: Vec<_> = expected
+        .iter()
+        .map(|(c, f)| ((*c).to_owned(), f.map(str::to_owned)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Issue 14, point 5: from a subdirectory of the work tree, every machine format names a
+/// manifest by its repository path; the commit message is `/COMMIT_MSG` in zuul, and elsewhere
+/// the message file's repository path (`--commit-msg-file`) or, for `--commit`, no project file.
+#[test]
+fn machine_formats_name_files_from_the_repository_root_in_a_subdirectory() {
+    let repo = Repo::new(&[("sub/image-tags.yaml", manifest(&[a()]))]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    repo.commit(
+        &[("sub/image-tags.yaml", manifest(&[repointed]))],
+        "Rebuild rvmc\n",
+    );
+    let in_sub = |args: &[&str], format: &str| {
+        let mut cmd = repo.tagman();
+        cmd.current_dir(repo.path().join("sub"))
+            .args(["lint", "--format", format])
+            .args(args);
+        cmd.output().unwrap()
+    };
+    let manifest_file = "sub/image-tags.yaml";
+    // --commit: files read from git.
+    for (format, message) in [
+        ("json", Some("COMMIT_MSG")),
+        ("zuul", Some("/COMMIT_MSG")),
+        ("sarif", None),
+        ("github", None),
+    ] {
+        let out = in_sub(&["--commit", "HEAD"], format);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", describe(&out));
+        let got = located(format, &out);
+        assert_eq!(
+            got,
+            pairs(&[("TM101", message), ("TM106", Some(manifest_file))]),
+            "--commit --format {format}"
+        );
+    }
+    // The working tree, a file named relative to `sub/`, and a message file beside it.
+    repo.write("sub/msg.txt", "Rebuild rvmc\n");
+    for (format, message) in [
+        ("json", "sub/msg.txt"),
+        ("zuul", "/COMMIT_MSG"),
+        ("sarif", "sub/msg.txt"),
+        ("github", "sub/msg.txt"),
+    ] {
+        let out = in_sub(
+            &[
+                "--base",
+                "HEAD~1",
+                "--commit-msg-file",
+                "msg.txt",
+                "image-tags.yaml",
+            ],
+            format,
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", describe(&out));
+        let got = located(format, &out);
+        assert_eq!(
+            got,
+            pairs(&[("TM101", Some(message)), ("TM106", Some(manifest_file))]),
+            "working tree --format {format}"
+        );
+    }
+}
+
+/// Issue 14, point 7: plain `lint` inside a work tree compares with `HEAD`, so a re-pointed
+/// published tag fails before the commit; `--no-base` turns that off.
+#[test]
+fn lint_compares_with_head_by_default_inside_a_work_tree() {
+    let repo = Repo::new(&[
+        ("image-tags.yaml", manifest(&[a()])),
+        ("other/image-tags-snmp.yaml", manifest(&[b()])),
+    ]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    repo.write("image-tags.yaml", &manifest(&[repointed]));
+    let lint = |args: &[&str]| {
+        repo.tagman()
+            .args(["lint", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [&[][..], &["image-tags.yaml"]] {
+        let out = lint(args);
+        assert_eq!(
+            (out.status.code(), codes(&out)),
+            (Some(1), vec!["TM106".to_owned()]),
+            "{args:?}"
+        );
+    }
+    // A file named alone is compared with its own past, not with every manifest at HEAD: the
+    // other file's entries are not "removed" (TM107).
+    repo.write("image-tags.yaml", &manifest(&[a()]));
+    let out = lint(&["image-tags.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty());
+    // A deleted manifest is compared too: its entries are removed.
+    std::fs::remove_file(repo.path().join("other/image-tags-snmp.yaml")).unwrap();
+    assert_eq!(codes(&lint(&["image-tags.yaml"])), ["TM107"]);
+    assert_eq!(codes(&lint(&[])), ["TM107"]);
+
+    repo.write(
+        "image-tags.yaml",
+        &manifest(&[entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1")]),
+    );
+    let out = lint(&["--no-base"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty());
+}
+
+/// Outside a repository, with an unborn `HEAD`, and for files outside the work tree, the default
+/// base changes nothing.
+#[test]
+fn the_default_base_needs_a_work_tree_holding_the_files() {
+    let repointed = manifest(&[entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1")]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("tagman.yaml"), POLICY).unwrap();
+    std::fs::write(outside.path().join("image-tags.yaml"), &repointed).unwrap();
+    let out = crate::support::tagman_in(outside.path())
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+
+    // A repository without a commit: everything is new, nothing can have moved.
+    let unborn = tempfile::tempdir().unwrap();
+    Repository::init(unborn.path()).unwrap();
+    std::fs::write(unborn.path().join("tagman.yaml"), POLICY).unwrap();
+    std::fs::write(unborn.path().join("image-tags.yaml"), &repointed).unwrap();
+    let out = crate::support::tagman_in(unborn.path())
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty());
+
+    // Inside a repository, a file from elsewhere is compared with nothing there.
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a(), b()]))]);
+    let out = repo
+        .tagman()
+        .args(["lint", "--format", "json"])
+        .arg(outside.path().join("image-tags.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty(), "{:?}", codes(&out));
+}
+
+/// Issue 14, point 8, through the binary: StarlingX's multi-release file, as committed, lints
+/// clean with `release: "10.0"` (the default base, HEAD, holds every old entry); a new entry for
+/// another release is still an error, and `--no-base` checks every entry.
+#[test]
+fn release_applies_to_added_and_changed_entries_only() {
+    let row = tagman_testkit::corpus::rows().pop().unwrap();
+    let (name, bytes) = row.manifests().pop().unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let repo = Repo::new(&[(name.as_str(), text.clone())]);
+    repo.write("tagman.yaml", &format!("{POLICY}release: \"10.0\"\n"));
+    let lint = |args: &[&str]| {
+        repo.tagman()
+            .args(["lint", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let tm005 = |out: &Output| codes(out).iter().filter(|c| *c == "TM005").count();
+    let out = lint(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(tm005(&lint(&["--no-base"])), 23);
+    // A new stx.9.0 tag on this branch is held to the release; the old ones are not.
+    repo.write(
+        &name,
+        &format!(
+            "{text}{}",
+            entry("stx-snmp", "20241201T070002Z", "stx.9.0-v1.0.9")
+        ),
+    );
+    let out = lint(&[]);
+    assert_eq!(
+        (out.status.code(), tm005(&out)),
+        (Some(1), 1),
+        "{}",
+        describe(&out)
+    );
+    let out = lint(&["--base", "HEAD", &name]);
+    assert_eq!(
+        (out.status.code(), tm005(&out)),
+        (Some(1), 1),
+        "{}",
+        describe(&out)
     );
 }

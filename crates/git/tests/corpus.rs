@@ -214,3 +214,78 @@ fn repointing_on_top_of_history_fails() {
     assert_eq!(d.file(), format!("{DIR}/image-tags.yaml"));
     assert!(report.errors() > 0);
 }
+
+/// Issue 14, point 8: StarlingX keeps every release's tags in one file, so `release: "10.0"`
+/// makes each older entry a TM005 error when the whole file is checked. Against a base, only what
+/// a commit adds or changes is held to the release: replayed with `lint --commit`, the stx.10.0
+/// era (from March 2024, when master's new tags became stx.10.0) is clean except for the two
+/// commits that really added an stx.9.0 tag on master.
+#[test]
+fn release_applies_to_what_each_commit_adds() {
+    let (dir, git) = testgit::repo();
+    let rows = rows();
+    let mut ids = Vec::new();
+    for row in &rows {
+        let files: Vec<(String, Vec<u8>)> = row
+            .manifests()
+            .into_iter()
+            .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
+            .collect();
+        ids.push(testgit::commit_tree(
+            &git,
+            &files,
+            &row.message(),
+            row.time(),
+        ));
+    }
+    let root = dir.path().canonicalize().unwrap();
+    let policy = Policy::parse(
+        SourceFile::new("tagman.yaml", "release: \"10.0\"\n"),
+        root.clone(),
+    )
+    .unwrap();
+    let now = rows.last().unwrap().time() + 86_400;
+    let mut flagged: BTreeMap<String, usize> = BTreeMap::new();
+    for (row, id) in rows.iter().zip(&ids) {
+        if row.date.as_str() < "20240320" {
+            continue;
+        }
+        let report = lint_commit(dir.path(), &id.to_string(), &policy, now);
+        let tm005 = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code() == "TM005")
+            .inspect(|d| assert!(d.finding.message.contains("tagged for release 9.0")))
+            .count();
+        if tm005 > 0 {
+            flagged.insert(row.commit.clone(), tm005);
+        }
+    }
+    let expected: BTreeMap<String, usize> =
+        [("60cc165cd0".to_owned(), 1), ("bb50439c21".to_owned(), 1)].into();
+    assert_eq!(flagged, expected);
+
+    // The same file checked whole, with no base: every older release's entry is an error.
+    let request = LintRequest {
+        files: vec![root.join(DIR).join("image-tags.yaml")],
+        named: true,
+        base: tagman_git::Base::Off,
+        ..LintRequest::default()
+    };
+    let whole = lint(&request, dir.path(), &policy, now).unwrap();
+    let count = |report: &Report| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code() == "TM005")
+            .count()
+    };
+    assert_eq!(count(&whole), 23, "{:#}", whole.to_json());
+    // And compared with HEAD (the default inside a work tree), the checkout as committed is clean.
+    let request = LintRequest {
+        base: tagman_git::Base::Head,
+        ..request
+    };
+    let report = lint(&request, dir.path(), &policy, now).unwrap();
+    assert_eq!(count(&report), 0, "{:#}", report.to_json());
+}
