@@ -65,10 +65,17 @@ pub struct InvalidUtf8 {
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: Arc<str>,
-    revision: Option<Arc<str>>,
-    repository_path: Option<Arc<str>>,
+    // One pointer for both, which most files lack: errors holding a file stay small.
+    place: Option<Arc<Place>>,
     text: Arc<str>,
     line_starts: Arc<[usize]>,
+}
+
+/// Where a file came from, beyond its name.
+#[derive(Clone, Debug, Default)]
+struct Place {
+    revision: Option<Arc<str>>,
+    repository_path: Option<Arc<str>>,
 }
 
 impl SourceFile {
@@ -78,8 +85,7 @@ impl SourceFile {
         let line_starts = line_starts(text.as_bytes()).into();
         Self {
             name: name.into(),
-            revision: None,
-            repository_path: None,
+            place: None,
             text,
             line_starts,
         }
@@ -88,7 +94,9 @@ impl SourceFile {
     /// The same file, read at `revision` (a commit, `index`).
     #[must_use]
     pub fn at_revision(mut self, revision: impl Into<Arc<str>>) -> Self {
-        self.revision = Some(revision.into());
+        let mut place = self.place.as_deref().cloned().unwrap_or_default();
+        place.revision = Some(revision.into());
+        self.place = Some(Arc::new(place));
         self
     }
 
@@ -96,7 +104,9 @@ impl SourceFile {
     /// repository.
     #[must_use]
     pub fn in_repository(mut self, path: impl Into<Arc<str>>) -> Self {
-        self.repository_path = Some(path.into());
+        let mut place = self.place.as_deref().cloned().unwrap_or_default();
+        place.repository_path = Some(path.into());
+        self.place = Some(Arc::new(place));
         self
     }
 
@@ -135,18 +145,18 @@ impl SourceFile {
 
     /// The revision the file was read at, if it was read from git.
     pub fn revision(&self) -> Option<&str> {
-        self.revision.as_deref()
+        self.place.as_ref()?.revision.as_deref()
     }
 
     /// Where the file lies in its repository, relative to the root, when that is known: what
     /// machine formats name it by.
     pub fn repository_path(&self) -> Option<&str> {
-        self.repository_path.as_deref()
+        self.place.as_ref()?.repository_path.as_deref()
     }
 
     /// The name people read: `REV:path` for a file read at a revision, else the name.
     pub fn display_name(&self) -> std::borrow::Cow<'_, str> {
-        match &self.revision {
+        match self.revision() {
             Some(rev) => std::borrow::Cow::Owned(format!("{rev}:{}", self.name)),
             None => std::borrow::Cow::Borrowed(&self.name),
         }
