@@ -382,8 +382,9 @@ fn add_appends_byte_for_byte_and_lints() {
     );
     let now = std::fs::read_to_string(repo.path().join("image-tags.yaml")).unwrap();
     let tag = format!("stx.10.0-v0.11.0-2-g{}", &head[..7]);
+    // After the last entry's trailing comment, not between the two (issue 14, point 6).
     let expected = format!(
-        "{}{}# keep this trailing comment\n",
+        "{}# keep this trailing comment\n{}",
         manifest(&[a()]),
         entry("stx-snmp", "20241110T070002Z", &tag)
     );
@@ -778,4 +779,69 @@ fn release_applies_to_added_and_changed_entries_only() {
         "{}",
         describe(&out)
     );
+}
+
+/// `tagman add` with the usual values for stx-snmp and `extra` arguments, in `repo`.
+fn add(repo: &Repo, tag: &str, extra: &[&str]) -> Output {
+    repo.tagman()
+        .args([
+            "add",
+            "image-tags.yaml",
+            "--name",
+            "docker.io/starlingx/stx-snmp",
+        ])
+        .args(["--src-build-tag", "master-debian-stable-20241110T070002Z.0"])
+        .args([
+            "--src-ref",
+            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
+        ])
+        .args(["--tag", tag])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Issue 14, point 6: `add` lints the would-be file first and writes nothing when the new entry
+/// has errors; `--dry-run` prints the diff and writes nothing; a write says what it added.
+#[test]
+fn add_validates_first_shows_a_dry_run_and_says_what_it_added() {
+    let original = manifest(&[a()]);
+    let repo = Repo::new(&[("image-tags.yaml", original.clone())]);
+    let read = || std::fs::read_to_string(repo.path().join("image-tags.yaml")).unwrap();
+
+    // The 2022 typo: refused, with the finding on the would-be line, and the file untouched.
+    let out = add(&repo, "stx.10.0.v1.0.2", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let d = &json(&out)["diagnostics"][0];
+    assert_eq!(
+        (d["code"].as_str(), d["line"].as_i64()),
+        (Some("TM004"), Some(11))
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written"));
+    assert_eq!(read(), original);
+    assert!(!repo.path().join("image-tags.yaml.tagman-add").exists());
+
+    // A dry run: the diff on stdout, nothing written.
+    let out = add(&repo, "stx.10.0-v1.0.2", &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("--- a/image-tags.yaml\n+++ b/image-tags.yaml\n@@ -5,3 +5,7 @@\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n+    tag: stx.10.0-v1.0.2\n"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would add"));
+    assert_eq!(read(), original);
+
+    // The write, and what it added.
+    let out = add(&repo, "stx.10.0-v1.0.2", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "tagman: added docker.io/starlingx/stx-snmp:stx.10.0-v1.0.2 to image-tags.yaml at line 8"
+        ),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(read(), manifest(&[a(), b()]));
 }

@@ -184,11 +184,20 @@ fn load_worktree(
 ) -> Result<Snapshot, GitError> {
     let mut loaded = Loaded::default();
     for path in paths {
-        let in_repo = repo.and_then(|r| r.path_in_worktree(cwd, path));
-        let name = SourceName::new(path.to_string_lossy()).in_repository(in_repo);
-        loaded.read_as(path, name, policy)?;
+        loaded.read_as(path, name_in(repo, cwd, path), policy)?;
     }
     Ok(Snapshot::of("checked", loaded))
+}
+
+fn name_in(repo: Option<&Repo>, cwd: &Path, path: &Path) -> SourceName {
+    let in_repo = repo.and_then(|r| r.path_in_worktree(cwd, path));
+    SourceName::new(path.to_string_lossy()).in_repository(in_repo)
+}
+
+/// What `lint` calls the working-tree file `path` (relative to `cwd`): its path as given, with its
+/// repository path when it lies in a git work tree.
+pub fn worktree_name(cwd: &Path, path: &Path) -> SourceName {
+    name_in(Repo::discover(cwd).ok().as_ref(), cwd, path)
 }
 
 /// What the working tree is compared with. The default base, `HEAD`, applies only when the run

@@ -1,11 +1,15 @@
-//! `tagman add FILE`: append one entry to a manifest, byte for byte around it, then lint the file.
+//! `tagman add FILE`: append one entry to a manifest, byte for byte around it, once lint finds no
+//! error in the would-be file's new entry (nothing is written otherwise); `--dry-run` prints the
+//! diff instead.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use tagman_core::Manifest;
-use tagman_git::add::{append_entry, verify, NewEntry};
+use tagman_git::add::{prepare, unified_diff, NewEntry};
 use tagman_git::GitError;
+use tagman_lint::now_unix;
 
 use crate::cli::Global;
 use crate::cmd::suggest::suggested_tag;
@@ -47,12 +51,15 @@ pub struct AddArgs {
     /// An OS codename suffix for a described tag.
     #[arg(long, value_name = "NAME", requires = "upstream")]
     pub codename: Option<String>,
-    /// Output format of the lint that follows.
+    /// Output format of the lint of the would-be file.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write nothing; print the diff the entry would make (and what lint finds in it).
+    #[arg(long, conflicts_with = "format")]
+    pub dry_run: bool,
 }
 
-/// Adds the entry and lints the file.
+/// Adds the entry when lint finds no error in it, or with `--dry-run` shows the diff.
 pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
     let tag = match (&args.tag, &args.upstream, &args.commit) {
@@ -74,33 +81,53 @@ pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError
         tag,
     };
     let manifest = Manifest::read(&args.file, &policy.limits()).map_err(GitError::from)?;
-    let text = append_entry(&manifest, &entry).map_err(GitError::from)?;
-    if !verify(&manifest, &text, &entry) {
-        return Err(GitError::from(tagman_git::add::AddError::BadValue {
-            value: format!("{}:{}", entry.name, entry.tag),
-        })
-        .into());
+    let name = tagman_git::gate::worktree_name(&std::env::current_dir()?, &args.file);
+    let addition = prepare(&manifest, &entry, name, &policy, now_unix()).map_err(GitError::from)?;
+    let what = format!("{}:{}", entry.name, entry.tag);
+    let file = args.file.display();
+    if addition.refused() {
+        ui.print_report(&addition.entry_report(), args.format)?;
+        ui.status(format_args!(
+            "{what} not added to {file}: fix what lint reports in it; nothing was written"
+        ));
+        return Ok(Outcome::Failed);
     }
+    if args.dry_run {
+        let diff = unified_diff(
+            &manifest.source.name().replace('\\', "/"),
+            manifest.source.text(),
+            addition.text(),
+        );
+        std::io::stdout().lock().write_all(diff.as_bytes())?;
+        let findings = addition.entry_report();
+        if !findings.diagnostics.is_empty() {
+            ui.print_report(&findings, args.format)?;
+        }
+        ui.status(format_args!(
+            "would add {what} to {file} at line {} (dry run: nothing written)",
+            addition.line()
+        ));
+        return Ok(Outcome::Clean);
+    }
+    write_manifest(&args.file, addition.text())?;
+    ui.status(format_args!(
+        "added {what} to {file} at line {}",
+        addition.line()
+    ));
+    ui.print_report(&addition.report, args.format)?;
+    Ok(Outcome::of(&addition.report, false))
+}
+
+/// Replaces the manifest at `path` with `text`: the one place `add` writes.
+fn write_manifest(path: &Path, text: &str) -> Result<(), CliError> {
     // Write beside the file and rename, so an interrupted run never leaves half a manifest.
-    let mut temp = args.file.clone().into_os_string();
+    let mut temp = path.as_os_str().to_owned();
     temp.push(".tagman-add");
     let temp = PathBuf::from(temp);
-    std::fs::write(&temp, &text)?;
-    if let Ok(meta) = std::fs::metadata(&args.file) {
+    std::fs::write(&temp, text)?;
+    if let Ok(meta) = std::fs::metadata(path) {
         std::fs::set_permissions(&temp, meta.permissions())?;
     }
-    std::fs::rename(&temp, &args.file)?;
-    ui.note(format_args!(
-        "added {}:{} to {}",
-        entry.name,
-        entry.tag,
-        args.file.display()
-    ));
-    let report = tagman_lint::lint_paths(std::slice::from_ref(&args.file), &policy)?;
-    ui.print_report(&report, args.format)?;
-    Ok(if report.errors() > 0 {
-        Outcome::Failed
-    } else {
-        Outcome::Clean
-    })
+    std::fs::rename(&temp, path)?;
+    Ok(())
 }

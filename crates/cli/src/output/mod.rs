@@ -116,6 +116,13 @@ impl Ui {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
+    /// What a command did (`added … to …`), on stderr so stdout stays the report; not with `-q`.
+    pub fn status(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
+        }
+    }
+
     /// A progress or context note on stderr, shown with `-v`.
     pub fn note(&self, message: impl std::fmt::Display) {
         if self.verbose > 0 {
