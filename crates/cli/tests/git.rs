@@ -845,3 +845,51 @@ fn add_validates_first_shows_a_dry_run_and_says_what_it_added() {
     );
     assert_eq!(read(), manifest(&[a(), b()]));
 }
+
+/// Issue 14, point 10: help lines that pointed the wrong way.
+#[test]
+fn help_lines_point_the_right_way() {
+    let repo = Repo::new(&[("other.yaml", "x: 1\n".to_owned())]);
+    let stderr = |out: &Output| {
+        assert_eq!(out.status.code(), Some(2), "{}", describe(out));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // `refs` with no manifests: how refs names them, not `tagman lint …`.
+    let text = stderr(&repo.tagman().args(["refs", "."]).output().unwrap());
+    assert!(text.contains("tagman refs --manifests"), "{text}");
+    assert!(!text.contains("tagman lint"), "{text}");
+    // `add` to a file that is not there: check the path, not "run tagman lint".
+    let text = stderr(&add(&repo, "stx.10.0-v1.0.2", &[]));
+    assert!(text.contains("check the path"), "{text}");
+    assert!(!text.contains("tagman lint"), "{text}");
+    // `suggest` has no --tag; a codename the policy lacks is named as such.
+    let (up, head) = upstream();
+    let text = stderr(
+        &repo
+            .tagman()
+            .args(["suggest", "--upstream"])
+            .arg(up.path())
+            .args([
+                "--commit",
+                &head,
+                "--release",
+                "10.0",
+                "--codename",
+                "jessie",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(text.contains("`jessie` is not an OS codename"), "{text}");
+    assert!(!text.contains("pass the tag with --tag"), "{text}");
+    let text = stderr(
+        &repo
+            .tagman()
+            .args(["suggest", "--upstream"])
+            .arg(up.path())
+            .args(["--commit", &head, "--release", "10"])
+            .output()
+            .unwrap(),
+    );
+    assert!(text.contains("--release 10.0"), "{text}");
+}

@@ -82,8 +82,13 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     };
     // `--commit REV` checks the manifests as they are at REV, not files of the working tree.
     if request.commit.is_none() {
-        request.files =
-            crate::cmd::manifest_files(&args.files, &policy, ui, request.needs_no_files())?;
+        request.files = crate::cmd::manifest_files(
+            &args.files,
+            &policy,
+            ui,
+            request.needs_no_files(),
+            "tagman lint path/to/image-tags.yaml",
+        )?;
     }
     let cwd = std::env::current_dir()?;
     let report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;
