@@ -356,19 +356,7 @@ fn add_appends_byte_for_byte_and_lints() {
     let (up, head) = upstream();
     let original = format!("{}# keep this trailing comment\n", manifest(&[a()]));
     let repo = Repo::new(&[("image-tags.yaml", original.clone())]);
-    let out = repo
-        .tagman()
-        .args([
-            "add",
-            "image-tags.yaml",
-            "--name",
-            "docker.io/starlingx/stx-snmp",
-        ])
-        .args(["--src-build-tag", "master-debian-stable-20241110T070002Z.0"])
-        .args([
-            "--src-ref",
-            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
-        ])
+    let out = add_snmp(&repo, "20241110T070002Z")
         .args(["--upstream"])
         .arg(up.path())
         .args(["--commit", &head, "--release", "10.0", "-q"])
@@ -390,21 +378,8 @@ fn add_appends_byte_for_byte_and_lints() {
     );
     assert_eq!(now, expected);
     // The same (name, tag) again is refused, and the file is left alone.
-    let out = repo
-        .tagman()
-        .args([
-            "add",
-            "image-tags.yaml",
-            "--name",
-            "docker.io/starlingx/stx-snmp",
-            "--tag",
-            &tag,
-        ])
-        .args(["--src-build-tag", "master-debian-stable-20241111T070002Z.0"])
-        .args([
-            "--src-ref",
-            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
-        ])
+    let out = add_snmp(&repo, "20241111T070002Z")
+        .args(["--tag", &tag])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -781,20 +756,30 @@ fn release_applies_to_added_and_changed_entries_only() {
     );
 }
 
-/// `tagman add` with the usual values for stx-snmp and `extra` arguments, in `repo`.
+/// `tagman add image-tags.yaml` in `repo` for stx-snmp built at `build` (a build timestamp); the
+/// tag and the rest follow.
+fn add_snmp(repo: &Repo, build: &str) -> Command {
+    let mut cmd = repo.tagman();
+    cmd.args([
+        "add",
+        "image-tags.yaml",
+        "--name",
+        "docker.io/starlingx/stx-snmp",
+    ])
+    .args([
+        "--src-build-tag",
+        &format!("master-debian-stable-{build}.0"),
+    ])
+    .args([
+        "--src-ref",
+        "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
+    ]);
+    cmd
+}
+
+/// `tagman add` of stx-snmp (the entry [`b`] holds, under `tag`) with `extra` arguments.
 fn add(repo: &Repo, tag: &str, extra: &[&str]) -> Output {
-    repo.tagman()
-        .args([
-            "add",
-            "image-tags.yaml",
-            "--name",
-            "docker.io/starlingx/stx-snmp",
-        ])
-        .args(["--src-build-tag", "master-debian-stable-20241110T070002Z.0"])
-        .args([
-            "--src-ref",
-            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
-        ])
+    add_snmp(repo, "20241110T070002Z")
         .args(["--tag", tag])
         .args(extra)
         .output()

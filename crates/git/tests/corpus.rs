@@ -9,7 +9,7 @@ use tagman_core::{Policy, SourceFile};
 use tagman_git::gate::{check_message, lint, LintRequest};
 use tagman_git::{reference_requirement, Message, Requirement, Snapshot};
 use tagman_lint::{Report, Sink};
-use tagman_testkit::corpus::{rows, DIR};
+use tagman_testkit::corpus::{rows, Row, DIR};
 use tagman_testkit::git as testgit;
 
 fn message_report(message: &Message, requirement: &Requirement, policy: &Policy) -> Report {
@@ -109,26 +109,30 @@ fn real_messages_without_their_references_fail() {
     assert_eq!(failed, 132);
 }
 
+/// StarlingX's history rebuilt as a git repository, one commit per row (the manifests under
+/// their folder in starlingx/root, the real message and date): the directory and each commit.
+fn history(rows: &[Row]) -> (tempfile::TempDir, Vec<git2::Oid>) {
+    let (dir, git) = testgit::repo();
+    let ids = rows
+        .iter()
+        .map(|row| {
+            let files: Vec<(String, Vec<u8>)> = row
+                .manifests()
+                .into_iter()
+                .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
+                .collect();
+            testgit::commit_tree(&git, &files, &row.message(), row.time())
+        })
+        .collect();
+    (dir, ids)
+}
+
 /// StarlingX's history rebuilt as a git repository, one commit per index row, replayed with
 /// `lint --commit`: no tag was ever re-pointed, and no message fails.
 #[test]
 fn history_replay_finds_no_repointed_tag() {
-    let (dir, git) = testgit::repo();
     let rows = rows();
-    let mut ids = Vec::new();
-    for row in &rows {
-        let files: Vec<(String, Vec<u8>)> = row
-            .manifests()
-            .into_iter()
-            .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
-            .collect();
-        ids.push(testgit::commit_tree(
-            &git,
-            &files,
-            &row.message(),
-            row.time(),
-        ));
-    }
+    let (dir, ids) = history(&rows);
     let policy = Policy::defaults(dir.path().canonicalize().unwrap());
     let now = rows.last().unwrap().time() + 86_400;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -222,22 +226,8 @@ fn repointing_on_top_of_history_fails() {
 /// commits that really added an stx.9.0 tag on master.
 #[test]
 fn release_applies_to_what_each_commit_adds() {
-    let (dir, git) = testgit::repo();
     let rows = rows();
-    let mut ids = Vec::new();
-    for row in &rows {
-        let files: Vec<(String, Vec<u8>)> = row
-            .manifests()
-            .into_iter()
-            .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
-            .collect();
-        ids.push(testgit::commit_tree(
-            &git,
-            &files,
-            &row.message(),
-            row.time(),
-        ));
-    }
+    let (dir, ids) = history(&rows);
     let root = dir.path().canonicalize().unwrap();
     let policy = Policy::parse(
         SourceFile::new("tagman.yaml", "release: \"10.0\"\n"),
