@@ -636,8 +636,6 @@ fn lint_compares_with_head_by_default_inside_a_work_tree() {
         ("image-tags.yaml", manifest(&[a()])),
         ("other/image-tags-snmp.yaml", manifest(&[b()])),
     ]);
-    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
-    repo.write("image-tags.yaml", &manifest(&[repointed]));
     let lint = |args: &[&str]| {
         repo.tagman()
             .args(["lint", "--format", "json"])
@@ -645,6 +643,17 @@ fn lint_compares_with_head_by_default_inside_a_work_tree() {
             .output()
             .unwrap()
     };
+    // A message handed over is judged against --base only: in a CI checkout HEAD is the change
+    // itself, so against HEAD no reference would ever be required.
+    let out = repo
+        .tagman()
+        .args(["lint", "--format", "json", "--commit-msg-file", "-"])
+        .write_stdin("Bump rvmc\n")
+        .output()
+        .unwrap();
+    assert_eq!(codes(&out), ["TM101"]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    repo.write("image-tags.yaml", &manifest(&[repointed]));
     for args in [&[][..], &["image-tags.yaml"]] {
         let out = lint(args);
         assert_eq!(

@@ -120,7 +120,7 @@ pub fn lint(
     let repo = if request.needs_repository() {
         Some(Repo::discover(cwd)?)
     } else {
-        // Without one, files are named as given and nothing is compared.
+        // Outside a repository files are named as given and nothing is compared.
         Repo::discover(cwd).ok()
     };
     let mut messages: Vec<(Message, Requirement)> = Vec::new();
@@ -145,10 +145,12 @@ pub fn lint(
             source = source.in_repository(in_repo);
         }
         let message = Message::parse(source, true);
-        let requirement = match &base {
-            Some(base) => reference_requirement(base, &head),
-            None => Requirement::unknown(
-                "without a base revision tagman cannot tell what the change does to the manifests",
+        // Only a base named with --base decides: in a CI checkout of the change, the default
+        // base, HEAD, is the change itself, which would make every reference optional.
+        let requirement = match (&base, &request.base) {
+            (Some(base), Base::Rev(_)) => reference_requirement(base, &head),
+            _ => Requirement::unknown(
+                "without --base tagman cannot tell what the change does to the manifests",
             ),
         };
         messages.push((message, requirement));

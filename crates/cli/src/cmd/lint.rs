@@ -47,7 +47,7 @@ pub struct GitArgs {
     #[arg(long, conflicts_with_all = ["base", "commit"])]
     pub no_base: bool,
     /// Check this commit message (`-` reads standard input); a reference is required when the
-    /// manifests add or change entries against the base (always, without one).
+    /// manifests add or change entries against `--base` (always, without `--base`).
     #[arg(long, value_name = "PATH", group = "message")]
     pub commit_msg_file: Option<PathBuf>,
     /// Verify each src_ref against the clone `DIR/<project>`: the commit exists and is not later
