@@ -71,7 +71,7 @@ pub enum Command {
     Diff(cmd::diff::DiffArgs),
     /// Print the release tag for an upstream commit (git describe in a local clone).
     Suggest(cmd::suggest::SuggestArgs),
-    /// Append an entry to a manifest, keeping its layout byte for byte, then lint it.
+    /// Append an entry to a manifest, keeping its layout byte for byte, when lint finds no error in it.
     Add(cmd::add::AddArgs),
     /// Retag in the registry: each entry's tag made to point at its source build; never overwrites a published tag.
     Apply(cmd::apply::ApplyArgs),

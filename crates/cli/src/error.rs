@@ -44,6 +44,8 @@ pub enum CliError {
         root: PathBuf,
         /// The globs tried.
         globs: Vec<String>,
+        /// How the command that looked names manifests (`tagman refs --manifests PATH`).
+        naming: &'static str,
     },
     /// `tagman refs` could not scan or bump.
     #[error(transparent)]
@@ -71,10 +73,9 @@ impl CliError {
     /// How to fix it, when there is something to say.
     pub fn help(&self) -> Option<String> {
         match self {
-            Self::NoManifests { .. } => Some(
-                "name the files (`tagman lint path/to/image-tags.yaml`) or set `manifests:` globs in tagman.yaml"
-                    .to_owned(),
-            ),
+            Self::NoManifests { naming, .. } => Some(format!(
+                "name them (`{naming}`) or set `manifests:` globs in tagman.yaml"
+            )),
             Self::Policy(PolicyError::Invalid { .. }) => {
                 Some("see `tagman schema --policy` for the keys tagman.yaml accepts".to_owned())
             }
@@ -82,7 +83,9 @@ impl CliError {
             Self::UnknownRule {
                 suggestion: Some(code),
                 ..
-            } => Some(format!("did you mean {code}? `tagman rules` lists every rule")),
+            } => Some(format!(
+                "did you mean {code}? `tagman rules` lists every rule"
+            )),
             Self::UnknownRule { .. } | Self::UnknownRules { .. } => {
                 Some("`tagman rules` lists every rule's code and name".to_owned())
             }

@@ -49,13 +49,16 @@ fn findings_exit_1_and_human_output_is_stable() {
 
 #[test]
 fn json_output_is_one_object_with_positions() {
-    let out = tagman()
-        .args([
-            "lint",
-            "--format",
-            "json",
-            &fixture("lint/TM002/bad-unknown-and-missing-key.yaml"),
-        ])
+    // Outside any repository, so the file is named as given (in one, by its repository path).
+    let dir = tempfile::tempdir().unwrap();
+    let name = "bad-unknown-and-missing-key.yaml";
+    std::fs::copy(
+        repo().join("fixtures/lint/TM002").join(name),
+        dir.path().join(name),
+    )
+    .unwrap();
+    let out = crate::support::tagman_in(dir.path())
+        .args(["lint", "--format", "json", name])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));

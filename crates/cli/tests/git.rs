@@ -8,6 +8,8 @@ use assert_cmd::Command;
 use git2::{Repository, Signature, Time};
 use serde_json::Value;
 
+use crate::support::describe;
+
 const POLICY: &str = "manifests: [\"**/image-tags*.yaml\"]\n";
 
 fn entry(name: &str, build: &str, tag: &str) -> String {
@@ -354,19 +356,7 @@ fn add_appends_byte_for_byte_and_lints() {
     let (up, head) = upstream();
     let original = format!("{}# keep this trailing comment\n", manifest(&[a()]));
     let repo = Repo::new(&[("image-tags.yaml", original.clone())]);
-    let out = repo
-        .tagman()
-        .args([
-            "add",
-            "image-tags.yaml",
-            "--name",
-            "docker.io/starlingx/stx-snmp",
-        ])
-        .args(["--src-build-tag", "master-debian-stable-20241110T070002Z.0"])
-        .args([
-            "--src-ref",
-            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
-        ])
+    let out = add_snmp(&repo, "20241110T070002Z")
         .args(["--upstream"])
         .arg(up.path())
         .args(["--commit", &head, "--release", "10.0", "-q"])
@@ -380,28 +370,16 @@ fn add_appends_byte_for_byte_and_lints() {
     );
     let now = std::fs::read_to_string(repo.path().join("image-tags.yaml")).unwrap();
     let tag = format!("stx.10.0-v0.11.0-2-g{}", &head[..7]);
+    // After the last entry's trailing comment, not between the two (issue 14, point 6).
     let expected = format!(
-        "{}{}# keep this trailing comment\n",
+        "{}# keep this trailing comment\n{}",
         manifest(&[a()]),
         entry("stx-snmp", "20241110T070002Z", &tag)
     );
     assert_eq!(now, expected);
     // The same (name, tag) again is refused, and the file is left alone.
-    let out = repo
-        .tagman()
-        .args([
-            "add",
-            "image-tags.yaml",
-            "--name",
-            "docker.io/starlingx/stx-snmp",
-            "--tag",
-            &tag,
-        ])
-        .args(["--src-build-tag", "master-debian-stable-20241111T070002Z.0"])
-        .args([
-            "--src-ref",
-            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
-        ])
+    let out = add_snmp(&repo, "20241111T070002Z")
+        .args(["--tag", &tag])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -564,4 +542,394 @@ fn add_is_not_redirected_by_a_planted_symlink_and_edits_a_symlinked_manifest_at_
     assert!(now.contains("docker.io/starlingx/stx-snmp"), "{now}");
     let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode, 0o640);
+}
+
+/// (code, the file a machine format names, whether it is marked as a project file) of every
+/// finding in `out`, in the format's own terms, sorted.
+fn located(format: &str, out: &Output) -> Vec<(String, Option<String>)> {
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut found: Vec<(String, Option<String>)> = match format {
+        "json" => json(out)["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let file = d["file"].as_str().map(str::to_owned);
+                (d["code"].as_str().unwrap().to_owned(), file)
+            })
+            .collect(),
+        "zuul" => {
+            let v = json(out);
+            let mut found = Vec::new();
+            for (path, comments) in v["zuul"]["file_comments"].as_object().unwrap() {
+                for c in comments.as_array().unwrap() {
+                    let code = c["message"].as_str().unwrap()[..5].to_owned();
+                    found.push((code, Some(path.clone())));
+                }
+            }
+            found
+        }
+        "sarif" => json(out)["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let artifact = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+                let uri = artifact["uri"].as_str().unwrap();
+                // Only a project file is under %SRCROOT%.
+                let file = (artifact["uriBaseId"] == "%SRCROOT%").then(|| uri.to_owned());
+                (r["ruleId"].as_str().unwrap().to_owned(), file)
+            })
+            .collect(),
+        "github" => text
+            .lines()
+            .filter(|l| l.starts_with("::"))
+            .map(|l| {
+                let props = l[2..].split("::").next().unwrap();
+                let prop = |key: &str| {
+                    props
+                        .split([' ', ','])
+                        .find_map(|p| p.strip_prefix(key))
+                        .map(str::to_owned)
+                };
+                let code = prop("title=").unwrap();
+                (code, prop("file="))
+            })
+            .collect(),
+        other => panic!("no format {other}"),
+    };
+    found.sort();
+    found
+}
+
+fn pairs(expected: &[(&str, Option<&str>)]) -> Vec<(String, Option<String>)> {
+    let mut v: Vec<_> = expected
+        .iter()
+        .map(|(c, f)| ((*c).to_owned(), f.map(str::to_owned)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Issue 14, point 5: from a subdirectory of the work tree, every machine format names a
+/// manifest by its repository path; the commit message is `/COMMIT_MSG` in zuul, and elsewhere
+/// the message file's repository path (`--commit-msg-file`) or, for `--commit`, no project file.
+#[test]
+fn machine_formats_name_files_from_the_repository_root_in_a_subdirectory() {
+    let repo = Repo::new(&[("sub/image-tags.yaml", manifest(&[a()]))]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    repo.commit(
+        &[("sub/image-tags.yaml", manifest(&[repointed]))],
+        "Rebuild rvmc\n",
+    );
+    let in_sub = |args: &[&str], format: &str| {
+        let mut cmd = repo.tagman();
+        cmd.current_dir(repo.path().join("sub"))
+            .args(["lint", "--format", format])
+            .args(args);
+        cmd.output().unwrap()
+    };
+    let manifest_file = "sub/image-tags.yaml";
+    // --commit: files read from git.
+    for (format, message) in [
+        ("json", Some("COMMIT_MSG")),
+        ("zuul", Some("/COMMIT_MSG")),
+        ("sarif", None),
+        ("github", None),
+    ] {
+        let out = in_sub(&["--commit", "HEAD"], format);
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", describe(&out));
+        let got = located(format, &out);
+        assert_eq!(
+            got,
+            pairs(&[("TM101", message), ("TM106", Some(manifest_file))]),
+            "--commit --format {format}"
+        );
+    }
+    // The working tree, a file named relative to `sub/`, and a message file beside it.
+    repo.write("sub/msg.txt", "Rebuild rvmc\n");
+    for (format, message) in [
+        ("json", "sub/msg.txt"),
+        ("zuul", "/COMMIT_MSG"),
+        ("sarif", "sub/msg.txt"),
+        ("github", "sub/msg.txt"),
+    ] {
+        let out = in_sub(
+            &[
+                "--base",
+                "HEAD~1",
+                "--commit-msg-file",
+                "msg.txt",
+                "image-tags.yaml",
+            ],
+            format,
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", describe(&out));
+        let got = located(format, &out);
+        assert_eq!(
+            got,
+            pairs(&[("TM101", Some(message)), ("TM106", Some(manifest_file))]),
+            "working tree --format {format}"
+        );
+    }
+}
+
+/// Issue 14, point 7: plain `lint` inside a work tree compares with `HEAD`, so a re-pointed
+/// published tag fails before the commit; `--no-base` turns that off.
+#[test]
+fn lint_compares_with_head_by_default_inside_a_work_tree() {
+    let repo = Repo::new(&[
+        ("image-tags.yaml", manifest(&[a()])),
+        ("other/image-tags-snmp.yaml", manifest(&[b()])),
+    ]);
+    let lint = |args: &[&str]| {
+        repo.tagman()
+            .args(["lint", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // A message handed over is judged against --base only: in a CI checkout HEAD is the change
+    // itself, so against HEAD no reference would ever be required.
+    let out = repo
+        .tagman()
+        .args(["lint", "--format", "json", "--commit-msg-file", "-"])
+        .write_stdin("Bump rvmc\n")
+        .output()
+        .unwrap();
+    assert_eq!(codes(&out), ["TM101"]);
+    let repointed = entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1");
+    repo.write("image-tags.yaml", &manifest(&[repointed]));
+    for args in [&[][..], &["image-tags.yaml"]] {
+        let out = lint(args);
+        assert_eq!(
+            (out.status.code(), codes(&out)),
+            (Some(1), vec!["TM106".to_owned()]),
+            "{args:?}"
+        );
+    }
+    // A file named alone is compared with its own past, not with every manifest at HEAD: the
+    // other file's entries are not "removed" (TM107).
+    repo.write("image-tags.yaml", &manifest(&[a()]));
+    let out = lint(&["image-tags.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty());
+    // A deleted manifest is compared too: its entries are removed.
+    std::fs::remove_file(repo.path().join("other/image-tags-snmp.yaml")).unwrap();
+    assert_eq!(codes(&lint(&["image-tags.yaml"])), ["TM107"]);
+    assert_eq!(codes(&lint(&[])), ["TM107"]);
+
+    repo.write(
+        "image-tags.yaml",
+        &manifest(&[entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1")]),
+    );
+    let out = lint(&["--no-base"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty());
+}
+
+/// Outside a repository, with an unborn `HEAD`, and for files outside the work tree, the default
+/// base changes nothing.
+#[test]
+fn the_default_base_needs_a_work_tree_holding_the_files() {
+    let repointed = manifest(&[entry("rvmc", "20241120T070002Z", "stx.10.0-v1.0.1")]);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("tagman.yaml"), POLICY).unwrap();
+    std::fs::write(outside.path().join("image-tags.yaml"), &repointed).unwrap();
+    let out = crate::support::tagman_in(outside.path())
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+
+    // A repository without a commit: everything is new, nothing can have moved.
+    let unborn = tempfile::tempdir().unwrap();
+    Repository::init(unborn.path()).unwrap();
+    std::fs::write(unborn.path().join("tagman.yaml"), POLICY).unwrap();
+    std::fs::write(unborn.path().join("image-tags.yaml"), &repointed).unwrap();
+    let out = crate::support::tagman_in(unborn.path())
+        .args(["lint", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty());
+
+    // Inside a repository, a file from elsewhere is compared with nothing there.
+    let repo = Repo::new(&[("image-tags.yaml", manifest(&[a(), b()]))]);
+    let out = repo
+        .tagman()
+        .args(["lint", "--format", "json"])
+        .arg(outside.path().join("image-tags.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(codes(&out).is_empty(), "{:?}", codes(&out));
+}
+
+/// Issue 14, point 8, through the binary: StarlingX's multi-release file, as committed, lints
+/// clean with `release: "10.0"` (the default base, HEAD, holds every old entry); a new entry for
+/// another release is still an error, and `--no-base` checks every entry.
+#[test]
+fn release_applies_to_added_and_changed_entries_only() {
+    let row = tagman_testkit::corpus::rows().pop().unwrap();
+    let (name, bytes) = row.manifests().pop().unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let repo = Repo::new(&[(name.as_str(), text.clone())]);
+    repo.write("tagman.yaml", &format!("{POLICY}release: \"10.0\"\n"));
+    let lint = |args: &[&str]| {
+        repo.tagman()
+            .args(["lint", "--format", "json"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let tm005 = |out: &Output| codes(out).iter().filter(|c| *c == "TM005").count();
+    let out = lint(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(tm005(&lint(&["--no-base"])), 23);
+    // A new stx.9.0 tag on this branch is held to the release; the old ones are not.
+    repo.write(
+        &name,
+        &format!(
+            "{text}{}",
+            entry("stx-snmp", "20241201T070002Z", "stx.9.0-v1.0.9")
+        ),
+    );
+    let out = lint(&[]);
+    assert_eq!(
+        (out.status.code(), tm005(&out)),
+        (Some(1), 1),
+        "{}",
+        describe(&out)
+    );
+    let out = lint(&["--base", "HEAD", &name]);
+    assert_eq!(
+        (out.status.code(), tm005(&out)),
+        (Some(1), 1),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// `tagman add image-tags.yaml` in `repo` for stx-snmp built at `build` (a build timestamp); the
+/// tag and the rest follow.
+fn add_snmp(repo: &Repo, build: &str) -> Command {
+    let mut cmd = repo.tagman();
+    cmd.args([
+        "add",
+        "image-tags.yaml",
+        "--name",
+        "docker.io/starlingx/stx-snmp",
+    ])
+    .args([
+        "--src-build-tag",
+        &format!("master-debian-stable-{build}.0"),
+    ])
+    .args([
+        "--src-ref",
+        "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
+    ]);
+    cmd
+}
+
+/// `tagman add` of stx-snmp (the entry [`b`] holds, under `tag`) with `extra` arguments.
+fn add(repo: &Repo, tag: &str, extra: &[&str]) -> Output {
+    add_snmp(repo, "20241110T070002Z")
+        .args(["--tag", tag])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Issue 14, point 6: `add` lints the would-be file first and writes nothing when the new entry
+/// has errors; `--dry-run` prints the diff and writes nothing; a write says what it added.
+#[test]
+fn add_validates_first_shows_a_dry_run_and_says_what_it_added() {
+    let original = manifest(&[a()]);
+    let repo = Repo::new(&[("image-tags.yaml", original.clone())]);
+    let read = || std::fs::read_to_string(repo.path().join("image-tags.yaml")).unwrap();
+
+    // The 2022 typo: refused, with the finding on the would-be line, and the file untouched.
+    let out = add(&repo, "stx.10.0.v1.0.2", &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", describe(&out));
+    let d = &json(&out)["diagnostics"][0];
+    assert_eq!(
+        (d["code"].as_str(), d["line"].as_i64()),
+        (Some("TM004"), Some(11))
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was written"));
+    assert_eq!(read(), original);
+    assert!(!repo.path().join("image-tags.yaml.tagman-add").exists());
+
+    // A dry run: the diff on stdout, nothing written.
+    let out = add(&repo, "stx.10.0-v1.0.2", &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("--- a/image-tags.yaml\n+++ b/image-tags.yaml\n@@ -5,3 +5,7 @@\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n+    tag: stx.10.0-v1.0.2\n"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would add"));
+    assert_eq!(read(), original);
+
+    // The write, and what it added.
+    let out = add(&repo, "stx.10.0-v1.0.2", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "tagman: added docker.io/starlingx/stx-snmp:stx.10.0-v1.0.2 to image-tags.yaml at line 8"
+        ),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(read(), manifest(&[a(), b()]));
+}
+
+/// Issue 14, point 10: help lines that pointed the wrong way.
+#[test]
+fn help_lines_point_the_right_way() {
+    let repo = Repo::new(&[("other.yaml", "x: 1\n".to_owned())]);
+    let stderr = |out: &Output| {
+        assert_eq!(out.status.code(), Some(2), "{}", describe(out));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // `refs` with no manifests: how refs names them, not `tagman lint …`.
+    let text = stderr(&repo.tagman().args(["refs", "."]).output().unwrap());
+    assert!(text.contains("tagman refs --manifests"), "{text}");
+    assert!(!text.contains("tagman lint"), "{text}");
+    // `add` to a file that is not there: check the path, not "run tagman lint".
+    let text = stderr(&add(&repo, "stx.10.0-v1.0.2", &[]));
+    assert!(text.contains("check the path"), "{text}");
+    assert!(!text.contains("tagman lint"), "{text}");
+    // `suggest` has no --tag; a codename the policy lacks is named as such.
+    let (up, head) = upstream();
+    let text = stderr(
+        &repo
+            .tagman()
+            .args(["suggest", "--upstream"])
+            .arg(up.path())
+            .args([
+                "--commit",
+                &head,
+                "--release",
+                "10.0",
+                "--codename",
+                "jessie",
+            ])
+            .output()
+            .unwrap(),
+    );
+    assert!(text.contains("`jessie` is not an OS codename"), "{text}");
+    assert!(!text.contains("pass the tag with --tag"), "{text}");
+    let text = stderr(
+        &repo
+            .tagman()
+            .args(["suggest", "--upstream"])
+            .arg(up.path())
+            .args(["--commit", &head, "--release", "10"])
+            .output()
+            .unwrap(),
+    );
+    assert!(text.contains("--release 10.0"), "{text}");
 }

@@ -1,7 +1,7 @@
 //! The pre-commit hooks of `.pre-commit-hooks.yaml`, run for real with `pre-commit try-repo` from
 //! a temp git repository: pre-commit builds tagman from this repository (`language: rust`, a
 //! `cargo install`) and runs `tagman-lint` and `tagman-commit-msg` on a passing and a failing case
-//! each.
+//! each, and `tagman-lint` on a staged re-pointed tag (it compares with `HEAD`).
 //!
 //! The build is the slow part, so it happens once. try-repo installs the hook into a new temporary
 //! store on every call, but every one of those `cargo install`s shares one build directory under
@@ -134,6 +134,20 @@ fn hooks_pass_and_fail_through_pre_commit_try_repo() {
     assert!(text.contains("Failed"), "{text}");
     assert!(text.contains("TM004"), "{text}");
     assert!(text.contains("stx/image-tags-extra.yaml"), "{text}");
+
+    // tagman-lint compares with HEAD: a published tag re-pointed fails before the commit.
+    std::fs::write(
+        dir.join("image-tags.yaml"),
+        GOOD.replace("20191203T153530Z", "20191204T153530Z"),
+    )
+    .unwrap();
+    git(dir, &["add", "image-tags.yaml"]);
+    let out = hooks.try_repo(dir, "tagman-lint", &["--files", "image-tags.yaml"]);
+    let text = describe(&out);
+    assert_eq!(out.status.code(), Some(1), "re-pointed tag passed:\n{text}");
+    assert!(text.contains("TM106"), "{text}");
+    std::fs::write(dir.join("image-tags.yaml"), GOOD).unwrap();
+    git(dir, &["add", "image-tags.yaml"]);
 
     // A file the hook's `files:` pattern does not match is not handed to tagman.
     std::fs::write(dir.join("notes.yaml"), "tag: nonsense\n").unwrap();

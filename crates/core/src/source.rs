@@ -59,12 +59,23 @@ pub struct InvalidUtf8 {
 /// The name is the file's identity (a path as given, or repository-relative for a file read from
 /// git); a file read at a revision also carries the revision, which human output shows
 /// (`HEAD~1:image-tags.yaml`) and machine formats leave out so annotations attach to the file.
+/// A file known to lie in a repository carries its path there, which machine formats name it by
+/// wherever tagman runs (a working-tree file named `image-tags.yaml` from `sub/` is
+/// `sub/image-tags.yaml` in the repository).
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: Arc<str>,
-    revision: Option<Arc<str>>,
+    // One pointer for both, which most files lack: errors holding a file stay small.
+    place: Option<Arc<Place>>,
     text: Arc<str>,
     line_starts: Arc<[usize]>,
+}
+
+/// Where a file came from, beyond its name.
+#[derive(Clone, Debug, Default)]
+struct Place {
+    revision: Option<Arc<str>>,
+    repository_path: Option<Arc<str>>,
 }
 
 impl SourceFile {
@@ -74,7 +85,7 @@ impl SourceFile {
         let line_starts = line_starts(text.as_bytes()).into();
         Self {
             name: name.into(),
-            revision: None,
+            place: None,
             text,
             line_starts,
         }
@@ -83,7 +94,19 @@ impl SourceFile {
     /// The same file, read at `revision` (a commit, `index`).
     #[must_use]
     pub fn at_revision(mut self, revision: impl Into<Arc<str>>) -> Self {
-        self.revision = Some(revision.into());
+        let mut place = self.place.as_deref().cloned().unwrap_or_default();
+        place.revision = Some(revision.into());
+        self.place = Some(Arc::new(place));
+        self
+    }
+
+    /// The same file, known to lie at `path` (`/`-separated, relative to the root) in its
+    /// repository.
+    #[must_use]
+    pub fn in_repository(mut self, path: impl Into<Arc<str>>) -> Self {
+        let mut place = self.place.as_deref().cloned().unwrap_or_default();
+        place.repository_path = Some(path.into());
+        self.place = Some(Arc::new(place));
         self
     }
 
@@ -122,12 +145,18 @@ impl SourceFile {
 
     /// The revision the file was read at, if it was read from git.
     pub fn revision(&self) -> Option<&str> {
-        self.revision.as_deref()
+        self.place.as_ref()?.revision.as_deref()
+    }
+
+    /// Where the file lies in its repository, relative to the root, when that is known: what
+    /// machine formats name it by.
+    pub fn repository_path(&self) -> Option<&str> {
+        self.place.as_ref()?.repository_path.as_deref()
     }
 
     /// The name people read: `REV:path` for a file read at a revision, else the name.
     pub fn display_name(&self) -> std::borrow::Cow<'_, str> {
-        match &self.revision {
+        match self.revision() {
             Some(rev) => std::borrow::Cow::Owned(format!("{rev}:{}", self.name)),
             None => std::borrow::Cow::Borrowed(&self.name),
         }
@@ -258,6 +287,15 @@ mod tests {
         assert_eq!(src.name(), "image-tags.yaml");
         assert_eq!(src.display_name(), "HEAD~1:image-tags.yaml");
         assert_eq!(SourceFile::new("a", "").display_name(), "a");
+    }
+
+    #[test]
+    fn a_repository_path_leaves_the_name_alone() {
+        let src = SourceFile::new("image-tags.yaml", "").in_repository("sub/image-tags.yaml");
+        assert_eq!(src.name(), "image-tags.yaml");
+        assert_eq!(src.display_name(), "image-tags.yaml");
+        assert_eq!(src.repository_path(), Some("sub/image-tags.yaml"));
+        assert_eq!(SourceFile::new("a", "").repository_path(), None);
     }
 
     #[test]

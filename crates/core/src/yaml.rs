@@ -154,11 +154,19 @@ pub fn parse(source: &SourceFile, limits: &Limits) -> Result<Vec<Node>, YamlErro
 }
 
 fn invalid(source: &SourceFile, err: &serde_saphyr::Error) -> YamlError {
+    let text = err.to_string();
     let span = err
         .location()
         .filter(|loc| loc.line() > 0)
-        .map(|loc| span_of(source, &loc));
-    let text = err.to_string();
+        .map(|loc| span_of(source, &loc))
+        .map(|span| {
+            let words = text.split(|c: char| !c.is_ascii_alphabetic());
+            if words.into_iter().any(|w| w == "tab" || w == "tabs") {
+                at_tab(source.text(), span)
+            } else {
+                span
+            }
+        });
     let budget = ["budget", "recursion limit", "limit exceeded"]
         .iter()
         .any(|needle| text.contains(needle));
@@ -167,6 +175,19 @@ fn invalid(source: &SourceFile, err: &serde_saphyr::Error) -> YamlError {
         span,
         budget,
     }
+}
+
+/// The tab a tab error is about: the parser points where the scalar or line it was reading
+/// started, which for a tab-indented line is the line before; the tab is the first one from there
+/// to the end of the next line.
+fn at_tab(text: &str, span: Span) -> Span {
+    let from = span.offset.min(text.len());
+    let rest = text.get(from..).unwrap_or("");
+    let window = rest
+        .match_indices('\n')
+        .nth(1)
+        .map_or(rest, |(end, _)| &rest[..end]);
+    window.find('\t').map_or(span, |i| Span::new(from + i, 1))
 }
 
 /// serde-saphyr prefixes `error: line N column M: `; tagman shows positions itself.
@@ -369,6 +390,25 @@ mod tests {
         let YamlError { span, budget, .. } = err;
         assert!(span.is_some());
         assert!(!budget);
+    }
+
+    /// Issue 14: a tab-indented line was reported on the line above it.
+    #[test]
+    fn a_tab_error_points_at_the_tab() {
+        for text in [
+            "images:\n  - name: a\n\t  tag: b\n",
+            "images:\n  - name: a\n    tag: b\n\tsrc_ref: c\n",
+        ] {
+            let err = parse_str(text).unwrap_err();
+            let span = err.span.unwrap();
+            assert_eq!(
+                &text[span.offset..span.end()],
+                "\t",
+                "{text:?}: {}",
+                err.message
+            );
+        }
+        assert_eq!(at_tab("a\nb\nc\n\t", Span::new(0, 1)), Span::new(0, 1));
     }
 
     #[test]

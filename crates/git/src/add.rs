@@ -1,12 +1,15 @@
 //! `tagman add`: appends one entry to a manifest, leaving every other byte (comments, blank
-//! lines, quoting, line endings) as it was.
+//! lines, quoting, line endings) as it was, and checks the would-be file before anything is
+//! written.
 //!
-//! The entry goes right after the last entry of the last document's `images:` list, indented as
-//! that entry is; into an empty `images:` it goes right below the key. The result is parsed again
-//! and must hold exactly the entry asked for, else nothing is written.
+//! The entry goes after the last entry of the last document's `images:` list and the comment
+//! lines right below that entry (a note on it, a commented-out template), indented as that entry
+//! is; into an empty `images:` it goes right below the key. The result is parsed again and must
+//! hold exactly the entry asked for, and it is linted in memory: an entry with errors is refused.
 
 use tagman_core::yaml::{Node, NodeKind};
-use tagman_core::{Manifest, SourceFile};
+use tagman_core::{Manifest, Policy, SourceFile, Span};
+use tagman_lint::{Diagnostic, Loaded, Report, Sink, SourceName};
 
 /// The entry to add.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,10 +58,108 @@ pub enum AddError {
         /// The value.
         value: String,
     },
+    /// The file with the entry added does not read back as the original entries plus this one.
+    #[error("adding {name}:{tag} to {file} would not read back as the entry asked for")]
+    NotRoundTrip {
+        /// The manifest.
+        file: String,
+        /// The image.
+        name: String,
+        /// The tag.
+        tag: String,
+    },
+}
+
+/// The manifest's text with an entry appended, and where the entry's lines stand in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Appended {
+    /// The whole new text.
+    pub text: String,
+    /// The entry's lines (from its first indentation to its last line break).
+    pub span: Span,
+}
+
+/// An entry ready to be written: the new text, where the entry stands, and what lint finds in
+/// the would-be file.
+#[derive(Clone, Debug)]
+pub struct Addition {
+    /// The file's new text and the entry's place in it.
+    pub appended: Appended,
+    /// The would-be file linted in memory, as `tagman lint` would lint it.
+    pub report: Report,
+}
+
+impl Addition {
+    /// The new text.
+    pub fn text(&self) -> &str {
+        &self.appended.text
+    }
+
+    /// The 1-based line the entry starts on.
+    pub fn line(&self) -> usize {
+        self.appended.text[..self.appended.span.offset]
+            .matches('\n')
+            .count()
+            + 1
+    }
+
+    /// Whether a finding lies in the new entry.
+    fn in_entry(&self, d: &Diagnostic) -> bool {
+        let span = self.appended.span;
+        let at = d.finding.primary.span.offset;
+        span.offset <= at && at < span.end()
+    }
+
+    /// What lint finds in the new entry itself (not what the file held before).
+    pub fn entry_report(&self) -> Report {
+        Report {
+            diagnostics: self
+                .report
+                .diagnostics
+                .iter()
+                .filter(|d| self.in_entry(d))
+                .cloned()
+                .collect(),
+            files: self.report.files,
+        }
+    }
+
+    /// Whether the entry is refused: lint finds an error in it.
+    pub fn refused(&self) -> bool {
+        self.entry_report().errors() > 0
+    }
+}
+
+/// Adds `entry` to `manifest` in memory and lints the result as the file `name`, with "now"
+/// (Unix seconds) for timestamps. Nothing is written: the caller writes [`Addition::text`] when
+/// the entry is not [`refused`](Addition::refused).
+pub fn prepare(
+    manifest: &Manifest,
+    entry: &NewEntry,
+    name: SourceName,
+    policy: &Policy,
+    now: i64,
+) -> Result<Addition, AddError> {
+    let appended = append_entry(manifest, entry)?;
+    if !verify(manifest, &appended.text, entry) {
+        return Err(AddError::NotRoundTrip {
+            file: manifest.source.name().to_owned(),
+            name: entry.name.clone(),
+            tag: entry.tag.clone(),
+        });
+    }
+    let mut loaded = Loaded::default();
+    loaded.push(name, appended.text.clone().into_bytes(), policy);
+    let mut sink = Sink::new(policy);
+    tagman_lint::check_manifests(&loaded, policy, now, &mut sink);
+    Ok(Addition {
+        appended,
+        report: sink.finish(),
+    })
 }
 
 /// The manifest's text with `entry` appended.
-pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<String, AddError> {
+pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<Appended, AddError> {
     let file = manifest.source.name().to_owned();
     for existing in &manifest.entries {
         let same_name = existing.name.as_ref().map(|n| n.value.as_str()) == Some(&entry.name);
@@ -108,7 +209,7 @@ pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<String, Add
             let prefix = &text[line_start..first_key.offset];
             let dash = prefix.rfind('-').unwrap_or(0);
             (
-                line_end(text, end_of(last)),
+                after_trailing_comments(text, line_end(text, end_of(last))),
                 " ".repeat(dash),
                 " ".repeat(prefix.len() - dash),
             )
@@ -125,6 +226,7 @@ pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<String, Add
     if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
         block.push_str(newline);
     }
+    let entry_start = at + block.len();
     for (i, (k, v)) in [
         ("name", &entry.name),
         ("src_build_tag", &entry.src_build_tag),
@@ -145,7 +247,90 @@ pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<String, Add
     out.push_str(&text[..at]);
     out.push_str(&block);
     out.push_str(&text[at..]);
-    Ok(out)
+    Ok(Appended {
+        text: out,
+        span: Span::new(entry_start, at + block.len() - entry_start),
+    })
+}
+
+/// Past the comment lines that start at `at` (a line start) and belong to the entry above: a
+/// note on it or a commented-out template. They end at a blank line, a document marker or the end
+/// of the file; comments that lead straight into more YAML introduce it instead, unless they are
+/// indented deeper than it.
+fn after_trailing_comments(text: &str, at: usize) -> usize {
+    let mut comments: Vec<(usize, usize)> = Vec::new();
+    let mut pos = at;
+    let next_indent = loop {
+        if pos >= text.len() {
+            break None;
+        }
+        let next = line_end(text, pos);
+        let line = text[pos..next].trim_end_matches(['\n', '\r']);
+        let content = line.trim_start_matches([' ', '\t']);
+        let indent = line.len() - content.len();
+        if content.starts_with('#') {
+            comments.push((next, indent));
+            pos = next;
+            continue;
+        }
+        let marker = indent == 0 && (content.starts_with("---") || content.starts_with("..."));
+        break (!content.is_empty() && !marker).then_some(indent);
+    };
+    let belongs = comments
+        .iter()
+        .take_while(|(_, indent)| next_indent.is_none_or(|next| *indent > next))
+        .last();
+    belongs.map_or(at, |(end, _)| *end)
+}
+
+/// A unified diff (`diff -u`, three lines of context) from `before` to `after`, which differ in
+/// one run of lines (an added entry): what `tagman add --dry-run` prints.
+pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
+    const CONTEXT: usize = 3;
+    let old: Vec<&str> = before.split_inclusive('\n').collect();
+    let new: Vec<&str> = after.split_inclusive('\n').collect();
+    if old == new {
+        return String::new();
+    }
+    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let start = prefix.saturating_sub(CONTEXT);
+    let old_end = (old.len() - suffix + CONTEXT).min(old.len());
+    let new_end = (new.len() - suffix + CONTEXT).min(new.len());
+    let range = |end: usize| {
+        let len = end - start;
+        format!("{},{len}", if len == 0 { start } else { start + 1 })
+    };
+    let mut out = format!(
+        "--- a/{path}\n+++ b/{path}\n@@ -{} +{} @@\n",
+        range(old_end),
+        range(new_end)
+    );
+    let mut push = |mark: char, line: &str| {
+        out.push(mark);
+        out.push_str(line);
+        if !line.ends_with('\n') {
+            out.push_str("\n\\ No newline at end of file\n");
+        }
+    };
+    for line in &old[start..prefix] {
+        push(' ', line);
+    }
+    for line in &old[prefix..old.len() - suffix] {
+        push('-', line);
+    }
+    for line in &new[prefix..new.len() - suffix] {
+        push('+', line);
+    }
+    for line in &old[old.len() - suffix..old_end] {
+        push(' ', line);
+    }
+    out
 }
 
 /// Whether the appended text parses to the original entries plus exactly `entry`.
@@ -224,22 +409,124 @@ mod tests {
     fn add(text: &str) -> Result<String, AddError> {
         let m = Manifest::parse(SourceFile::new("m.yaml", text), &Limits::default()).unwrap();
         let out = append_entry(&m, &entry())?;
-        assert!(verify(&m, &out, &entry()), "{out}");
-        Ok(out)
+        assert!(verify(&m, &out.text, &entry()), "{}", out.text);
+        let lines = &out.text[out.span.offset..out.span.end()];
+        assert!(
+            lines
+                .trim_start()
+                .starts_with("- name: docker.io/starlingx/rvmc"),
+            "{lines:?}"
+        );
+        assert!(
+            lines.trim_end().ends_with("tag: stx.10.0-v1.0.3"),
+            "{lines:?}"
+        );
+        Ok(out.text)
     }
 
     const EXISTING: &str = "  - name: docker.io/starlingx/x\n    src_build_tag: master-debian-stable-20241110T070002Z.0\n    src_ref: https://opendev.org/starlingx/x/commit/b78a185adcf03ca10b5d40b3e8f0fec74d9ccd27\n    # a comment inside\n    tag: stx.10.0-v1.5.17\n";
 
+    const NEW: &str = "  - name: docker.io/starlingx/rvmc\n    src_build_tag: master-debian-stable-20241127T050100Z.0\n    src_ref: https://opendev.org/starlingx/utilities/commit/d1b4d9c18ae6c017ee33f5f80e8f10215c2657f2\n    tag: stx.10.0-v1.0.3\n";
+
+    /// Issue 14, point 6: the entry went between the last entry and its trailing comment.
     #[test]
-    fn appends_after_the_last_entry_keeping_trailing_comments() {
-        let text = format!(
-            "# yamllint disable\n---\nimages:\n{EXISTING}# trailing template\n# - name: y\n"
+    fn appends_after_the_last_entry_and_its_trailing_comments() {
+        let comments = "    # built from the 1.5 branch\n# trailing template\n# - name: y\n";
+        let text = format!("# yamllint disable\n---\nimages:\n{EXISTING}{comments}");
+        assert_eq!(
+            add(&text).unwrap(),
+            format!("# yamllint disable\n---\nimages:\n{EXISTING}{comments}{NEW}")
         );
-        let out = add(&text).unwrap();
-        let expected = format!(
-            "# yamllint disable\n---\nimages:\n{EXISTING}  - name: docker.io/starlingx/rvmc\n    src_build_tag: master-debian-stable-20241127T050100Z.0\n    src_ref: https://opendev.org/starlingx/utilities/commit/d1b4d9c18ae6c017ee33f5f80e8f10215c2657f2\n    tag: stx.10.0-v1.0.3\n# trailing template\n# - name: y\n"
+        // Not past a blank line, nor past comments that introduce the next key.
+        let text = format!("images:\n{EXISTING}# mine\n\n# footer\n");
+        assert_eq!(
+            add(&text).unwrap(),
+            format!("images:\n{EXISTING}# mine\n{NEW}\n# footer\n")
         );
-        assert_eq!(out, expected);
+        let text = format!("images:\n{EXISTING}    # mine\n# about other\nother: 1\n");
+        assert_eq!(
+            add(&text).unwrap(),
+            format!("images:\n{EXISTING}    # mine\n{NEW}# about other\nother: 1\n")
+        );
+        // A comment on the last line, without a line break, is kept whole.
+        let text = format!("images:\n{EXISTING}# end");
+        assert_eq!(
+            add(&text).unwrap(),
+            format!("images:\n{EXISTING}# end\n{NEW}")
+        );
+    }
+
+    #[test]
+    fn the_would_be_file_is_linted_and_an_entry_with_errors_refused() {
+        let text = format!("images:\n{EXISTING}");
+        let m =
+            Manifest::parse(SourceFile::new("m.yaml", text.as_str()), &Limits::default()).unwrap();
+        let policy = Policy::default();
+        let now = 1_800_000_000;
+        let ok = prepare(&m, &entry(), SourceName::new("m.yaml"), &policy, now).unwrap();
+        assert!(!ok.refused(), "{:#}", ok.report.to_json());
+        assert_eq!(ok.line(), 7);
+        let bad = NewEntry {
+            tag: "stx.10.0.v1.0.3".into(),
+            ..entry()
+        };
+        let refused = prepare(&m, &bad, SourceName::new("m.yaml"), &policy, now).unwrap();
+        assert!(refused.refused());
+        let codes: Vec<_> = refused
+            .entry_report()
+            .diagnostics
+            .iter()
+            .map(|d| d.code())
+            .collect();
+        assert_eq!(codes, ["TM004"]);
+        assert_eq!(
+            refused.entry_report().diagnostics[0]
+                .finding
+                .primary
+                .start()
+                .line,
+            10
+        );
+    }
+
+    #[test]
+    fn an_error_elsewhere_in_the_file_does_not_refuse_the_entry() {
+        let broken = EXISTING.replace("stx.10.0-v1.5.17", "latest");
+        let m = Manifest::parse(
+            SourceFile::new("m.yaml", format!("images:\n{broken}")),
+            &Limits::default(),
+        )
+        .unwrap();
+        let added = prepare(
+            &m,
+            &entry(),
+            SourceName::new("m.yaml"),
+            &Policy::default(),
+            0,
+        )
+        .unwrap();
+        assert!(added.report.errors() > 0);
+        assert!(!added.refused());
+    }
+
+    #[test]
+    fn the_dry_run_diff_shows_the_entry_with_context() {
+        let before = "images:\n  - name: a\n    tag: b\n# end\n";
+        let after = format!("images:\n  - name: a\n    tag: b\n# end\n{NEW}");
+        let diff = unified_diff("m.yaml", before, &after);
+        let mut want = String::from(
+            "--- a/m.yaml\n+++ b/m.yaml\n@@ -2,3 +2,7 @@\n   - name: a\n     tag: b\n # end\n",
+        );
+        for line in NEW.lines() {
+            want.push_str(&format!("+{line}\n"));
+        }
+        assert_eq!(diff, want);
+        let diff = unified_diff("m.yaml", "images:\n# end", "images:\n# end\n  - x\n");
+        assert_eq!(
+            diff,
+            "--- a/m.yaml\n+++ b/m.yaml\n@@ -1,2 +1,3 @@\n images:\n-# end\n\\ No newline at end of file\n+# end\n+  - x\n"
+        );
+        assert_eq!(unified_diff("m.yaml", "a\n", "a\n"), "");
     }
 
     #[test]

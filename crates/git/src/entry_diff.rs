@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use tagman_core::{Entry, Manifest};
+use tagman_lint::ChangedEntries;
 
 use crate::snapshot::Snapshot;
 
@@ -149,8 +150,33 @@ impl Requirement {
     }
 }
 
-/// Compares every entry field by field (canonical name where it parses): a change needs a
-/// reference when the head holds an entry the base does not hold anywhere, in any file.
+/// The entries of `head` a change adds or changes against `base`, compared field by field
+/// (canonical name where it parses): an entry is new when the base holds no identical entry in
+/// any file, so moving an entry between files brings nothing new.
+pub fn changed_entries(base: &Snapshot, head: &Snapshot) -> ChangedEntries {
+    let known: HashSet<Fields> = base
+        .manifests()
+        .iter()
+        .flat_map(|m| m.entries.iter().map(fields))
+        .collect();
+    ChangedEntries::new(
+        head.manifests()
+            .iter()
+            .enumerate()
+            .flat_map(|(m, manifest)| {
+                let known = &known;
+                manifest
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, e)| !known.contains(&fields(e)))
+                    .map(move |(e, _)| (m, e))
+            }),
+    )
+}
+
+/// Whether a change needs a reference: when the head holds an entry the base does not hold
+/// anywhere (see [`changed_entries`]), or does not parse.
 pub fn reference_requirement(base: &Snapshot, head: &Snapshot) -> Requirement {
     if let Some(broken) = head.broken().first() {
         return Requirement::Required {
@@ -160,18 +186,21 @@ pub fn reference_requirement(base: &Snapshot, head: &Snapshot) -> Requirement {
             ),
         };
     }
-    let known: HashSet<Fields> = base
-        .manifests()
-        .iter()
-        .flat_map(|m| m.entries.iter().map(fields))
-        .collect();
+    let changed = changed_entries(base, head);
     let new = head
         .manifests()
         .iter()
-        .flat_map(|m| m.entries.iter().map(move |e| (m, e)))
-        .find(|(_, e)| !known.contains(&fields(e)));
+        .enumerate()
+        .flat_map(|(m, manifest)| {
+            manifest
+                .entries
+                .iter()
+                .enumerate()
+                .map(move |(e, entry)| (m, e, manifest, entry))
+        })
+        .find(|(m, e, _, _)| changed.contains(*m, *e));
     match new {
-        Some((file, entry)) => {
+        Some((_, _, file, entry)) => {
             let line = file.source.position(entry.span.offset).line;
             let what = entry
                 .tag
@@ -247,6 +276,11 @@ mod tests {
         assert_eq!(diff.moved.len(), 1);
         assert_eq!(diff.moved[0].head.file, "y.yaml");
         assert!(reference_requirement(&base, &head).is_required());
+        // b2 (re-pointed) and d (added) are new; a, moved to y.yaml unchanged, is not.
+        assert_eq!(
+            changed_entries(&base, &head),
+            ChangedEntries::new([(0, 0), (0, 1)])
+        );
     }
 
     #[test]

@@ -50,6 +50,20 @@ pub enum GitError {
         /// What the tag grammar objects to.
         problem: String,
     },
+    /// The release to put in a suggested tag is not `MAJOR.MINOR`.
+    #[error("the release `{release}` is not MAJOR.MINOR")]
+    BadRelease {
+        /// The release as given.
+        release: String,
+    },
+    /// The codename to put in a suggested tag is not one the policy allows.
+    #[error("`{codename}` is not an OS codename the policy allows")]
+    UnknownCodename {
+        /// The codename as given.
+        codename: String,
+        /// The policy's `codenames`.
+        allowed: Vec<String>,
+    },
     /// `suggest` was given no release and the policy sets none.
     #[error("no release to put in the tag")]
     NoRelease,
@@ -101,6 +115,13 @@ impl GitError {
     /// How to fix it, when there is something to say.
     pub fn help(&self) -> Option<String> {
         let text = match self {
+            Self::UnknownCodename { allowed, .. } => {
+                return Some(format!(
+                    "use one of {} (the policy's `codenames`), or add it there in tagman.yaml",
+                    allowed.join(", ")
+                ))
+            }
+            Self::BadRelease { .. } => "pass --release as MAJOR.MINOR, e.g. `--release 10.0`",
             Self::NotARepository { .. } => "run tagman inside the repository's working tree",
             Self::UnknownRevision { .. } => {
                 "name a commit git knows: a branch, a tag, a hash, HEAD~1"
@@ -112,12 +133,20 @@ impl GitError {
             }
             Self::NoRelease => "pass --release X.Y or set `release:` in tagman.yaml",
             Self::Message { .. } | Self::Load(_) => "check the path; `-` reads standard input",
-            Self::Manifest(_) => "run `tagman lint` on the file and fix what it reports first",
+            Self::Manifest(tagman_core::ManifestError::Source(
+                tagman_core::SourceError::Io { .. },
+            )) => "check the path: `tagman add` adds to an existing manifest",
+            Self::Manifest(tagman_core::ManifestError::Source(
+                tagman_core::SourceError::TooLarge { .. },
+            )) => "raise `max_file_size` in tagman.yaml if the file is genuine",
+            Self::Manifest(_) => {
+                "the file must parse before tagman can add to it: `tagman lint FILE` shows where it breaks"
+            }
             Self::Http(crate::online::ClientError::Disabled) => {
                 "run without --online, or use a tagman built with its default features (cargo install --locked --path crates/cli)"
             }
             Self::NotATag { .. } => {
-                "upstream tags must look like `v1.2.3`; pass the tag with --tag instead"
+                "the upstream tag is not a version such as `v1.2.3`; choose the release tag yourself and add the entry with `tagman add … --tag TAG`"
             }
             _ => return None,
         };

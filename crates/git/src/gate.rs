@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 
 use tagman_core::{Policy, SourceFile};
 use tagman_lint::registry;
-use tagman_lint::{Loaded, Report, Sink};
+use tagman_lint::{Loaded, Report, Sink, SourceName};
 
-use crate::entry_diff::{reference_requirement, EntryDiff, Requirement};
+use crate::entry_diff::{changed_entries, reference_requirement, EntryDiff, Requirement};
 use crate::error::GitError;
 use crate::message::Message;
 use crate::repo::{CommitInfo, Repo};
@@ -21,16 +21,36 @@ use crate::snapshot::Snapshot;
 /// Largest commit message read from a file.
 pub const MAX_MESSAGE: u64 = 1024 * 1024;
 
+/// Which revision `tagman lint` compares the working tree with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Base {
+    /// `HEAD`, when the checked files lie in a git work tree (an unborn `HEAD` is an empty
+    /// base); outside a repository, none. The default, so a re-pointed published tag is caught
+    /// before the commit.
+    #[default]
+    Head,
+    /// `--base REV`.
+    Rev(String),
+    /// `--no-base`: compare with nothing.
+    Off,
+}
+
 /// What one `tagman lint` run checks.
 #[derive(Clone, Debug, Default)]
 pub struct LintRequest {
     /// Manifests of the working tree (named, or found by the policy's globs); unused with
     /// `commit`, which checks the manifests as they stand at that commit.
     pub files: Vec<PathBuf>,
+    /// Whether `files` were named one by one (the base then holds the same paths, and the
+    /// manifests since deleted), rather than found by the policy's globs (the base then holds
+    /// every manifest the globs select at the base revision).
+    pub named: bool,
     /// `--commit REV`: REV's manifests against its first parent's, and REV's message.
     pub commit: Option<String>,
-    /// `--base REV`: the manifests at REV, which published tags must not move from.
-    pub base: Option<String>,
+    /// The manifests published tags must not move from (`--base REV`, `--no-base`, or by
+    /// default `HEAD`); unused with `commit`, which compares with its first parent.
+    pub base: Base,
     /// `--commit-msg-file PATH` (`-` for standard input): a message for the checked change.
     pub message_file: Option<PathBuf>,
     /// `--src-repos DIR`: clones to verify each `src_ref` against.
@@ -45,9 +65,9 @@ impl LintRequest {
         self.commit.is_some() || self.message_file.is_some()
     }
 
-    /// Whether the request needs a git repository.
+    /// Whether the request cannot run without a git repository.
     fn needs_repository(&self) -> bool {
-        self.commit.is_some() || self.base.is_some()
+        self.commit.is_some() || matches!(self.base, Base::Rev(_))
     }
 }
 
@@ -90,7 +110,7 @@ pub fn read_commit(repo: &Repo, rev: &str, policy: &Policy) -> Result<CommitChec
 }
 
 /// Runs everything `request` asks for, with "now" (Unix seconds) for timestamps; `cwd` is where
-/// the repository is looked for.
+/// the repository is looked for and what relative paths are relative to.
 pub fn lint(
     request: &LintRequest,
     cwd: &Path,
@@ -100,7 +120,8 @@ pub fn lint(
     let repo = if request.needs_repository() {
         Some(Repo::discover(cwd)?)
     } else {
-        None
+        // Outside a repository files are named as given and nothing is compared.
+        Repo::discover(cwd).ok()
     };
     let mut messages: Vec<(Message, Requirement)> = Vec::new();
     let (head, base) = match (&request.commit, &repo) {
@@ -110,28 +131,38 @@ pub fn lint(
             (check.head, Some(check.base))
         }
         _ => {
-            let loaded = Loaded::from_paths(&request.files, policy)?;
-            let base = match (&request.base, &repo) {
-                (Some(rev), Some(repo)) => Some(repo.snapshot_at(rev, policy)?),
-                _ => None,
+            let head = load_worktree(&request.files, cwd, repo.as_ref(), policy)?;
+            let base = match &repo {
+                Some(repo) => worktree_base(request, repo, &head, policy)?,
+                None => None,
             };
-            (Snapshot::of("checked", loaded), base)
+            (head, base)
         }
     };
     if let Some(path) = &request.message_file {
-        let message = Message::parse(read_message(path)?, true);
-        let requirement = match &base {
-            Some(base) => reference_requirement(base, &head),
-            None => Requirement::unknown(
+        let mut source = read_message(path)?;
+        if let Some(in_repo) = repo.as_ref().and_then(|r| r.path_in_worktree(cwd, path)) {
+            source = source.in_repository(in_repo);
+        }
+        let message = Message::parse(source, true);
+        // Only a base named with --base decides: in a CI checkout of the change, the default
+        // base, HEAD, is the change itself, which would make every reference optional.
+        let requirement = match (&base, &request.base) {
+            (Some(base), Base::Rev(_)) => reference_requirement(base, &head),
+            _ => Requirement::unknown(
                 "without --base tagman cannot tell what the change does to the manifests",
             ),
         };
         messages.push((message, requirement));
     }
     let mut sink = Sink::new(policy);
-    tagman_lint::check_manifests(&head.loaded, policy, now, &mut sink);
-    if let Some(base) = &base {
-        check_revision(base, &head, &mut sink);
+    match &base {
+        Some(base) => {
+            let changed = changed_entries(base, &head);
+            tagman_lint::check_manifests_since(&head.loaded, &changed, policy, now, &mut sink);
+            check_revision(base, &head, &mut sink);
+        }
+        None => tagman_lint::check_manifests(&head.loaded, policy, now, &mut sink),
     }
     for (message, requirement) in &messages {
         check_message(message, requirement, policy, &mut sink);
@@ -143,6 +174,65 @@ pub fn lint(
         check_src_refs(head.manifests(), dir, &mut sink);
     }
     Ok(sink.finish())
+}
+
+/// The working-tree files `paths` (relative to `cwd`), each named as given and, inside `repo`'s
+/// work tree, carrying its repository path.
+fn load_worktree(
+    paths: &[PathBuf],
+    cwd: &Path,
+    repo: Option<&Repo>,
+    policy: &Policy,
+) -> Result<Snapshot, GitError> {
+    let mut loaded = Loaded::default();
+    for path in paths {
+        loaded.read_as(path, name_in(repo, cwd, path), policy)?;
+    }
+    Ok(Snapshot::of("checked", loaded))
+}
+
+fn name_in(repo: Option<&Repo>, cwd: &Path, path: &Path) -> SourceName {
+    let in_repo = repo.and_then(|r| r.path_in_worktree(cwd, path));
+    SourceName::new(path.to_string_lossy()).in_repository(in_repo)
+}
+
+/// What `lint` calls the working-tree file `path` (relative to `cwd`): its path as given, with its
+/// repository path when it lies in a git work tree.
+pub fn worktree_name(cwd: &Path, path: &Path) -> SourceName {
+    name_in(Repo::discover(cwd).ok().as_ref(), cwd, path)
+}
+
+/// What the working tree is compared with. The default base, `HEAD`, applies only when the run
+/// checks files of this work tree: files found by the policy's globs, or named files of which at
+/// least one lies in it (standard input and files elsewhere have no past here). An unborn
+/// `HEAD` is an empty base: every entry is new.
+fn worktree_base(
+    request: &LintRequest,
+    repo: &Repo,
+    head: &Snapshot,
+    policy: &Policy,
+) -> Result<Option<Snapshot>, GitError> {
+    let paths: Vec<String> = head
+        .loaded
+        .manifests
+        .iter()
+        .map(|m| &m.source)
+        .chain(head.loaded.unparsed.iter().map(|u| &u.source))
+        .filter_map(|s| s.repository_path().map(str::to_owned))
+        .collect();
+    let rev = match &request.base {
+        Base::Off => return Ok(None),
+        Base::Rev(rev) => rev.as_str(),
+        Base::Head if request.named && paths.is_empty() => return Ok(None),
+        Base::Head if !repo.has_head() => return Ok(Some(Snapshot::empty("HEAD"))),
+        Base::Head => "HEAD",
+    };
+    let base = if request.named {
+        repo.snapshot_of_paths(rev, &paths, policy)?
+    } else {
+        repo.snapshot_at(rev, policy)?
+    };
+    Ok(Some(base))
 }
 
 /// What the `commit-msg` hook found: the report, and whether a reference was required (and why).
@@ -164,6 +254,15 @@ pub fn commit_msg(
     policy: &Policy,
     online: bool,
 ) -> Result<MessageCheck, GitError> {
+    let repo = Repo::discover(cwd);
+    let message = match repo
+        .as_ref()
+        .ok()
+        .and_then(|r| r.path_in_worktree(cwd, Path::new(message.name())))
+    {
+        Some(in_repo) => message.in_repository(in_repo),
+        None => message,
+    };
     let message = Message::parse(message, true);
     let mut sink = Sink::new(policy);
     sink.add_files(1);
@@ -174,7 +273,7 @@ pub fn commit_msg(
             requirement: Requirement::NotRequired,
         });
     }
-    let requirement = match Repo::discover(cwd) {
+    let requirement = match repo {
         Ok(repo) => staged_requirement(&repo, index_file, policy),
         Err(_) => Requirement::unknown(
             "tagman is not inside a git repository, so it cannot tell what the commit changes",

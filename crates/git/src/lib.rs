@@ -21,7 +21,7 @@ pub mod verify;
 
 pub use entry_diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
 pub use error::GitError;
-pub use gate::{LintRequest, MessageCheck};
+pub use gate::{Base, LintRequest, MessageCheck};
 pub use message::{Message, RefKind, RefLine};
 pub use repo::{CommitInfo, Repo};
 pub use snapshot::Snapshot;

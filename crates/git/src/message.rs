@@ -95,6 +95,26 @@ impl RefLine {
     }
 }
 
+/// A body line that is almost a reference: a known key and a number, with the colon missing or
+/// the key's hyphen written as a space or underscore (`closes-bug 2000001`, `Closes Bug: 1`,
+/// `Story #2011100`). git trailers and the tools reading them need `Key: value`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NearMiss {
+    /// The kind it was meant to be.
+    pub kind: RefKind,
+    /// The number.
+    pub number: u64,
+    /// The line, trimmed.
+    pub span: Span,
+}
+
+impl NearMiss {
+    /// How it should be written (`Closes-Bug: 2000001`).
+    pub fn fixed(&self) -> String {
+        format!("{}: {}", self.kind.canonical(), self.number)
+    }
+}
+
 /// A commit message as tagman reads it.
 #[derive(Clone, Debug)]
 pub struct Message {
@@ -108,6 +128,8 @@ pub struct Message {
     pub references: Vec<RefLine>,
     /// Reference lines inside `#` comment lines, which git drops.
     pub commented: Vec<RefLine>,
+    /// Body lines that are almost references (no colon, a misspelled key).
+    pub near_misses: Vec<NearMiss>,
     /// Whether the message has any text once comments are dropped.
     pub is_empty: bool,
 }
@@ -121,6 +143,7 @@ impl Message {
         let mut subject_reference = None;
         let mut references = Vec::new();
         let mut commented = Vec::new();
+        let mut near_misses = Vec::new();
         let mut offset = 0;
         for raw in text.split_inclusive('\n') {
             let start = offset;
@@ -147,6 +170,8 @@ impl Message {
             }
             if let Some(r) = ref_line(line, start) {
                 references.push(r);
+            } else if let Some(miss) = near_miss(line, start) {
+                near_misses.push(miss);
             }
         }
         Self {
@@ -156,6 +181,7 @@ impl Message {
             subject_reference,
             references,
             commented,
+            near_misses,
         }
     }
 
@@ -194,6 +220,27 @@ fn ref_line(line: &str, start: usize) -> Option<RefLine> {
         value_span: Span::new(value_offset, value.len()),
         number,
         span: Span::new(key_offset, line_end - key_offset),
+    })
+}
+
+/// A line that is a known key and a number but not `Key: N` (see [`NearMiss`]), `line` starting
+/// at byte `start` of the message.
+fn near_miss(line: &str, start: usize) -> Option<NearMiss> {
+    let text = line.trim();
+    let key_end = text.find(|c: char| c.is_ascii_digit() || c == '#' || c == ':')?;
+    let key = text[..key_end].trim_end().replace([' ', '_'], "-");
+    let kind = RefKind::from_key(&key)?;
+    let rest = text[key_end..].trim_start();
+    let rest = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+    let digits = rest.strip_prefix('#').unwrap_or(rest);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let lead = line.len() - line.trim_start().len();
+    Some(NearMiss {
+        kind,
+        number: digits.parse().ok()?,
+        span: Span::new(start + lead, text.len()),
     })
 }
 
@@ -282,6 +329,17 @@ mod tests {
     fn history_is_not_a_story() {
         let m = parse("Rewrite History: 12 entries\n\nbody\n");
         assert!(m.subject_reference.is_none());
+    }
+
+    /// Issue 14: `closes-bug 2000001` (no colon) was silently not a reference.
+    #[test]
+    fn near_misses_are_kept_with_their_fix() {
+        let m =
+            parse("s\n\ncloses-bug 2000001\nCloses Bug: 12\nstory #5\nStory 5 was long\nTask: 7\n");
+        let fixed: Vec<_> = m.near_misses.iter().map(NearMiss::fixed).collect();
+        assert_eq!(fixed, ["Closes-Bug: 2000001", "Closes-Bug: 12", "Story: 5"]);
+        assert_eq!(m.source.slice(m.near_misses[0].span), "closes-bug 2000001");
+        assert_eq!(m.references.len(), 1);
     }
 
     #[test]

@@ -113,6 +113,35 @@ impl Repo {
         label: &str,
         policy: &Policy,
     ) -> Result<Snapshot, GitError> {
+        self.snapshot_tree(rev, label, policy, &|_, selected| selected)
+    }
+
+    /// What files named one by one were at revision `rev`: the files at `paths` (repository
+    /// paths) in the tree of `rev`, whatever the policy's globs say, and the manifests the globs
+    /// select there that the working tree no longer has (a deleted or renamed manifest: its
+    /// entries are removed or moved, not merely left out of the run).
+    pub fn snapshot_of_paths(
+        &self,
+        rev: &str,
+        paths: &[String],
+        policy: &Policy,
+    ) -> Result<Snapshot, GitError> {
+        let keep = |path: &str, selected: bool| {
+            paths.iter().any(|p| p == path)
+                || (selected && std::fs::symlink_metadata(self.root.join(path)).is_err())
+        };
+        self.snapshot_tree(rev, rev, policy, &keep)
+    }
+
+    /// The files of the tree of commit `rev` that `keep` (given a path and whether the policy
+    /// selects it) keeps, read at revision `label`.
+    fn snapshot_tree(
+        &self,
+        rev: &str,
+        label: &str,
+        policy: &Policy,
+        keep: &dyn Fn(&str, bool) -> bool,
+    ) -> Result<Snapshot, GitError> {
         let commit = self.find_commit(rev)?;
         let tree = commit.tree().map_err(git("reading a commit's tree"))?;
         let selector = ManifestSelector::new(policy)?;
@@ -128,7 +157,7 @@ impl Repo {
                 };
             }
             let path = format!("{dir}{name}");
-            if entry.kind() == Some(ObjectType::Blob) && select.matches(&path) {
+            if entry.kind() == Some(ObjectType::Blob) && keep(&path, select.matches(&path)) {
                 blobs.push((path, entry.id()));
             }
             git2::TreeWalkResult::Ok
@@ -139,6 +168,25 @@ impl Repo {
             files.push((path, self.blob(id)?));
         }
         Ok(Snapshot::from_files(label, files, policy))
+    }
+
+    /// Where `path` (relative to `cwd`, or absolute) lies in the working tree, relative to its
+    /// root and `/`-separated; `None` for standard input, a file that does not exist, a file
+    /// outside the working tree and one inside the git directory (`.git/COMMIT_EDITMSG` is no
+    /// file of the project).
+    pub fn path_in_worktree(&self, cwd: &Path, path: &Path) -> Option<String> {
+        if path == Path::new("-") {
+            return None;
+        }
+        let full = cwd.join(path).canonicalize().ok()?;
+        if let Ok(git_dir) = self.repo.path().canonicalize() {
+            if full.starts_with(git_dir) {
+                return None;
+            }
+        }
+        let relative = full.strip_prefix(&self.root).ok()?;
+        let relative = slash_path(relative);
+        (!relative.is_empty()).then_some(relative)
     }
 
     /// The manifests as staged in the index (what the commit being made will hold). `index_file`
@@ -255,5 +303,41 @@ impl Repo {
             Ok(commit) => Ok(Some(commit.committer().when().seconds())),
             Err(_) => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_in_the_work_tree_are_repository_relative() {
+        let (dir, _git) = tagman_testkit::git::repo();
+        let root = dir.path();
+        tagman_testkit::git::write(root, "sub/image-tags.yaml", b"images:\n");
+        tagman_testkit::git::write(root, ".git/COMMIT_EDITMSG", b"Bump\n");
+        let repo = Repo::discover(root).unwrap();
+        let sub = root.join("sub");
+        let at = |cwd: &Path, path: &str| repo.path_in_worktree(cwd, Path::new(path));
+        assert_eq!(
+            at(&sub, "image-tags.yaml").as_deref(),
+            Some("sub/image-tags.yaml")
+        );
+        assert_eq!(
+            at(root, "./sub/../sub/image-tags.yaml").as_deref(),
+            Some("sub/image-tags.yaml")
+        );
+        let absolute = sub.join("image-tags.yaml");
+        assert_eq!(
+            at(Path::new("/"), &absolute.to_string_lossy()).as_deref(),
+            Some("sub/image-tags.yaml")
+        );
+        // Not files of the project: standard input, the git directory, a missing file, elsewhere.
+        assert_eq!(at(root, "-"), None);
+        assert_eq!(at(root, ".git/COMMIT_EDITMSG"), None);
+        assert_eq!(at(root, "sub/missing.yaml"), None);
+        let elsewhere = tempfile::tempdir().unwrap();
+        tagman_testkit::git::write(elsewhere.path(), "x.yaml", b"");
+        assert_eq!(at(elsewhere.path(), "x.yaml"), None);
     }
 }

@@ -17,6 +17,21 @@ pub fn tag_from_describe(
     codename: Option<&str>,
     codenames: &[String],
 ) -> Result<String, GitError> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !release
+        .split_once('.')
+        .is_some_and(|(a, b)| digits(a) && digits(b))
+    {
+        return Err(GitError::BadRelease {
+            release: release.to_owned(),
+        });
+    }
+    if let Some(codename) = codename.filter(|c| !codenames.iter().any(|k| k == c)) {
+        return Err(GitError::UnknownCodename {
+            codename: codename.to_owned(),
+            allowed: codenames.to_vec(),
+        });
+    }
     let version = describe.strip_prefix('v').unwrap_or(describe);
     let mut tag = format!("stx.{release}-v{version}");
     if let Some(codename) = codename {
@@ -98,6 +113,26 @@ mod tests {
         for (described, release, codename, want) in cases {
             let got = tag_from_describe(described, release, *codename, &codenames()).ok();
             assert_eq!(got.as_deref(), *want, "{described} {release} {codename:?}");
+        }
+    }
+
+    /// Issue 14: every refusal said "upstream tags must look like v1.2.3; pass the tag with
+    /// --tag", which `suggest` lacks, also for a bad release or codename.
+    #[test]
+    fn each_refusal_names_its_own_fix() {
+        let help = |described: &str, release: &str, codename: Option<&str>| {
+            tag_from_describe(described, release, codename, &codenames())
+                .unwrap_err()
+                .help()
+                .unwrap()
+        };
+        assert!(help("v2.2", "4", None).contains("--release 10.0"));
+        let codename = help("v2.2", "4.0", Some("jessie"));
+        assert!(codename.contains("bullseye, trixie"), "{codename}");
+        let upstream = help("sriov-cni-v2.2", "4.0", None);
+        assert!(upstream.contains("tagman add … --tag TAG"), "{upstream}");
+        for text in [codename, upstream] {
+            assert!(!text.contains("pass the tag with --tag"), "{text}");
         }
     }
 }

@@ -9,7 +9,7 @@ use tagman_core::{Policy, SourceFile};
 use tagman_git::gate::{check_message, lint, LintRequest};
 use tagman_git::{reference_requirement, Message, Requirement, Snapshot};
 use tagman_lint::{Report, Sink};
-use tagman_testkit::corpus::{rows, DIR};
+use tagman_testkit::corpus::{rows, Row, DIR};
 use tagman_testkit::git as testgit;
 
 fn message_report(message: &Message, requirement: &Requirement, policy: &Policy) -> Report {
@@ -109,26 +109,30 @@ fn real_messages_without_their_references_fail() {
     assert_eq!(failed, 132);
 }
 
+/// StarlingX's history rebuilt as a git repository, one commit per row (the manifests under
+/// their folder in starlingx/root, the real message and date): the directory and each commit.
+fn history(rows: &[Row]) -> (tempfile::TempDir, Vec<git2::Oid>) {
+    let (dir, git) = testgit::repo();
+    let ids = rows
+        .iter()
+        .map(|row| {
+            let files: Vec<(String, Vec<u8>)> = row
+                .manifests()
+                .into_iter()
+                .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
+                .collect();
+            testgit::commit_tree(&git, &files, &row.message(), row.time())
+        })
+        .collect();
+    (dir, ids)
+}
+
 /// StarlingX's history rebuilt as a git repository, one commit per index row, replayed with
 /// `lint --commit`: no tag was ever re-pointed, and no message fails.
 #[test]
 fn history_replay_finds_no_repointed_tag() {
-    let (dir, git) = testgit::repo();
     let rows = rows();
-    let mut ids = Vec::new();
-    for row in &rows {
-        let files: Vec<(String, Vec<u8>)> = row
-            .manifests()
-            .into_iter()
-            .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
-            .collect();
-        ids.push(testgit::commit_tree(
-            &git,
-            &files,
-            &row.message(),
-            row.time(),
-        ));
-    }
+    let (dir, ids) = history(&rows);
     let policy = Policy::defaults(dir.path().canonicalize().unwrap());
     let now = rows.last().unwrap().time() + 86_400;
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -213,4 +217,65 @@ fn repointing_on_top_of_history_fails() {
     // The checked file is named by its path, so machine formats annotate the file itself.
     assert_eq!(d.file(), format!("{DIR}/image-tags.yaml"));
     assert!(report.errors() > 0);
+}
+
+/// Issue 14, point 8: StarlingX keeps every release's tags in one file, so `release: "10.0"`
+/// makes each older entry a TM005 error when the whole file is checked. Against a base, only what
+/// a commit adds or changes is held to the release: replayed with `lint --commit`, the stx.10.0
+/// era (from March 2024, when master's new tags became stx.10.0) is clean except for the two
+/// commits that really added an stx.9.0 tag on master.
+#[test]
+fn release_applies_to_what_each_commit_adds() {
+    let rows = rows();
+    let (dir, ids) = history(&rows);
+    let root = dir.path().canonicalize().unwrap();
+    let policy = Policy::parse(
+        SourceFile::new("tagman.yaml", "release: \"10.0\"\n"),
+        root.clone(),
+    )
+    .unwrap();
+    let now = rows.last().unwrap().time() + 86_400;
+    let mut flagged: BTreeMap<String, usize> = BTreeMap::new();
+    for (row, id) in rows.iter().zip(&ids) {
+        if row.date.as_str() < "20240320" {
+            continue;
+        }
+        let report = lint_commit(dir.path(), &id.to_string(), &policy, now);
+        let tm005 = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code() == "TM005")
+            .inspect(|d| assert!(d.finding.message.contains("tagged for release 9.0")))
+            .count();
+        if tm005 > 0 {
+            flagged.insert(row.commit.clone(), tm005);
+        }
+    }
+    let expected: BTreeMap<String, usize> =
+        [("60cc165cd0".to_owned(), 1), ("bb50439c21".to_owned(), 1)].into();
+    assert_eq!(flagged, expected);
+
+    // The same file checked whole, with no base: every older release's entry is an error.
+    let request = LintRequest {
+        files: vec![root.join(DIR).join("image-tags.yaml")],
+        named: true,
+        base: tagman_git::Base::Off,
+        ..LintRequest::default()
+    };
+    let whole = lint(&request, dir.path(), &policy, now).unwrap();
+    let count = |report: &Report| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.code() == "TM005")
+            .count()
+    };
+    assert_eq!(count(&whole), 23, "{:#}", whole.to_json());
+    // And compared with HEAD (the default inside a work tree), the checkout as committed is clean.
+    let request = LintRequest {
+        base: tagman_git::Base::Head,
+        ..request
+    };
+    let report = lint(&request, dir.path(), &policy, now).unwrap();
+    assert_eq!(count(&report), 0, "{:#}", report.to_json());
 }

@@ -1,7 +1,10 @@
 //! What the manifest rules look at: the parsed manifests, the files that did not parse, the
-//! policy and "now", with the declarations the comparing rules share computed once.
+//! policy and "now", with the declarations the comparing rules share computed once, and, when
+//! the run compares with a base revision, which entries the change brings.
 
-use tagman_core::{Manifest, Policy};
+use std::collections::HashSet;
+
+use tagman_core::{Entry, Manifest, Policy, SourceFile};
 
 use crate::load::Unparsed;
 
@@ -16,6 +19,39 @@ pub struct Declaration {
     pub first: Option<(usize, usize)>,
 }
 
+/// The entries a change adds or changes, as (manifest index, entry index) into the checked
+/// manifests: known when the run compares with a base revision. Rules that judge what a change
+/// brings rather than what a file holds (the policy's `release`) look at these only, so a file
+/// that lists every past release's tags stays clean while each new entry is still checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangedEntries {
+    entries: HashSet<(usize, usize)>,
+}
+
+impl ChangedEntries {
+    /// The change that brings exactly these (manifest index, entry index) pairs.
+    pub fn new(entries: impl IntoIterator<Item = (usize, usize)>) -> Self {
+        Self {
+            entries: entries.into_iter().collect(),
+        }
+    }
+
+    /// Whether entry `entry` of manifest `manifest` is added or changed.
+    pub fn contains(&self, manifest: usize, entry: usize) -> bool {
+        self.entries.contains(&(manifest, entry))
+    }
+
+    /// How many entries the change adds or changes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the change adds or changes no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
 /// Everything the manifest rules look at.
 #[derive(Debug)]
 pub struct Context<'a> {
@@ -27,6 +63,9 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
     /// "Now" in Unix seconds, for timestamps in the future.
     pub now: i64,
+    /// With a base revision, the entries the change adds or changes (`None`: every entry is
+    /// new to the run).
+    pub changed: Option<&'a ChangedEntries>,
     /// Computed on first use and shared by the rules that compare entries.
     declarations: std::sync::OnceLock<Vec<Declaration>>,
 }
@@ -44,8 +83,17 @@ impl<'a> Context<'a> {
             unparsed,
             policy,
             now,
+            changed: None,
             declarations: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The same context for a run that compares with a base revision, where `changed` are the
+    /// entries the change adds or changes.
+    #[must_use]
+    pub fn comparing(mut self, changed: &'a ChangedEntries) -> Self {
+        self.changed = Some(changed);
+        self
     }
 
     /// Every entry of every manifest, in order, with the file it is in.
@@ -55,6 +103,22 @@ impl<'a> Context<'a> {
         self.manifests
             .iter()
             .flat_map(|m| m.entries.iter().map(move |e| (&m.source, e)))
+    }
+
+    /// The entries the change adds or changes, with the file each is in: every entry when the
+    /// run compares with no base revision.
+    pub fn changed_entries(&self) -> impl Iterator<Item = (&'a SourceFile, &'a Entry)> + '_ {
+        self.manifests
+            .iter()
+            .enumerate()
+            .flat_map(move |(m, manifest)| {
+                manifest
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .filter(move |(e, _)| self.changed.is_none_or(|c| c.contains(m, *e)))
+                    .map(move |(_, entry)| (&manifest.source, entry))
+            })
     }
 
     /// For every entry with a usable (name, tag), where that pair was first declared.

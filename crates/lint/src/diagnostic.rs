@@ -115,7 +115,8 @@ impl Diagnostic {
         self.finding.primary.file.name()
     }
 
-    /// The JSON shape of one diagnostic: 1-based positions.
+    /// The JSON shape of one diagnostic: 1-based positions; the file by its repository path
+    /// when it has one (so it is the same wherever tagman runs), else as named.
     pub fn to_json(&self) -> JsonDiagnostic<'_> {
         let start = self.finding.primary.start();
         let end = self.finding.primary.end();
@@ -125,7 +126,12 @@ impl Diagnostic {
             severity: self.severity,
             message: &self.finding.message,
             help: self.finding.help.as_deref(),
-            file: self.file(),
+            file: self
+                .finding
+                .primary
+                .file
+                .repository_path()
+                .unwrap_or(self.file()),
             line: start.line,
             column: start.column,
             end_line: end.line,
@@ -147,7 +153,7 @@ pub struct JsonDiagnostic<'a> {
     pub message: &'a str,
     /// How to fix it.
     pub help: Option<&'a str>,
-    /// The file.
+    /// The file: its repository path when known, else its name.
     pub file: &'a str,
     /// 1-based start line.
     pub line: usize,

@@ -12,7 +12,7 @@ pub mod rules;
 pub mod sink;
 pub mod text;
 
-pub use context::Context;
+pub use context::{ChangedEntries, Context};
 pub use diagnostic::{Diagnostic, Finding, Label, Report};
 pub use load::{LoadError, Loaded, SourceName, Unparsed};
 pub use registry::{Docs, Registry, Rule, Subject};
@@ -23,6 +23,20 @@ use tagman_core::Policy;
 /// Runs every manifest rule over `loaded` into `sink`.
 pub fn check_manifests(loaded: &Loaded, policy: &Policy, now: i64, sink: &mut Sink<'_>) {
     let cx = Context::new(&loaded.manifests, &loaded.unparsed, policy, now);
+    registry::run(rules::RULES, &cx, sink);
+    sink.add_files(loaded.manifests.len() + loaded.unparsed.len());
+}
+
+/// Runs every manifest rule over `loaded` into `sink` for a run that compares with a base
+/// revision, where `changed` are the entries the change adds or changes.
+pub fn check_manifests_since(
+    loaded: &Loaded,
+    changed: &ChangedEntries,
+    policy: &Policy,
+    now: i64,
+    sink: &mut Sink<'_>,
+) {
+    let cx = Context::new(&loaded.manifests, &loaded.unparsed, policy, now).comparing(changed);
     registry::run(rules::RULES, &cx, sink);
     sink.add_files(loaded.manifests.len() + loaded.unparsed.len());
 }

@@ -54,12 +54,21 @@ impl Loaded {
 
     /// Reads the file at `path` and loads it under its path as written.
     pub fn read(&mut self, path: &Path, policy: &Policy) -> Result<(), LoadError> {
-        let name = path.to_string_lossy();
+        self.read_as(path, SourceName::new(path.to_string_lossy()), policy)
+    }
+
+    /// Reads the file at `path` and loads it as `name` (a working-tree file with its repository
+    /// path, say).
+    pub fn read_as(
+        &mut self,
+        path: &Path,
+        name: SourceName,
+        policy: &Policy,
+    ) -> Result<(), LoadError> {
         match read_capped(path, policy.max_file_size) {
-            Ok(bytes) => self.push(SourceName::new(name), bytes, policy),
+            Ok(bytes) => self.push(name, bytes, policy),
             Err(SourceError::TooLarge { size, limit, .. }) => {
-                self.unparsed
-                    .push(too_large(SourceName::new(name), size, limit));
+                self.unparsed.push(too_large(&name, size, limit));
             }
             Err(SourceError::Io { source, .. }) => {
                 return Err(LoadError {
@@ -81,19 +90,15 @@ impl Loaded {
     pub fn push(&mut self, name: SourceName, bytes: Vec<u8>, policy: &Policy) {
         if bytes.len() as u64 > policy.max_file_size {
             self.unparsed
-                .push(too_large(name, bytes.len() as u64, policy.max_file_size));
+                .push(too_large(&name, bytes.len() as u64, policy.max_file_size));
             return;
         }
-        let source = match SourceFile::from_bytes(name.name, bytes) {
-            Ok(source) => source,
+        let source = match SourceFile::from_bytes(name.name.as_str(), bytes) {
+            Ok(source) => name.mark(source),
             Err(invalid) => {
-                self.unparsed.push(not_utf8(name.revision, invalid));
+                self.unparsed.push(not_utf8(&name, invalid));
                 return;
             }
-        };
-        let source = match name.revision {
-            Some(rev) => source.at_revision(rev),
-            None => source,
         };
         match Manifest::parse(source, &policy.limits()) {
             Ok(manifest) => self.manifests.push(manifest),
@@ -124,14 +129,16 @@ impl Loaded {
     }
 }
 
-/// What a loaded file is called: its identity (a path as given, or repository-relative) and the
-/// revision it was read at, if any.
+/// What a loaded file is called: its identity (a path as given, or repository-relative), the
+/// revision it was read at, if any, and its path in its repository, when known.
 #[derive(Clone, Debug)]
 pub struct SourceName {
     /// The path.
     pub name: String,
     /// The revision (`HEAD~1`, a commit id, `index`).
     pub revision: Option<String>,
+    /// Where the file lies in its repository (`/`-separated, from the root).
+    pub repository_path: Option<String>,
 }
 
 impl SourceName {
@@ -140,23 +147,40 @@ impl SourceName {
         Self {
             name: name.into(),
             revision: None,
+            repository_path: None,
         }
     }
 
-    /// A file read from git at `revision`.
+    /// A file read from git at `revision`, named by its repository path.
     pub fn at(name: impl Into<String>, revision: impl Into<String>) -> Self {
+        let name = name.into();
         Self {
-            name: name.into(),
+            repository_path: Some(name.clone()),
+            name,
             revision: Some(revision.into()),
         }
     }
 
+    /// The same name, for a file known to lie at `path` in its repository.
+    #[must_use]
+    pub fn in_repository(mut self, path: Option<String>) -> Self {
+        self.repository_path = path;
+        self
+    }
+
     fn source(&self, text: &str) -> SourceFile {
-        let source = SourceFile::new(self.name.as_str(), text);
-        match &self.revision {
-            Some(rev) => source.at_revision(rev.as_str()),
-            None => source,
+        self.mark(SourceFile::new(self.name.as_str(), text))
+    }
+
+    /// `source` with this name's revision and repository path.
+    fn mark(&self, mut source: SourceFile) -> SourceFile {
+        if let Some(rev) = &self.revision {
+            source = source.at_revision(rev.as_str());
         }
+        if let Some(path) = &self.repository_path {
+            source = source.in_repository(path.as_str());
+        }
+        source
     }
 }
 
@@ -183,7 +207,7 @@ fn yaml_problem(source: SourceFile, error: YamlError) -> Unparsed {
     }
 }
 
-fn too_large(name: SourceName, size: u64, limit: u64) -> Unparsed {
+fn too_large(name: &SourceName, size: u64, limit: u64) -> Unparsed {
     Unparsed {
         source: name.source(""),
         span: Span::default(),
@@ -192,12 +216,9 @@ fn too_large(name: SourceName, size: u64, limit: u64) -> Unparsed {
     }
 }
 
-fn not_utf8(revision: Option<String>, invalid: InvalidUtf8) -> Unparsed {
+fn not_utf8(name: &SourceName, invalid: InvalidUtf8) -> Unparsed {
     let InvalidUtf8 { offset, valid, .. } = invalid;
-    let source = match revision {
-        Some(rev) => valid.at_revision(rev),
-        None => valid,
-    };
+    let source = name.mark(valid);
     Unparsed {
         span: Span::new(source.text().len(), 0),
         source,
@@ -221,6 +242,7 @@ mod tests {
         );
         let u = &loaded.unparsed[0];
         assert_eq!(u.source.display_name(), "HEAD~1:image-tags.yaml");
+        assert_eq!(u.source.repository_path(), Some("image-tags.yaml"));
         assert_eq!(u.source.text(), "images:\n  - name: ");
         assert_eq!(u.source.position(u.span.offset).line, 2);
     }

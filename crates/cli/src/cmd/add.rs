@@ -1,11 +1,15 @@
-//! `tagman add FILE`: append one entry to a manifest, byte for byte around it, then lint the file.
+//! `tagman add FILE`: append one entry to a manifest, byte for byte around it, once lint finds no
+//! error in the would-be file's new entry (nothing is written otherwise); `--dry-run` prints the
+//! diff instead.
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use tagman_core::Manifest;
-use tagman_git::add::{append_entry, verify, NewEntry};
+use tagman_git::add::{prepare, unified_diff, NewEntry};
 use tagman_git::GitError;
+use tagman_lint::now_unix;
 
 use crate::cli::Global;
 use crate::cmd::suggest::suggested_tag;
@@ -47,12 +51,15 @@ pub struct AddArgs {
     /// An OS codename suffix for a described tag.
     #[arg(long, value_name = "NAME", requires = "upstream")]
     pub codename: Option<String>,
-    /// Output format of the lint that follows.
+    /// Output format of the lint of the would-be file.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Write nothing; print the diff the entry would make (and what lint finds in it).
+    #[arg(long, conflicts_with = "format")]
+    pub dry_run: bool,
 }
 
-/// Adds the entry and lints the file.
+/// Adds the entry when lint finds no error in it, or with `--dry-run` shows the diff.
 pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
     let tag = match (&args.tag, &args.upstream, &args.commit) {
@@ -74,27 +81,47 @@ pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError
         tag,
     };
     let manifest = Manifest::read(&args.file, &policy.limits()).map_err(GitError::from)?;
-    let text = append_entry(&manifest, &entry).map_err(GitError::from)?;
-    if !verify(&manifest, &text, &entry) {
-        return Err(GitError::from(tagman_git::add::AddError::BadValue {
-            value: format!("{}:{}", entry.name, entry.tag),
-        })
-        .into());
+    let name = tagman_git::gate::worktree_name(&std::env::current_dir()?, &args.file);
+    let addition = prepare(&manifest, &entry, name, &policy, now_unix()).map_err(GitError::from)?;
+    let what = format!("{}:{}", entry.name, entry.tag);
+    let file = args.file.display();
+    if addition.refused() {
+        ui.print_report(&addition.entry_report(), args.format)?;
+        ui.status(format_args!(
+            "{what} not added to {file}: fix what lint reports in it; nothing was written"
+        ));
+        return Ok(Outcome::Failed);
     }
-    // The one safe write: an interrupted run never leaves half a manifest, and a symlinked
-    // manifest is edited where it lives.
-    tagman_core::write_file(&args.file, text.as_bytes())?;
-    ui.note(format_args!(
-        "added {}:{} to {}",
-        entry.name,
-        entry.tag,
-        args.file.display()
+    if args.dry_run {
+        let diff = unified_diff(
+            &manifest.source.name().replace('\\', "/"),
+            manifest.source.text(),
+            addition.text(),
+        );
+        std::io::stdout().lock().write_all(diff.as_bytes())?;
+        let findings = addition.entry_report();
+        if !findings.diagnostics.is_empty() {
+            ui.print_report(&findings, args.format)?;
+        }
+        ui.status(format_args!(
+            "would add {what} to {file} at line {} (dry run: nothing written)",
+            addition.line()
+        ));
+        return Ok(Outcome::Clean);
+    }
+    write_manifest(&args.file, addition.text())?;
+    ui.status(format_args!(
+        "added {what} to {file} at line {}",
+        addition.line()
     ));
-    let report = tagman_lint::lint_paths(std::slice::from_ref(&args.file), &policy)?;
-    ui.print_report(&report, args.format)?;
-    Ok(if report.errors() > 0 {
-        Outcome::Failed
-    } else {
-        Outcome::Clean
-    })
+    ui.print_report(&addition.report, args.format)?;
+    Ok(Outcome::of(&addition.report, false))
+}
+
+/// Replaces the manifest at `path` with `text`: the one place `add` writes, through the one safe
+/// write (an interrupted run never leaves half a manifest; a symlinked manifest is edited where
+/// it lives).
+fn write_manifest(path: &Path, text: &str) -> Result<(), CliError> {
+    tagman_core::write_file(path, text.as_bytes())?;
+    Ok(())
 }

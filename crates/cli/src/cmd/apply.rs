@@ -99,7 +99,13 @@ pub enum ApplyError {
 /// Runs `tagman apply`.
 pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
-    let files = crate::cmd::manifest_files(&args.files, &policy, ui, false)?;
+    let files = crate::cmd::manifest_files(
+        &args.files,
+        &policy,
+        ui,
+        false,
+        "tagman apply path/to/image-tags.yaml",
+    )?;
     let loaded = Loaded::from_paths(&files, &policy)?;
     let mut sink = Sink::new(&policy);
     check_manifests(&loaded, &policy, now_unix(), &mut sink);

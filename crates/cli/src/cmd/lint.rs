@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use tagman_git::LintRequest;
+use tagman_git::{Base, LintRequest};
 use tagman_lint::now_unix;
 
 use crate::cli::Global;
@@ -38,9 +38,14 @@ pub struct GitArgs {
     /// Check commit REV: its manifests as of REV against its first parent, and its message.
     #[arg(long, value_name = "REV", group = "message")]
     pub commit: Option<String>,
-    /// Compare with the manifests at REV: a published tag never moves (TM106, TM107).
+    /// Compare with the manifests at REV: a published tag never moves (TM106, TM107), and the
+    /// policy's `release` applies to added or changed entries only (TM005). Default: HEAD, when
+    /// the checked files lie in a git work tree.
     #[arg(long, value_name = "REV", conflicts_with = "commit")]
     pub base: Option<String>,
+    /// Compare with no revision, not even HEAD: every entry is checked against `release`.
+    #[arg(long, conflicts_with_all = ["base", "commit"])]
+    pub no_base: bool,
     /// Check this commit message (`-` reads standard input); a reference is required when the
     /// manifests add or change entries against `--base` (always, without `--base`).
     #[arg(long, value_name = "PATH", group = "message")]
@@ -61,18 +66,29 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     if let Some(max) = args.max_file_size {
         policy.max_file_size = max;
     }
+    let base = match (&args.git.base, args.git.no_base) {
+        (Some(rev), _) => Base::Rev(rev.clone()),
+        (None, true) => Base::Off,
+        (None, false) => Base::Head,
+    };
     let mut request = LintRequest {
         files: Vec::new(),
+        named: !args.files.is_empty(),
         commit: args.git.commit.clone(),
-        base: args.git.base.clone(),
+        base,
         message_file: args.git.commit_msg_file.clone(),
         src_repos: args.git.src_repos.clone(),
         online: args.git.online,
     };
     // `--commit REV` checks the manifests as they are at REV, not files of the working tree.
     if request.commit.is_none() {
-        request.files =
-            crate::cmd::manifest_files(&args.files, &policy, ui, request.needs_no_files())?;
+        request.files = crate::cmd::manifest_files(
+            &args.files,
+            &policy,
+            ui,
+            request.needs_no_files(),
+            "tagman lint path/to/image-tags.yaml",
+        )?;
     }
     let cwd = std::env::current_dir()?;
     let report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;

@@ -54,12 +54,14 @@ pub fn load_policy(global: &Global) -> Result<Policy, CliError> {
 }
 
 /// The manifests named on the command line, or else those the policy's globs find under its
-/// root. Finding none is an error (exit 2) unless `none_ok`.
+/// root. Finding none is an error (exit 2) unless `none_ok`; its help shows `naming`, how the
+/// command names manifests (`tagman refs --manifests path/to/image-tags.yaml`).
 pub fn manifest_files(
     named: &[std::path::PathBuf],
     policy: &Policy,
     ui: &Ui,
     none_ok: bool,
+    naming: &'static str,
 ) -> Result<Vec<std::path::PathBuf>, CliError> {
     if !named.is_empty() {
         return Ok(named.to_vec());
@@ -69,6 +71,7 @@ pub fn manifest_files(
         return Err(CliError::NoManifests {
             root: policy.root.clone(),
             globs: policy.manifests.clone(),
+            naming,
         });
     }
     ui.note(format_args!(

@@ -183,7 +183,13 @@ struct Declared {
 }
 
 fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, CliError> {
-    let files = crate::cmd::manifest_files(&args.manifests, policy, ui, false)?;
+    let files = crate::cmd::manifest_files(
+        &args.manifests,
+        policy,
+        ui,
+        false,
+        "tagman refs --manifests path/to/image-tags.yaml",
+    )?;
     let loaded = tagman_lint::Loaded::from_paths(&files, policy)?;
     if let Some(bad) = loaded.unparsed.first() {
         return Err(RefsError::UnparsedManifest {

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use tagman_lint::{Diagnostic, Report, Subject};
 
-use crate::output::zuul::project_relative;
+use crate::output::project_path;
 
 /// Writes one workflow command per diagnostic.
 pub fn write_report(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
@@ -21,10 +21,12 @@ pub fn command(d: &Diagnostic) -> String {
     let start = d.finding.primary.start();
     let end = d.finding.primary.end();
     let mut props = Vec::new();
-    // A commit message is no file of the checkout: its findings are annotations without one.
+    // A commit message is a file of the checkout only when it was read from one
+    // (`--commit-msg-file` inside the work tree); else its findings are annotations without one.
+    let file = &d.finding.primary.file;
     let path = match d.subject() {
-        Subject::CommitMessage => None,
-        _ => project_relative(d.file()),
+        Subject::CommitMessage => file.repository_path().map(str::to_owned),
+        _ => project_path(file),
     };
     if let Some(path) = path {
         props.push(format!("file={}", escape_property(&path)));

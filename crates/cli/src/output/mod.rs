@@ -9,6 +9,7 @@ pub mod zuul;
 use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
+use tagman_core::SourceFile;
 use tagman_lint::Report;
 
 use crate::cli::{ColorChoice, Global};
@@ -28,6 +29,17 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+}
+
+/// The path machine formats (zuul, sarif, github) name a project file by: its repository path
+/// when known, so a finding attaches to the same file wherever in the work tree tagman runs;
+/// else its name made relative to the working directory. `None` for standard input and files
+/// outside the project.
+pub fn project_path(file: &SourceFile) -> Option<String> {
+    match file.repository_path() {
+        Some(path) => Some(path.to_owned()),
+        None => zuul::project_relative(file.name()),
+    }
 }
 
 /// Decisions about how to talk to the user, made once from the global options and environment.
@@ -109,6 +121,13 @@ impl Ui {
     pub fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             let _ = writeln!(std::io::stderr().lock(), "tagman: warning: {message}");
+        }
+    }
+
+    /// What a command did (`added … to …`), on stderr so stdout stays the report; not with `-q`.
+    pub fn status(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
         }
     }
 

@@ -1,13 +1,13 @@
 //! `--format sarif`: one SARIF 2.1.0 log, for CI systems and code hosts that read static-analysis
 //! results (GitHub code scanning, GitLab, Jenkins' warnings plugin).
 //!
-//! Results point at project-relative URIs under `%SRCROOT%`; the rules of the run are the
+//! Results point at repository-relative URIs under `%SRCROOT%`; the rules of the run are the
 //! rules tagman knows, so a result's `ruleIndex` stays valid whatever it found.
 
 use serde_json::{json, Value};
 use tagman_lint::{Diagnostic, Label, Registry, Report, Subject};
 
-use crate::output::zuul::project_relative;
+use crate::output::project_path;
 
 /// The SARIF schema the log claims.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -95,10 +95,13 @@ fn location(label: &Label, subject: Subject) -> Value {
         Some((archive, member)) => (archive, Some(member)),
         None => (label.file.name(), None),
     };
-    // A commit message is no file of the project, whatever it is called.
+    // A commit message is a project file only when it was read from one (`--commit-msg-file`
+    // inside the work tree), whatever it is called.
     let project_file = match subject {
-        Subject::CommitMessage => None,
-        _ => project_relative(name),
+        Subject::CommitMessage => label.file.repository_path().map(str::to_owned),
+        // The archive is the artifact; its path stands for the file's.
+        _ if member.is_some() => crate::output::zuul::project_relative(name),
+        _ => project_path(&label.file),
     };
     let artifact = match project_file {
         Some(path) => json!({ "uri": uri_escape(&path), "uriBaseId": "%SRCROOT%" }),

@@ -4,8 +4,9 @@
 //! Zuul validates `file_comments` as `{path: [{line: int, message: str, range: {start_line,
 //! start_character, end_line, end_character: int}}]}` and drops *all* comments when one is
 //! malformed, so every comment is built here from integers we know are in range. Paths are
-//! relative to the project root (the job runs from there); the commit message is Gerrit's magic
-//! `/COMMIT_MSG` file, whose first lines are a header Gerrit adds before the message.
+//! relative to the repository root (the project root in Gerrit), wherever tagman runs; the
+//! commit message, whatever file it came from, is Gerrit's magic `/COMMIT_MSG` file, whose first
+//! lines are a header Gerrit adds before the message.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -13,7 +14,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use tagman_lint::{Diagnostic, Report, Subject};
 
-use crate::output::human;
+use crate::output::{human, project_path};
 
 /// Gerrit's name for the commit message in a change's file list.
 pub const COMMIT_MSG_PATH: &str = "/COMMIT_MSG";
@@ -78,7 +79,7 @@ pub fn document(report: &Report) -> Value {
                 .push(comment(d, message, COMMIT_MSG_HEADER_LINES));
             continue;
         }
-        match project_relative(d.file()) {
+        match project_path(&d.finding.primary.file) {
             Some(path) => comments
                 .entry(path)
                 .or_default()
@@ -216,6 +217,24 @@ mod tests {
                 "warnings": ["tagman: 1 error, 0 warnings in 1 file"]
             }})
         );
+    }
+
+    #[test]
+    fn a_file_is_named_by_its_repository_path_when_it_has_one() {
+        let mut d = diag(tag_format(), "image-tags.yaml", TEXT, Span::new(8, 0));
+        d.finding.primary.file = d
+            .finding
+            .primary
+            .file
+            .clone()
+            .in_repository("sub/image-tags.yaml");
+        let doc = document(&report(vec![d]));
+        let paths: Vec<&String> = doc["zuul"]["file_comments"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(paths, ["sub/image-tags.yaml"]);
     }
 
     #[test]

@@ -22,7 +22,9 @@ pub static RULE: Rule = Rule {
 for the `commit-msg` hook, what is staged against `HEAD`), its message must hold a Launchpad
 (`Closes-Bug:`, `Partial-Bug:`, `Related-Bug:`) or StoryBoard (`Story:`, `Task:`) reference on a
 line of its own below the subject. Moving, renaming or removing entries needs none. When tagman
-cannot tell what changed (outside a repository, an unparsable manifest) a reference is required."#,
+cannot tell what changed (outside a repository, an unparsable manifest) a reference is required.
+A line that is almost a reference (`closes-bug 2000001` without its colon, `Closes Bug: 1`) is
+pointed out with how to write it."#,
         why: r#"A published tag is forever; the reference is the record of why it was made."#,
         example: r#"```text
 Update stx-platformclients tag to stx.10.0-v1.5.18
@@ -52,7 +54,14 @@ pub fn check(ctx: &MessageContext<'_>, out: &mut Vec<Finding>) {
         .iter()
         .filter(|r| r.number.is_some())
         .collect();
-    let help = if let Some(r) = refused.first() {
+    let near_miss = msg.near_misses.first();
+    let help = if let Some(miss) = near_miss {
+        format!(
+            "`{}` is not read as a reference; write it `{}` on its own line",
+            msg.source.slice(miss.span),
+            miss.fixed()
+        )
+    } else if let Some(r) = refused.first() {
         format!(
             "`{}` is a kind this project does not accept (policy `references`: {}); add one of those on its own line",
             r.display(),
@@ -63,6 +72,12 @@ pub fn check(ctx: &MessageContext<'_>, out: &mut Vec<Finding>) {
             .to_owned()
     };
     finding = finding.help(help);
+    for miss in &msg.near_misses {
+        finding = finding.also(
+            Label::new(&msg.source, miss.span)
+                .with_note(format!("not a reference: write `{}`", miss.fixed())),
+        );
+    }
     for r in &msg.commented {
         finding = finding.also(
             Label::new(&msg.source, r.span)
@@ -95,6 +110,18 @@ mod tests {
         let found = run(check, "Update tag\n\n# Story: 5\n", true);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].secondary.len(), 1);
+    }
+
+    /// Issue 14: `closes-bug 2000001` got no hint that only the colon was missing.
+    #[test]
+    fn a_near_miss_gets_the_fix() {
+        let found = run(check, "Update tag\n\ncloses-bug 2000001\n", true);
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].help.as_deref(),
+            Some("`closes-bug 2000001` is not read as a reference; write it `Closes-Bug: 2000001` on its own line")
+        );
+        assert_eq!(found[0].secondary[0].start().line, 3);
     }
 
     #[test]

@@ -16,10 +16,14 @@ pub static RULE: Rule = Rule {
     name: "tag-release",
     default: Severity::Error,
     subject: Subject::Manifest,
-    summary: "the tag's stx.X.Y is the policy's `release` (when set)",
+    summary: "the tag's stx.X.Y is the policy's `release` (when set; with a base revision, in added or changed entries)",
     docs: Docs {
         what: r#"When tagman.yaml sets `release: "13.0"`, every tag must start `stx.13.0-`.
-The finding points at the tag and at the policy line."#,
+When `lint` compares with a base revision (`--base`, `--commit`, and by default `HEAD` inside a
+git work tree), only the entries the change adds or changes are checked: a file that keeps the
+tags of every past release (StarlingX's does) stays clean, and each new tag is still held to the
+branch's release. `--no-base` checks every entry. The finding points at the tag and at the
+policy line."#,
         why: r#"A release branch that tags its images with another release's prefix collides with
 that release's tags, or misleads whoever reads the chart."#,
         example: r#"`tag: stx.12.0-v1.0.0` with `release: "13.0"`."#,
@@ -27,12 +31,13 @@ that release's tags, or misleads whoever reads the chart."#,
     },
 };
 
-/// Checks every tag that has a `stx.X.Y` prefix against the policy's release.
+/// Checks every tag that has a `stx.X.Y` prefix against the policy's release; with a base
+/// revision, only in the entries the change adds or changes.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(release) = &cx.policy.release else {
         return;
     };
-    for (src, entry) in cx.entries() {
+    for (src, entry) in cx.changed_entries() {
         let Some(tag) = &entry.tag else { continue };
         let Some(rest) = tag.value.strip_prefix("stx.") else {
             continue;
@@ -54,5 +59,51 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             finding = finding.also(Label::new(policy, release.span).with_note("release set here"));
         }
         out.push(finding);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tagman_core::{Limits, Manifest, Policy, SourceFile};
+
+    use super::*;
+    use crate::context::ChangedEntries;
+
+    fn manifest() -> Manifest {
+        let entry = |tag: &str| {
+            format!("  - name: docker.io/starlingx/x\n    src_build_tag: master-debian-stable-20240101T000000Z.0\n    src_ref: https://opendev.org/starlingx/x/commit/dac417bd31ed36d455e94db4aabe5916367654d4\n    tag: {tag}\n")
+        };
+        let text = format!(
+            "images:\n{}{}{}",
+            entry("stx.9.0-v1.0.0"),
+            entry("stx.10.0-v1.0.0"),
+            entry("stx.8.0-v1.0.0")
+        );
+        Manifest::parse(SourceFile::new("m.yaml", text), &Limits::default()).unwrap()
+    }
+
+    fn lines(manifests: &[Manifest], changed: Option<&ChangedEntries>) -> Vec<usize> {
+        let policy = Policy::parse(
+            SourceFile::new("tagman.yaml", "release: \"10.0\"\n"),
+            ".".into(),
+        )
+        .unwrap();
+        let mut cx = Context::new(manifests, &[], &policy, 0);
+        if let Some(changed) = changed {
+            cx = cx.comparing(changed);
+        }
+        let mut out = Vec::new();
+        check(&cx, &mut out);
+        out.iter().map(|f| f.primary.start().line).collect()
+    }
+
+    #[test]
+    fn every_entry_without_a_base_only_the_changed_ones_with_one() {
+        let manifests = [manifest()];
+        assert_eq!(lines(&manifests, None), [5, 13]);
+        // With a base, the old stx.9.0 entry is history; the new stx.8.0 one is checked.
+        let changed = ChangedEntries::new([(0, 1), (0, 2)]);
+        assert_eq!(lines(&manifests, Some(&changed)), [13]);
+        assert!(lines(&manifests, Some(&ChangedEntries::default())).is_empty());
     }
 }
