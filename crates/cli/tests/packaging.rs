@@ -92,13 +92,23 @@ fn every_crate_packages_with_the_files_it_embeds() {
             "--no-verify",
             "--locked",
             "--allow-dirty",
+            // Everything it resolves was fetched for the build that runs this test.
+            "--offline",
         ])
         // The root package only exists for pre-commit's `cargo install --path .` (publish = false);
         // its binary's source lies in crates/cli, which no package of the root can hold.
         .args(["--exclude", "tagman-pre-commit"])
         .env("CARGO_TARGET_DIR", &target));
     let metadata: Value = serde_json::from_slice(
-        &run(cargo().args(["metadata", "--locked", "--no-deps", "--format-version", "1"])).stdout,
+        &run(cargo().args([
+            "metadata",
+            "--locked",
+            "--offline",
+            "--no-deps",
+            "--format-version",
+            "1",
+        ]))
+        .stdout,
     )
     .unwrap();
     let mut checked = 0;
@@ -177,6 +187,7 @@ fn rust_version_is_at_least_every_dependencys() {
         &run(cargo().args([
             "metadata",
             "--locked",
+            "--offline",
             "--format-version",
             "1",
             "--filter-platform",
