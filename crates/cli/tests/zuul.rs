@@ -1,7 +1,8 @@
 //! The Zuul jobs for real: `ansible-playbook -i localhost, -c local` runs the playbooks of
 //! `.zuul.yaml` with fake Zuul variables and a test-only `zuul_return` action plugin
 //! (`support/zuul/action_plugins`) that writes what it is given to a file after checking the
-//! `file_comments` shape as Zuul does; `zuulcilint` checks `.zuul.yaml`.
+//! `file_comments` shape as Zuul does; `zuulcilint` checks `.zuul.yaml`. How the jobs get tagman
+//! (wheel, build from source, a clear failure) is tested in `install.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 #[allow(dead_code)]
