@@ -10,11 +10,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use support::{cache_dir, describe, figure, project_root};
+use support::{cache_dir, describe, figure, files_under, project_root};
 
 fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
@@ -63,19 +63,6 @@ fn included_paths(source: &str) -> Vec<String> {
         }
     }
     paths
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|ext| ext == "rs") {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// Every crate that is published packages, and what its library and binary sources embed is in
@@ -128,7 +115,10 @@ fn every_crate_packages_with_the_files_it_embeds() {
             .arg(&unpacked));
         let root = unpacked.join(format!("{name}-{version}"));
         let src = root.join("src");
-        for file in rust_files(&src) {
+        let sources = files_under(&src)
+            .into_iter()
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"));
+        for file in sources {
             let text = std::fs::read_to_string(&file).unwrap();
             for included in included_paths(&text) {
                 let resolved = file.parent().unwrap().join(&included);

@@ -13,14 +13,13 @@ mod harness;
 mod images;
 mod support;
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::{json, Value};
 use support::zuul::{
     checkout, good_change, manifest, playbook, playbook_command, project_with, returned, zuul_vars,
 };
-use support::{describe, project_root, require_tool, tagman};
+use support::{describe, files_under, project_root, require_tool, tagman};
 
 #[test]
 fn lint_job_returns_inline_comments_for_a_bad_manifest_and_message() {
@@ -338,24 +337,11 @@ fn promote_job_applies_the_change_and_never_logs_the_secret() {
     // It really is the -vvvv output (connection and module details).
     assert!(text.contains("ESTABLISH LOCAL CONNECTION"), "{text}");
     // The credentials file is gone.
-    let leftovers: Vec<_> = walk(scratch.path())
+    let leftovers: Vec<_> = files_under(scratch.path())
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n == "auth.json"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// Standard base64, as Zuul encodes `zuul.message`.
