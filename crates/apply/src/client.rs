@@ -5,6 +5,7 @@ use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use reqwest::{Method, StatusCode};
 use tagman_core::reference::ImageName;
+use tagman_net::Limit;
 
 use crate::auth::Access;
 use crate::error::{self, Error};
@@ -130,15 +131,17 @@ impl Client {
             s if s.is_success() => {
                 let announced = header_str(&response, DIGEST_HEADER);
                 let content_type = header_str(&response, CONTENT_TYPE);
-                let bytes = response.bytes().await.map_err(|source| Error::Connection {
-                    url: request.url.to_string(),
-                    source,
-                })?;
-                // Without a Content-Type (or a generic one), the manifest's own mediaType says.
-                let media_type = content_type
-                    .filter(|t| t.contains("vnd."))
-                    .or_else(|| media::declared_type(&bytes))
-                    .ok_or_else(|| missing(&request, "Content-Type"))?;
+                let bytes =
+                    tagman_net::body::read_body(response, Limit::MANIFEST, "manifest").await?;
+                // Without a Content-Type (or a generic one), the manifest's own mediaType says;
+                // bytes that are not a manifest of a known type are never pushed.
+                let media_type =
+                    media::check_manifest(&bytes, content_type.as_deref()).map_err(|problem| {
+                        Error::NotAManifest {
+                            url: request.url.to_string(),
+                            problem,
+                        }
+                    })?;
                 let digest = media::sha256_digest(&bytes);
                 let by_digest = reference
                     .starts_with("sha256:")
@@ -299,7 +302,7 @@ impl Client {
         Ok(())
     }
 
-    /// GET a blob's bytes (small blobs only: configs, test data).
+    /// GET a blob's bytes (small blobs only: configs, test data; at most the manifest limit).
     pub async fn get_blob(
         &self,
         name: &ImageName,
@@ -312,10 +315,7 @@ impl Client {
         if !response.status().is_success() {
             return Err(fail(response.status(), &request, response).await);
         }
-        let bytes = response.bytes().await.map_err(|source| Error::Connection {
-            url: request.url.to_string(),
-            source,
-        })?;
+        let bytes = tagman_net::body::read_body(response, Limit::MANIFEST, "blob").await?;
         let actual = media::sha256_digest(&bytes);
         if actual != digest {
             return Err(Error::DigestMismatch {
@@ -335,7 +335,8 @@ fn missing(request: &Request<'_>, header: &'static str) -> Error {
     }
 }
 
+/// The typed error for a final error status, from at most [`Limit::ERROR_BODY`] of its body.
 async fn fail(status: StatusCode, request: &Request<'_>, response: reqwest::Response) -> Error {
-    let body = response.bytes().await.unwrap_or_default();
+    let body = tagman_net::body::read_prefix(response, Limit::ERROR_BODY).await;
     error::from_status(status, request.url.as_str(), request.registry, &body, None)
 }

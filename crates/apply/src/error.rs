@@ -4,13 +4,22 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use tagman_net::text::sanitize;
+use tagman_net::Prefix;
+
+/// The most characters of a registry's error message kept in an error.
+const MESSAGE_CHARS: usize = 200;
 
 /// Everything that can go wrong talking to a registry or preparing to.
+///
+/// Text the registry chose (error codes and messages, a token realm) is passed through
+/// [`tagman_net::text::sanitize`] where it enters a variant, so no variant carries an escape
+/// sequence or a line break from the network.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The registry answered with an error status that is not otherwise classified.
-    #[error("{url}: registry answered {status}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
+    #[error("{url}: registry answered {status}{}{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default(), message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
     Registry {
         /// The HTTP status.
         status: u16,
@@ -18,12 +27,23 @@ pub enum Error {
         url: String,
         /// The first error code from the registry's error body (`MANIFEST_UNKNOWN`, `DENIED`, …).
         code: Option<String>,
+        /// The registry's message: the first error's `message`, or the start of a body that is
+        /// not the registry error document (cut, with `…`).
+        message: Option<String>,
     },
     /// The registry refused our credentials, or we had none and it needs some.
     #[error("{registry}: unauthorized (check the credentials for this registry)")]
     Unauthorized {
         /// The registry host.
         registry: String,
+    },
+    /// The registry named a token realm that the registry's credentials must not be sent to.
+    #[error("{registry}: refusing to send its credentials to the token realm {realm} (credentials go only to an https realm, or over plain HTTP to the registry itself when it is an --insecure-registry)")]
+    RealmRefused {
+        /// The registry host.
+        registry: String,
+        /// The realm it named.
+        realm: String,
     },
     /// The registry kept answering 429 until the retries ran out.
     #[error("rate limited{}", retry_after.map(|d| format!(" (Retry-After {}s)", d.as_secs())).unwrap_or_default())]
@@ -39,6 +59,14 @@ pub enum Error {
         /// The transport's error.
         #[source]
         source: reqwest::Error,
+    },
+    /// The registry redirected in a loop or more than the redirect cap; not retried.
+    #[error("{url}: {reason}")]
+    Redirect {
+        /// The URL requested.
+        url: String,
+        /// Why the chain was cut.
+        reason: tagman_net::http::RedirectError,
     },
     /// A request took longer than the per-request timeout until the retries ran out.
     #[error("{url}: timed out")]
@@ -81,6 +109,14 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// What the registry served as a manifest is not one tagman can copy: it is never pushed.
+    #[error("{url}: not a manifest tagman copies: {problem}")]
+    NotAManifest {
+        /// The URL requested.
+        url: String,
+        /// What is wrong with it.
+        problem: crate::media::Problem,
+    },
     /// A URL could not be built from a registry and repository.
     #[error("cannot build a URL for {registry}/{repository}")]
     Url {
@@ -96,7 +132,7 @@ pub enum Error {
         path: PathBuf,
         /// Why.
         #[source]
-        source: std::io::Error,
+        source: tagman_net::FileError,
     },
     /// A credential file is not the Docker config JSON shape.
     #[error("{}: not a Docker config file: {source}", path.display())]
@@ -115,17 +151,10 @@ pub enum Error {
         /// The registry asked about.
         registry: String,
     },
-    /// A CA certificate file could not be used.
-    #[error("cannot use CA certificate {}: {reason}", path.display())]
-    CaCert {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        reason: String,
-    },
-    /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {0}")]
-    Client(#[source] reqwest::Error),
+    /// The network layer failed: the client or a CA certificate could not be set up, or an
+    /// answer was larger than its limit or broke off.
+    #[error(transparent)]
+    Net(#[from] tagman_net::Error),
     /// A streamed blob copy broke after its body started; the copy must start over.
     #[error("{url}: blob stream interrupted")]
     StreamInterrupted {
@@ -143,38 +172,43 @@ impl Error {
         match self {
             Self::Registry { .. } => "registry",
             Self::Unauthorized { .. } => "unauthorized",
+            Self::RealmRefused { .. } => "realm-refused",
             Self::RateLimited { .. } => "rate-limited",
             Self::Connection { .. } => "connection",
+            Self::Redirect { .. } => "redirect",
             Self::Timeout { .. } => "timeout",
             Self::DigestMismatch { .. } => "digest-mismatch",
             Self::MissingHeader { .. } => "missing-header",
             Self::Token { .. } => "token",
             Self::Manifest { .. } => "manifest",
+            Self::NotAManifest { .. } => "not-a-manifest",
             Self::Url { .. } => "url",
             Self::CredentialFile { .. }
             | Self::CredentialFormat { .. }
             | Self::CredentialHelper { .. } => "credentials",
-            Self::CaCert { .. } => "ca-cert",
-            Self::Client(_) => "client",
+            Self::Net(e) => e.kind(),
             Self::StreamInterrupted { .. } => "stream-interrupted",
             Self::Cancelled => "cancelled",
         }
     }
 }
 
-/// Maps a final HTTP error status and the registry's error body to a typed error.
+/// Maps a final HTTP error status and the start of the registry's error body to a typed error.
 ///
 /// `registry` names the host for `Unauthorized`; the body is the registry's
-/// `{"errors":[{"code":…}]}` document when it sent one.
+/// `{"errors":[{"code":…,"message":…}]}` document when it sent one. This is where the registry's
+/// text enters an error, so it is sanitized here.
 pub fn from_status(
     status: StatusCode,
     url: &str,
     registry: &str,
-    body: &[u8],
+    body: &Prefix,
     retry_after: Option<Duration>,
 ) -> Error {
+    let first = first_error(&body.bytes);
+    let code = first.as_ref().map(|e| sanitize(&e.code, MESSAGE_CHARS));
     if status == StatusCode::UNAUTHORIZED
-        || status == StatusCode::FORBIDDEN && error_code(body).as_deref() == Some("DENIED")
+        || status == StatusCode::FORBIDDEN && code.as_deref() == Some("DENIED")
     {
         return Error::Unauthorized {
             registry: registry.to_owned(),
@@ -183,25 +217,46 @@ pub fn from_status(
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Error::RateLimited { retry_after };
     }
+    let message = match first {
+        Some(item) => item.message,
+        // Not the registry's error document: show its start (an HTML page, a proxy's text).
+        None => Some(String::from_utf8_lossy(&body.bytes).into_owned()),
+    }
+    .map(|m| {
+        let mut text = sanitize(&m, MESSAGE_CHARS);
+        if body.truncated && !text.ends_with('…') {
+            text.push('…');
+        }
+        text
+    })
+    .filter(|m| !m.is_empty());
     Error::Registry {
         status: status.as_u16(),
         url: url.to_owned(),
-        code: error_code(body),
+        code,
+        message,
     }
 }
 
-/// The first `code` of a registry error body, if the body is one.
-pub fn error_code(body: &[u8]) -> Option<String> {
+#[derive(serde::Deserialize)]
+struct ErrorItem {
+    code: String,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn first_error(body: &[u8]) -> Option<ErrorItem> {
     #[derive(serde::Deserialize)]
     struct Body {
-        errors: Vec<Item>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Item {
-        code: String,
+        errors: Vec<ErrorItem>,
     }
     let body: Body = serde_json::from_slice(body).ok()?;
-    body.errors.into_iter().next().map(|e| e.code)
+    body.errors.into_iter().next()
+}
+
+/// The first `code` of a registry error body, if the body is one (sanitized).
+pub fn error_code(body: &[u8]) -> Option<String> {
+    first_error(body).map(|e| sanitize(&e.code, MESSAGE_CHARS))
 }
 
 #[cfg(test)]
@@ -210,22 +265,65 @@ mod tests {
 
     #[test]
     fn maps_statuses_and_codes() {
-        let body = br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#;
-        match from_status(StatusCode::NOT_FOUND, "u", "r", body, None) {
-            Error::Registry { status, code, .. } => {
+        let body = prefix(
+            br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
+            false,
+        );
+        match from_status(StatusCode::NOT_FOUND, "u", "r", &body, None) {
+            Error::Registry {
+                status,
+                code,
+                message,
+                ..
+            } => {
                 assert_eq!(status, 404);
                 assert_eq!(code.as_deref(), Some("MANIFEST_UNKNOWN"));
+                assert_eq!(message.as_deref(), Some("manifest unknown"));
             }
             other => panic!("unexpected {other:?}"),
         }
         assert!(matches!(
-            from_status(StatusCode::UNAUTHORIZED, "u", "reg", b"", None),
+            from_status(StatusCode::UNAUTHORIZED, "u", "reg", &prefix(b"", false), None),
             Error::Unauthorized { registry } if registry == "reg"
         ));
         assert!(matches!(
-            from_status(StatusCode::TOO_MANY_REQUESTS, "u", "r", b"", Some(Duration::from_secs(3))),
+            from_status(StatusCode::TOO_MANY_REQUESTS, "u", "r", &prefix(b"", false), Some(Duration::from_secs(3))),
             Error::RateLimited { retry_after: Some(d) } if d.as_secs() == 3
         ));
         assert_eq!(error_code(b"not json"), None);
+    }
+
+    fn prefix(bytes: &'static [u8], truncated: bool) -> Prefix {
+        Prefix {
+            bytes: bytes::Bytes::from_static(bytes),
+            truncated,
+        }
+    }
+
+    #[test]
+    fn registry_text_is_sanitized_where_it_enters_the_error() {
+        let body = prefix(
+            b"{\"errors\":[{\"code\":\"DENIED\\u001b[2J\",\"message\":\"no\\n2026 INFO forged \\u001b[31mline\"}]}",
+            false,
+        );
+        let err = from_status(StatusCode::BAD_REQUEST, "u", "r", &body, None);
+        let shown = err.to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert_eq!(
+            shown,
+            "u: registry answered 400 (DENIED): no 2026 INFO forged line"
+        );
+        // A body that is not the error document: its start, cut and marked.
+        let err = from_status(
+            StatusCode::BAD_GATEWAY,
+            "u",
+            "r",
+            &prefix(b"<html>\r\nbad gateway", true),
+            None,
+        );
+        assert_eq!(
+            err.to_string(),
+            "u: registry answered 502: <html> bad gateway…"
+        );
     }
 }

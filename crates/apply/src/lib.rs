@@ -5,8 +5,8 @@
 //! overwritten unless forced. Modules, in the order a request flows:
 //! [`plan`] (entries, registry maps, outcomes) → [`run`] (the executor) → [`client`] (one function
 //! per registry operation) → [`urls`] (pure URL builders) → [`transport`] (auth in one place,
-//! retries in one place) → [`error`] (one mapping from an HTTP answer to a typed error).
-//! This crate never prints.
+//! over `tagman-net`'s one retry loop, TLS setup, clock and bounded reads) → [`error`] (one mapping
+//! from an HTTP answer to a typed error). This crate never prints.
 
 pub mod auth;
 pub mod client;
@@ -15,7 +15,6 @@ pub mod media;
 pub mod plan;
 mod promote;
 pub mod report;
-pub mod retry;
 pub mod run;
 pub mod stats;
 pub mod transport;
@@ -25,8 +24,8 @@ pub use auth::{Credential, CredentialStore};
 pub use client::Client;
 pub use error::Error;
 pub use plan::{Action, Location, Outcome, PlanItem, RegistryMap};
-pub use retry::RetryPolicy;
 pub use run::{run, Options};
 pub use stats::Counts;
+pub use tagman_net::{Clock, RetryPolicy, TestClock, TokioClock};
 pub use tokio_util::sync::CancellationToken;
 pub use transport::TransportConfig;

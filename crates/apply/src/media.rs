@@ -22,6 +22,46 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
 }
 
+/// The manifest media types tagman copies.
+pub const KNOWN: [&str; 4] = [OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST];
+
+/// Why served bytes are not a manifest tagman copies.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The bytes are not JSON.
+    #[error("the body is not JSON")]
+    NotJson,
+    /// JSON, but not an object.
+    #[error("the body is JSON but not an object")]
+    NotAnObject,
+    /// Neither the Content-Type nor the manifest's `mediaType` names a known manifest type.
+    #[error("media type {} is none of the four manifest types ({})", .0.as_deref().unwrap_or("(none given)"), KNOWN.join(", "))]
+    UnknownType(Option<String>),
+}
+
+/// The media type of manifest bytes served with `content_type`: a known type named by the
+/// Content-Type (parameters aside), else by the manifest's own `mediaType`; and the bytes must
+/// be a JSON object. Anything else is never pushed.
+pub fn check_manifest(bytes: &[u8], content_type: Option<&str>) -> Result<String, Problem> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| Problem::NotJson)?;
+    let object = value.as_object().ok_or(Problem::NotAnObject)?;
+    let essence = |t: &str| t.split(';').next().unwrap_or(t).trim().to_ascii_lowercase();
+    if let Some(header) = content_type.filter(|t| KNOWN.contains(&essence(t).as_str())) {
+        return Ok(header.to_owned());
+    }
+    let declared = object.get("mediaType").and_then(serde_json::Value::as_str);
+    match declared {
+        Some(t) if KNOWN.contains(&t) => Ok(t.to_owned()),
+        // The registry's words: shown only sanitized.
+        other => Err(Problem::UnknownType(
+            other
+                .or(content_type)
+                .map(|t| tagman_net::text::sanitize(t, 100)),
+        )),
+    }
+}
+
 /// Whether a media type is an index or manifest list (whose children are manifests).
 pub fn is_index(media_type: &str) -> bool {
     media_type == OCI_INDEX || media_type == DOCKER_LIST
@@ -110,5 +150,34 @@ mod tests {
         assert_eq!(declared_type(index).as_deref(), None);
         let typed = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
         assert_eq!(declared_type(typed).as_deref(), Some(OCI_INDEX));
+    }
+
+    #[test]
+    fn only_json_objects_of_a_known_type_are_manifests() {
+        let typed = br#"{"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#;
+        let untyped = br#"{"schemaVersion":2}"#;
+        let with_params = format!("{DOCKER_MANIFEST}; charset=utf-8");
+        type Case<'a> = (&'a [u8], Option<&'a str>, Result<&'a str, Problem>);
+        let cases: [Case<'_>; 8] = [
+            (typed, None, Ok(OCI_INDEX)),
+            (typed, Some("application/json"), Ok(OCI_INDEX)),
+            (untyped, Some(OCI_MANIFEST), Ok(OCI_MANIFEST)),
+            (untyped, Some(&with_params), Ok(&with_params)),
+            (untyped, None, Err(Problem::UnknownType(None))),
+            (
+                untyped,
+                Some("text/html"),
+                Err(Problem::UnknownType(Some("text/html".into()))),
+            ),
+            (b"<html>", Some(OCI_MANIFEST), Err(Problem::NotJson)),
+            (b"[1, 2]", Some(OCI_MANIFEST), Err(Problem::NotAnObject)),
+        ];
+        for (bytes, content_type, want) in cases {
+            assert_eq!(
+                check_manifest(bytes, content_type),
+                want.map(str::to_owned),
+                "{content_type:?}"
+            );
+        }
     }
 }

@@ -36,12 +36,6 @@ impl PlanItem {
     }
 }
 
-/// Whether two names are the same repository, however their registries were spelled
-/// (`starlingx/x`, `docker.io/starlingx/x`, `index.docker.io/starlingx/x`).
-pub fn same_repository(a: &ImageName, b: &ImageName) -> bool {
-    a.registry() == b.registry() && a.repository() == b.repository()
-}
-
 /// A registry (with an optional path prefix) that stands in for another.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
@@ -216,23 +210,6 @@ mod tests {
             Err(MapError::NotAPair("nothing".into()))
         );
         assert!(map.push("a=").is_err());
-    }
-
-    #[test]
-    fn same_repository_ignores_spelling() {
-        let parse = |s| ImageName::parse(s).unwrap();
-        assert!(same_repository(
-            &parse("starlingx/x"),
-            &parse("index.docker.io/starlingx/x")
-        ));
-        assert!(same_repository(
-            &parse("busybox"),
-            &parse("docker.io/library/busybox")
-        ));
-        assert!(!same_repository(
-            &parse("quay.io/starlingx/x"),
-            &parse("starlingx/x")
-        ));
     }
 
     #[test]

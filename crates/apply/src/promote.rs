@@ -4,7 +4,11 @@
 //! Blobs are mounted when source and target share a registry, else streamed GET → PUT; an index's
 //! child manifests are pushed by digest before the index.
 
+use std::time::Duration;
+
 use tagman_core::reference::ImageName;
+use tagman_net::retry::{self, Operation, RetryPolicy, Step, Try};
+use tagman_net::TokioClock;
 
 use crate::auth::Access;
 use crate::client::{Client, Fetched};
@@ -39,6 +43,7 @@ pub(crate) async fn copy_references(
                 status: 404,
                 url: format!("{source}@{child}"),
                 code: Some("MANIFEST_UNKNOWN".to_owned()),
+                message: None,
             });
         };
         copy_blobs(client, source, target, &parse(&fetched)?.blobs, tries).await?;
@@ -73,19 +78,53 @@ async fn copy_blobs(
         {
             continue;
         }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match client.copy_blob(source, target, digest, tries).await {
-                Ok(()) => break,
-                Err(
-                    Error::StreamInterrupted { .. }
-                    | Error::Connection { .. }
-                    | Error::Timeout { .. },
-                ) if attempt < BLOB_COPY_TRIES => {}
-                Err(err) => return Err(err),
-            }
-        }
+        // A broken stream cannot be resent by the transport: the whole copy goes through the
+        // one retry loop instead, at once (the transport already waited on each request).
+        let policy = RetryPolicy {
+            max_attempts: BLOB_COPY_TRIES,
+            base: Duration::ZERO,
+            ..RetryPolicy::default()
+        };
+        let mut copy = BlobCopy {
+            client,
+            source,
+            target,
+            digest,
+            tries,
+        };
+        retry::run(&policy, &TokioClock, &mut copy).await?;
     }
     Ok(())
+}
+
+/// One whole streamed copy of a blob.
+struct BlobCopy<'a> {
+    client: &'a Client,
+    source: &'a ImageName,
+    target: &'a ImageName,
+    digest: &'a str,
+    tries: &'a mut u32,
+}
+
+impl Operation for BlobCopy<'_> {
+    type Output = ();
+    type Error = Error;
+
+    async fn attempt(&mut self, _this: Try) -> Step<(), Error> {
+        let copied = self
+            .client
+            .copy_blob(self.source, self.target, self.digest, self.tries)
+            .await;
+        match copied {
+            Err(
+                error @ (Error::StreamInterrupted { .. }
+                | Error::Connection { .. }
+                | Error::Timeout { .. }),
+            ) => Step::Retry {
+                error,
+                retry_after: None,
+            },
+            other => Step::Done(other),
+        }
+    }
 }

@@ -15,7 +15,7 @@ use crate::auth::Access;
 use crate::client::{Client, Fetched};
 use crate::error::Error;
 use crate::media;
-use crate::plan::{same_repository, Action, Location, Outcome, PlanItem, RegistryMap};
+use crate::plan::{Action, Location, Outcome, PlanItem, RegistryMap};
 
 /// How to run a plan.
 #[derive(Clone, Debug)]
@@ -100,7 +100,7 @@ async fn run_one(client: &Client, item: PlanItem, options: &Options) -> Outcome 
     let result = if options.cancel.is_cancelled() {
         Err(Error::Cancelled)
     } else {
-        let forced = options.force.iter().any(|f| same_repository(f, &item.name));
+        let forced = options.force.contains(&item.name);
         retag(
             client,
             &source,
@@ -141,7 +141,7 @@ async fn retag(
     tries: &mut u32,
 ) -> Result<Done, Error> {
     // In place, one pull,push token serves every request of the entry.
-    let (source_access, target_access) = match (dry_run, same_repository(source, target)) {
+    let (source_access, target_access) = match (dry_run, source == target) {
         (true, _) => (Access::Pull, Access::Pull),
         (false, true) => (Access::PullPush, Access::PullPush),
         (false, false) => (Access::Pull, Access::PullPush),
@@ -223,7 +223,7 @@ async fn write(
     manifest: &Fetched,
     tries: &mut u32,
 ) -> Result<(), Error> {
-    if !same_repository(source, target) {
+    if source != target {
         crate::promote::copy_references(client, source, target, manifest, tries).await?;
     }
     let stored = client.put_manifest(target, tag, manifest, tries).await?;

@@ -1,22 +1,21 @@
-//! The one transport layer: builds the HTTP client (rustls, system roots plus `--ca-cert`), applies
-//! auth, counts requests and retries transient failures with backoff, jitter and Retry-After.
+//! The registry transport: applies auth, counts requests, and sends each request through
+//! `tagman-net`'s one retry loop (transient failures retried with backoff, jitter and
+//! Retry-After; a 401 answered once with fresh credentials; redirect failures never retried).
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use bytes::Bytes;
 use reqwest::header::{
-    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use reqwest::{Method, StatusCode};
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::CertificateDer;
+use tagman_net::retry::{self, Operation, RetryPolicy, Step, Try};
+use tagman_net::{Clock, HttpConfig, Limit, Prefix, TokioClock};
 use url::Url;
 
 use crate::auth::{Access, Auth, CredentialStore, Scope};
 use crate::error::{self, Error};
-use crate::retry::{self, RetryPolicy};
 use crate::stats::Stats;
 
 /// How to reach registries.
@@ -30,6 +29,8 @@ pub struct TransportConfig {
     pub retry: RetryPolicy,
     /// Where credentials come from.
     pub credentials: CredentialStore,
+    /// The clock backoff waits and token lifetimes run on (tests pass a `TestClock`).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for TransportConfig {
@@ -39,6 +40,7 @@ impl Default for TransportConfig {
             insecure_registries: Vec::new(),
             retry: RetryPolicy::default(),
             credentials: CredentialStore::empty(),
+            clock: Arc::new(TokioClock),
         }
     }
 }
@@ -82,29 +84,30 @@ pub struct Transport {
     auth: Auth,
     insecure: Vec<String>,
     stats: Arc<Stats>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Transport {
     /// Builds the HTTP client and auth state.
     pub fn new(config: TransportConfig) -> Result<Self, Error> {
-        let tls = tls_config(&config.ca_certs)?;
-        let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent(concat!("tagman/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .connect_timeout(config.retry.timeout)
-            .read_timeout(config.retry.timeout)
-            .pool_max_idle_per_host(32)
-            .no_proxy()
-            .build()
-            .map_err(Error::Client)?;
+        let http = tagman_net::http::client(&HttpConfig {
+            ca_certs: config.ca_certs,
+            timeout: config.retry.timeout,
+            ..HttpConfig::default()
+        })?;
         let stats = Arc::new(Stats::default());
         Ok(Self {
             http,
-            auth: Auth::new(config.credentials, stats.clone()),
+            auth: Auth::new(
+                config.credentials,
+                stats.clone(),
+                config.clock.clone(),
+                config.insecure_registries.clone(),
+            ),
             policy: config.retry,
             insecure: config.insecure_registries,
             stats,
+            clock: config.clock,
         })
     }
 
@@ -125,121 +128,176 @@ impl Transport {
         request: &Request<'_>,
         tries: &mut u32,
     ) -> Result<reqwest::Response, Error> {
-        let url_text = request.url.as_str();
-        let mut attempt = 0u32;
-        let mut reauthorized = false;
-        let mut challenges = 0u32;
-        loop {
-            attempt += 1;
-            let authorization = self
-                .auth
-                .header(&self.http, &self.policy, request.registry, request.scope())
-                .await?;
-            let mut builder = self
-                .http
-                .request(request.method.clone(), request.url.clone());
-            if request.bounded {
-                builder = builder.timeout(self.policy.timeout);
-            }
-            if let Some(accept) = request.accept {
-                builder = builder.header(ACCEPT, accept);
-            }
-            if let Some(content_type) = request.content_type {
-                builder = builder.header(CONTENT_TYPE, content_type);
-            }
-            if let Some(value) = &authorization {
-                builder = builder.header(AUTHORIZATION, value.clone());
-            }
-            if let Some(body) = &request.body {
-                builder = builder.body(body.clone());
-            }
-            if let Some(stream) = &request.stream {
-                let body = stream.lock().ok().and_then(|mut s| s.take());
-                let Some(body) = body else {
-                    return Err(Error::StreamInterrupted {
-                        url: url_text.to_owned(),
-                    });
-                };
-                builder = builder.body(body);
-            }
-            if let Some(length) = request.content_length {
-                builder = builder.header(reqwest::header::CONTENT_LENGTH, length);
-            }
-            let write = !matches!(request.method, Method::GET | Method::HEAD);
-            self.stats.count_request(write, attempt > 1);
-            *tries += 1;
-            let last = attempt >= self.policy.max_attempts;
-            let response = match builder.send().await {
-                Ok(response) => response,
-                Err(err) if last => {
-                    return Err(if err.is_timeout() {
-                        Error::Timeout {
-                            url: url_text.to_owned(),
-                        }
-                    } else {
-                        Error::Connection {
-                            url: url_text.to_owned(),
-                            source: err,
-                        }
-                    })
-                }
-                Err(_) => {
-                    tokio::time::sleep(self.policy.backoff(attempt)).await;
-                    continue;
-                }
-            };
-            let status = response.status();
-            if status == StatusCode::UNAUTHORIZED {
-                let challenge = header_str(&response, WWW_AUTHENTICATE);
-                // A 401 to a request sent without auth only teaches the scheme; one sent with
-                // auth earns exactly one more try with fresh credentials (a renewed token).
-                let allowed = if authorization.is_some() {
-                    !reauthorized
-                } else {
-                    challenges < 2
-                };
-                if allowed
-                    && self
-                        .auth
-                        .on_unauthorized(
-                            request.registry,
-                            request.scope(),
-                            challenge.as_deref(),
-                            authorization.as_ref(),
-                        )
-                        .await?
-                {
-                    if authorization.is_some() {
-                        reauthorized = true;
-                    } else {
-                        challenges += 1;
-                    }
-                    // Not a transient failure: no backoff, and it does not use up a retry.
-                    attempt -= 1;
-                    continue;
-                }
-                return Err(Error::Unauthorized {
-                    registry: request.registry.to_owned(),
-                });
-            }
-            if retry::retryable_status(status) {
-                let retry_after = header_str(&response, RETRY_AFTER)
-                    .and_then(|v| retry::parse_retry_after(&v, SystemTime::now()));
-                if last {
-                    let body = response.bytes().await.unwrap_or_default();
-                    return Err(error::from_status(
-                        status,
-                        url_text,
-                        request.registry,
-                        &body,
-                        retry_after,
-                    ));
-                }
-                tokio::time::sleep(self.policy.delay(attempt, retry_after)).await;
-                continue;
-            }
-            return Ok(response);
+        let mut exchange = Exchange {
+            transport: self,
+            request,
+            tries,
+            reauthorized: false,
+            challenges: 0,
+        };
+        retry::run(&self.policy, self.clock.as_ref(), &mut exchange).await
+    }
+
+    /// One try of `request` as reqwest sends it, with `authorization` when there is one.
+    fn build(
+        &self,
+        request: &Request<'_>,
+        authorization: Option<&HeaderValue>,
+    ) -> Result<reqwest::RequestBuilder, Error> {
+        let mut builder = self
+            .http
+            .request(request.method.clone(), request.url.clone());
+        if request.bounded {
+            builder = builder.timeout(self.policy.timeout);
         }
+        if let Some(accept) = request.accept {
+            builder = builder.header(ACCEPT, accept);
+        }
+        if let Some(content_type) = request.content_type {
+            builder = builder.header(CONTENT_TYPE, content_type);
+        }
+        if let Some(value) = authorization {
+            builder = builder.header(AUTHORIZATION, value.clone());
+        }
+        if let Some(body) = &request.body {
+            builder = builder.body(body.clone());
+        }
+        if let Some(stream) = &request.stream {
+            let body = stream.lock().ok().and_then(|mut s| s.take());
+            let Some(body) = body else {
+                return Err(Error::StreamInterrupted {
+                    url: request.url.to_string(),
+                });
+            };
+            builder = builder.body(body);
+        }
+        if let Some(length) = request.content_length {
+            builder = builder.header(CONTENT_LENGTH, length);
+        }
+        Ok(builder)
+    }
+}
+
+/// One request through the retry loop, with what its tries have learned about auth.
+struct Exchange<'a, 'r> {
+    transport: &'a Transport,
+    request: &'a Request<'r>,
+    tries: &'a mut u32,
+    /// A request sent with auth and refused earns exactly one more try with fresh credentials.
+    reauthorized: bool,
+    /// 401s to requests sent without auth (each teaches the scheme); at most two.
+    challenges: u32,
+}
+
+impl Operation for Exchange<'_, '_> {
+    type Output = reqwest::Response;
+    type Error = Error;
+
+    async fn attempt(&mut self, this: Try) -> Step<reqwest::Response, Error> {
+        match self.try_once(this).await {
+            Ok(step) => step,
+            Err(error) => Step::Done(Err(error)),
+        }
+    }
+}
+
+impl Exchange<'_, '_> {
+    async fn try_once(&mut self, this: Try) -> Result<Step<reqwest::Response, Error>, Error> {
+        let (transport, request) = (self.transport, self.request);
+        let authorization = transport
+            .auth
+            .header(
+                &transport.http,
+                &transport.policy,
+                request.registry,
+                request.scope(),
+            )
+            .await?;
+        let builder = transport.build(request, authorization.as_ref())?;
+        let write = !matches!(request.method, Method::GET | Method::HEAD);
+        transport.stats.count_request(write, this.number > 1);
+        *self.tries += 1;
+        let response = match builder.send().await {
+            Ok(response) => response,
+            Err(err) => return Ok(send_failed(request.url.as_str(), err)),
+        };
+        let status = response.status();
+        if status == StatusCode::UNAUTHORIZED {
+            return self.unauthorized(&response, authorization).await;
+        }
+        if retry::retryable_status(status) {
+            let retry_after = header_str(&response, RETRY_AFTER)
+                .and_then(|v| retry::parse_retry_after(&v, transport.clock.wall()));
+            // Only the last try's body is shown; earlier ones are dropped unread.
+            let body = if this.last {
+                tagman_net::body::read_prefix(response, Limit::ERROR_BODY).await
+            } else {
+                Prefix::default()
+            };
+            let error = error::from_status(
+                status,
+                request.url.as_str(),
+                request.registry,
+                &body,
+                retry_after,
+            );
+            return Ok(Step::Retry { error, retry_after });
+        }
+        Ok(Step::Done(Ok(response)))
+    }
+
+    /// A 401: learn the scheme (or drop a refused token) and try again at once, within bounds.
+    async fn unauthorized(
+        &mut self,
+        response: &reqwest::Response,
+        authorization: Option<HeaderValue>,
+    ) -> Result<Step<reqwest::Response, Error>, Error> {
+        let request = self.request;
+        let challenge = header_str(response, WWW_AUTHENTICATE);
+        let allowed = if authorization.is_some() {
+            !self.reauthorized
+        } else {
+            self.challenges < 2
+        };
+        if allowed
+            && self
+                .transport
+                .auth
+                .on_unauthorized(
+                    request.registry,
+                    request.scope(),
+                    challenge.as_deref(),
+                    authorization.as_ref(),
+                )
+                .await?
+        {
+            if authorization.is_some() {
+                self.reauthorized = true;
+            } else {
+                self.challenges += 1;
+            }
+            return Ok(Step::Again);
+        }
+        Ok(Step::Done(Err(Error::Unauthorized {
+            registry: request.registry.to_owned(),
+        })))
+    }
+}
+
+/// A request that got no answer: a redirect loop is final, anything else transient.
+fn send_failed(url: &str, err: reqwest::Error) -> Step<reqwest::Response, Error> {
+    let url = url.to_owned();
+    if let Some(reason) = tagman_net::http::redirect_failure(&err) {
+        return Step::Done(Err(Error::Redirect { url, reason }));
+    }
+    let error = if err.is_timeout() {
+        Error::Timeout { url }
+    } else {
+        Error::Connection { url, source: err }
+    };
+    Step::Retry {
+        error,
+        retry_after: None,
     }
 }
 
@@ -253,37 +311,4 @@ pub(crate) fn header_str(
         .get(name)
         .and_then(|v: &HeaderValue| v.to_str().ok())
         .map(str::to_owned)
-}
-
-/// rustls with the ring provider, trusting the system roots plus the given CA files.
-fn tls_config(ca_certs: &[PathBuf]) -> Result<rustls::ClientConfig, Error> {
-    let mut roots = rustls::RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(native.certs);
-    for path in ca_certs {
-        let bad = |reason: String| Error::CaCert {
-            path: path.clone(),
-            reason,
-        };
-        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-            .map_err(|e| bad(e.to_string()))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| bad(e.to_string()))?;
-        if certs.is_empty() {
-            return Err(bad("no certificate in the file".to_owned()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| bad(e.to_string()))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::CaCert {
-            path: PathBuf::new(),
-            reason: e.to_string(),
-        })?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(config)
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 const TAGMAN: &str = env!("CARGO_BIN_EXE_tagman");
 
 fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/starlingx-root/manifests")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/corpus/starlingx-root/manifests")
 }
 
 /// The longest real manifest in the corpus.

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use tagman_core::policy::GlobError;
-use tagman_core::PolicyError;
+use tagman_core::{GlobError, PolicyError, SourceFile};
+use tagman_lint::registry::UnknownRule;
 use tagman_lint::LoadError;
 
 /// A usage, I/O or configuration error.
@@ -21,6 +21,22 @@ pub enum CliError {
     /// Manifest discovery failed.
     #[error(transparent)]
     Glob(#[from] GlobError),
+    /// The policy's `rules:` names rules tagman does not have.
+    #[error("{} sets the level of {} rule(s) tagman does not have", source_file.name(), unknown.len())]
+    UnknownRules {
+        /// The policy file.
+        source_file: SourceFile,
+        /// Each unknown key, where it is written.
+        unknown: Vec<UnknownRule>,
+    },
+    /// `tagman rules --explain` names no rule.
+    #[error("no rule is called `{text}`")]
+    UnknownRule {
+        /// What was asked for.
+        text: String,
+        /// The code it probably means.
+        suggestion: Option<&'static str>,
+    },
     /// No manifests were named and none were found.
     #[error("no tag manifests found under {} matching {}", root.display(), globs.join(", "))]
     NoManifests {
@@ -35,6 +51,9 @@ pub enum CliError {
     /// A git question (a revision, a clone, a describe) could not be answered.
     #[error(transparent)]
     Git(#[from] tagman_git::GitError),
+    /// A file could not be written safely (`add`, `man --out-dir`).
+    #[error(transparent)]
+    Write(#[from] tagman_core::WriteError),
     /// `tagman apply` could not start (registry map, credentials, CA certificate, report file).
     #[error(transparent)]
     Apply(#[from] crate::cmd::apply::ApplyError),
@@ -52,6 +71,13 @@ impl CliError {
                 Some("see `tagman schema --policy` for the keys tagman.yaml accepts".to_owned())
             }
             Self::Load(_) => Some("check the path; `-` reads standard input".to_owned()),
+            Self::UnknownRule {
+                suggestion: Some(code),
+                ..
+            } => Some(format!("did you mean {code}? `tagman rules` lists every rule")),
+            Self::UnknownRule { .. } | Self::UnknownRules { .. } => {
+                Some("`tagman rules` lists every rule's code and name".to_owned())
+            }
             Self::Refs(e) => e.help(),
             Self::Git(e) => e.help(),
             _ => None,

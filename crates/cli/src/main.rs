@@ -4,6 +4,7 @@ mod cli;
 mod cmd;
 mod error;
 mod output;
+mod registry;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,17 @@ pub enum Outcome {
     Clean,
     /// Findings or failed entries.
     Failed,
+}
+
+impl Outcome {
+    /// Failed when the report has errors, or warnings and `deny_warnings`.
+    pub fn of(report: &tagman_lint::Report, deny_warnings: bool) -> Self {
+        if report.errors() > 0 || (deny_warnings && report.warnings() > 0) {
+            Self::Failed
+        } else {
+            Self::Clean
+        }
+    }
 }
 
 fn main() -> ExitCode {

@@ -2,12 +2,7 @@
 //! exit codes, plain output, the JSON report, lint refusal, and no secret in any output.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/harness.rs"]
-mod harness;
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/images.rs"]
-mod images;
+use crate::{harness, images};
 
 use std::path::{Path, PathBuf};
 
@@ -339,4 +334,34 @@ fn ctrl_c_stops_cleanly_reports_and_a_rerun_finishes() {
         stdout.contains(&format!("{} created, {created} unchanged", 300 - created)),
         "{stdout}"
     );
+}
+
+/// Regression (issue 12): `--auth-file /dev/zero` and `--ca-cert /dev/zero` read without a limit
+/// until memory ran out. Run under a 2 GB address-space limit, so a regression aborts instead of
+/// taking the machine.
+#[cfg(unix)]
+#[test]
+fn endless_auth_and_ca_files_end_in_a_clear_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, what) in [
+        ("--auth-file", "cannot read credentials from /dev/zero"),
+        ("--ca-cert", "cannot read CA certificate /dev/zero"),
+    ] {
+        let out = std::process::Command::new("sh")
+            .args(["-c", "ulimit -v 2000000 && exec \"$0\" \"$@\""])
+            .arg(assert_cmd::cargo::cargo_bin("tagman"))
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "200")
+            .env("DOCKER_CONFIG", dir.path())
+            .env_remove("TAGMAN_CONFIG")
+            .args(["apply", "--dry-run", flag, "/dev/zero"])
+            .arg(fixture())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains(what), "{flag}: {stderr}");
+        assert!(stderr.contains("more than 1 MiB"), "{flag}: {stderr}");
+    }
 }

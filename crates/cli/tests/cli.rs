@@ -1,5 +1,4 @@
 //! End-to-end tests of the `tagman` binary: exit codes, output formats, discovery, hostile input.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -7,7 +6,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    crate::support::project_root()
 }
 
 fn fixture(rel: &str) -> String {
@@ -17,12 +16,7 @@ fn fixture(rel: &str) -> String {
 /// `tagman` run from the crate directory, with no colour, a fixed width and no policy above it
 /// other than what the test passes.
 fn tagman() -> Command {
-    let mut cmd = Command::cargo_bin("tagman").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("TAGMAN_CONFIG");
-    cmd
+    crate::support::tagman_in(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 fn stdout(out: &Output) -> String {

@@ -1,9 +1,6 @@
 //! End-to-end tests of the git-aware commands on real repositories built with git2:
 //! `commit-msg`, `lint --commit/--base/--commit-msg-file`, `diff`, `suggest`, `add`.
 
-// Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
-#![allow(clippy::unwrap_used, clippy::panic)]
-
 use std::path::Path;
 use std::process::Output;
 
@@ -89,13 +86,7 @@ impl Repo {
     }
 
     fn tagman(&self) -> Command {
-        let mut cmd = Command::cargo_bin("tagman").unwrap();
-        cmd.current_dir(self.path())
-            .env_remove("GIT_INDEX_FILE")
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .env_remove("TAGMAN_CONFIG");
-        cmd
+        crate::support::tagman_in(self.path())
     }
 }
 
@@ -196,9 +187,10 @@ fn lint_commit_fails_a_repointed_tag_and_reads_the_revision_not_the_tree() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(codes(&out), ["TM106"]);
     let d = &json(&out)["diagnostics"][0];
+    // Machine formats name the file by its repository path, so annotations attach to it.
     assert_eq!(
         (d["file"].as_str(), d["line"].as_i64()),
-        (Some("HEAD:image-tags.yaml"), Some(5))
+        (Some("image-tags.yaml"), Some(5))
     );
     assert!(d["message"]
         .as_str()
@@ -526,4 +518,50 @@ fn commit_msg_reads_the_index_git_hands_the_hook() {
         (out.status.code(), codes(&out)),
         (Some(1), vec!["TM101".to_owned()])
     );
+}
+
+/// Regression (issue 12): `add` wrote to the fixed temp name `<file>.tagman-add` following
+/// symlinks, and replaced a symlinked manifest by an edited copy.
+#[cfg(unix)]
+#[test]
+fn add_is_not_redirected_by_a_planted_symlink_and_edits_a_symlinked_manifest_at_its_target() {
+    use std::os::unix::fs::{symlink, PermissionsExt as _};
+    let repo = Repo::new(&[("real-tags.yaml", manifest(&[a()]))]);
+    let real = repo.path().join("real-tags.yaml");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let link = repo.path().join("image-tags.yaml");
+    symlink("real-tags.yaml", &link).unwrap();
+    symlink(&victim, repo.path().join("image-tags.yaml.tagman-add")).unwrap();
+    let out = repo
+        .tagman()
+        .args([
+            "add",
+            "image-tags.yaml",
+            "--name",
+            "docker.io/starlingx/stx-snmp",
+        ])
+        .args(["--tag", "stx.10.0-v0.11.0"])
+        .args(["--src-build-tag", "master-debian-stable-20241110T070002Z.0"])
+        .args([
+            "--src-ref",
+            "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4",
+        ])
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let now = std::fs::read_to_string(&real).unwrap();
+    assert!(now.contains("docker.io/starlingx/stx-snmp"), "{now}");
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode, 0o640);
 }

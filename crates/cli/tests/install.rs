@@ -4,9 +4,7 @@
 //! try-repo`, and the Zuul jobs' install step (wheel first, then a build from source after
 //! `ensure-rust`, else a clear failure that still reaches the change). Timings and the wheel's
 //! platform are printed as `figure:` lines.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
-
-mod support;
+use crate::support;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //! would take a dirty tree.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -94,12 +94,13 @@ fn hooks_pass_and_fail_through_pre_commit_try_repo() {
     ));
 }
 
-/// The `[dependencies]` table of a Cargo.toml, as its lines.
-fn dependencies(manifest: &Path) -> Vec<String> {
+/// A table of a Cargo.toml (`[dependencies]`, `[features]`), as its lines.
+fn table(manifest: &Path, name: &str) -> Vec<String> {
     let text = std::fs::read_to_string(manifest).unwrap();
+    let header = format!("[{name}]");
     let mut lines: Vec<String> = text
         .lines()
-        .skip_while(|l| l.trim() != "[dependencies]")
+        .skip_while(|l| l.trim() != header)
         .skip(1)
         .take_while(|l| !l.starts_with('['))
         .map(str::trim)
@@ -111,16 +112,18 @@ fn dependencies(manifest: &Path) -> Vec<String> {
 }
 
 /// pre-commit installs the root package `tagman-pre-commit`, which compiles crates/cli's
-/// `main.rs`: it needs exactly crates/cli's dependencies.
+/// `main.rs`: it needs exactly crates/cli's dependencies and features (`online`).
 #[test]
 fn pre_commit_package_has_the_cli_dependencies() {
     let root = project_root();
-    let cli = dependencies(&root.join("crates/cli/Cargo.toml"));
-    assert!(!cli.is_empty());
-    assert_eq!(
-        dependencies(&root.join("Cargo.toml")),
-        cli,
-        "the root package tagman-pre-commit (Cargo.toml) must list crates/cli's [dependencies]: \
-         copy the new line there"
-    );
+    for name in ["dependencies", "features"] {
+        let cli = table(&root.join("crates/cli/Cargo.toml"), name);
+        assert!(!cli.is_empty(), "{name}");
+        assert_eq!(
+            table(&root.join("Cargo.toml"), name),
+            cli,
+            "the root package tagman-pre-commit (Cargo.toml) must list crates/cli's [{name}]: \
+             copy the new line there"
+        );
+    }
 }

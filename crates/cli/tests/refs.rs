@@ -1,7 +1,5 @@
 //! End-to-end tests of `tagman refs`: exit codes, formats, and `--bump` writing (or not) files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
-
 use std::path::Path;
 use std::process::Output;
 
@@ -10,12 +8,7 @@ use assert_cmd::Command;
 const TREE: &str = "../../fixtures/refs/tree";
 
 fn tagman(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("tagman").unwrap();
-    cmd.current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("TAGMAN_CONFIG");
-    cmd
+    crate::support::tagman_in(dir)
 }
 
 fn tree() -> std::path::PathBuf {
@@ -36,21 +29,7 @@ fn show(out: &Output) -> String {
 
 /// A copy of the fixture tree (its files only, no hidden build state).
 fn copy_tree() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(&tree(), dir.path());
-    dir
+    tagman_testkit::tree::copy_to_temp(&tree())
 }
 
 #[test]
@@ -262,4 +241,94 @@ fn human_output_snapshot() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     insta::assert_snapshot!("refs_human", text(&out.stdout));
+}
+
+/// Regression (issue 12): the old bump wrote to the fixed temp name `.<file>.tagman-bump`
+/// following symlinks, so a link planted there made it overwrite a file outside the tree.
+#[cfg(unix)]
+#[test]
+fn bump_cannot_be_redirected_by_a_symlink_planted_at_a_temp_name() {
+    use std::os::unix::fs::{symlink, PermissionsExt as _};
+    let dir = copy_tree();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    let pod = dir.path().join("k8s/pod.yaml");
+    std::fs::set_permissions(&pod, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let mut planted = vec![dir.path().join("k8s/.pod.yaml.tagman-bump")];
+    planted.extend((0..50).map(|i| dir.path().join(format!("k8s/.tagman-{i:06}.tmp"))));
+    for link in &planted {
+        symlink(&victim, link).unwrap();
+    }
+    let out = tagman(dir.path())
+        .args(["refs", "--bump", "docker.io/starlingx/dex=stx.9.0-v2.40.0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    let meta = std::fs::symlink_metadata(&pod).unwrap();
+    assert!(meta.is_file(), "pod.yaml is still a regular file");
+    assert_eq!(meta.permissions().mode() & 0o7777, 0o640, "mode kept");
+    let after = std::fs::read_to_string(&pod).unwrap();
+    assert!(after.contains("image: docker.io/starlingx/dex:stx.9.0-v2.40.0\n"));
+    assert!(planted
+        .iter()
+        .all(|l| std::fs::symlink_metadata(l).unwrap().is_symlink()));
+}
+
+/// Regression (issue 12): a named file that is a symlink was replaced by an edited copy, and
+/// its target kept the old tag.
+#[cfg(unix)]
+#[test]
+fn bump_edits_a_symlinked_file_at_its_target_and_refuses_one_outside_the_tree() {
+    use std::os::unix::fs::symlink;
+    let dir = copy_tree();
+    let bump = ["refs", "--bump", "docker.io/starlingx/dex=stx.9.0-v2.40.0"];
+    let new_tag = "image: docker.io/starlingx/dex:stx.9.0-v2.40.0\n";
+    // Inside the tree: the link stays a link, the file it points at is bumped.
+    symlink("pod.yaml", dir.path().join("k8s/link.yaml")).unwrap();
+    let out = tagman(dir.path())
+        .args(bump)
+        .arg("k8s/link.yaml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let link = dir.path().join("k8s/link.yaml");
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+    let pod = std::fs::read_to_string(dir.path().join("k8s/pod.yaml")).unwrap();
+    assert!(pod.contains(new_tag), "{pod}");
+
+    // Outside the scanned tree: refused with both paths named, nothing written, unless asked.
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("elsewhere.yaml");
+    std::fs::copy(tree().join("k8s/pod.yaml"), &target).unwrap();
+    symlink(&target, dir.path().join("k8s/out.yaml")).unwrap();
+    let out = tagman(dir.path())
+        .args(bump)
+        .arg("k8s/out.yaml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = text(&out.stderr).replace(['\n', '│'], " ");
+    let canonical = target.canonicalize().unwrap();
+    assert!(stderr.contains("k8s/out.yaml"), "{stderr}");
+    assert!(stderr.contains("outside the scanned tree"), "{stderr}");
+    assert!(
+        stderr
+            .split_whitespace()
+            .collect::<String>()
+            .contains(&canonical.display().to_string()),
+        "{stderr}"
+    );
+    assert!(!std::fs::read_to_string(&target).unwrap().contains(new_tag));
+    let out = tagman(dir.path())
+        .args(bump)
+        .args(["--follow-symlinks", "k8s/out.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(std::fs::read_to_string(&target).unwrap().contains(new_tag));
+    assert!(std::fs::symlink_metadata(dir.path().join("k8s/out.yaml"))
+        .unwrap()
+        .is_symlink());
 }

@@ -5,13 +5,7 @@
 //! (wheel, build from source, a clear failure) is tested in `install.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/harness.rs"]
-mod harness;
-#[allow(dead_code)]
-#[path = "../../apply/tests/registry/images.rs"]
-mod images;
-mod support;
+use crate::{harness, images, support};
 
 use std::process::Command;
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::schema::{self, Schema, SchemaError, Violation};
+use crate::select::{GlobError, ManifestSelector};
 use crate::source::{SourceError, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::span::{Span, Spanned};
 use crate::yaml::{self, Limits, NodeKind, YamlError};
@@ -22,6 +23,22 @@ pub enum Severity {
     Warning,
     /// Fails the check.
     Error,
+}
+
+impl Severity {
+    /// `error` or `warning`, as every output spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What the policy sets a rule to.
@@ -267,6 +284,11 @@ impl Policy {
         Ok(policy)
     }
 
+    /// The manifests matched by the policy's globs under its root, sorted.
+    pub fn discover_manifests(&self) -> Result<Vec<PathBuf>, GlobError> {
+        ManifestSelector::new(self)?.discover()
+    }
+
     /// Parser limits for manifests under this policy.
     pub fn limits(&self) -> Limits {
         Limits {
@@ -275,99 +297,20 @@ impl Policy {
         }
     }
 
-    /// The level the policy sets for a rule (by code or name), if it sets one.
-    pub fn level_for(&self, code: &str, name: &str) -> Option<&RuleOverride> {
+    /// The level the policy's `rules:` sets for the rule with `code` and `name` (the last key
+    /// naming it wins), if it sets one.
+    pub fn level_for(&self, code: &str, name: &str) -> Option<RuleLevel> {
         self.rules
             .iter()
             .rev()
-            .find(|o| o.rule.value.eq_ignore_ascii_case(code) || o.rule.value == name)
-    }
-
-    /// The manifests matched by the policy's globs under its root, sorted.
-    pub fn discover_manifests(&self) -> Result<Vec<PathBuf>, GlobError> {
-        let set = compile_globs(&self.manifests)?;
-        let mut found = Vec::new();
-        let walker = walkdir::WalkDir::new(&self.root)
-            .follow_links(false)
-            .into_iter()
-            .filter_entry(|e| !is_skipped_dir(e));
-        for entry in walker {
-            let entry = entry.map_err(|e| GlobError::Walk {
-                root: self.root.clone(),
-                message: e.to_string(),
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let relative = entry
-                .path()
-                .strip_prefix(&self.root)
-                .unwrap_or(entry.path());
-            if set.is_match(relative) {
-                found.push(entry.path().to_path_buf());
-            }
-        }
-        found.sort();
-        Ok(found)
+            .find(|o| names_rule(&o.rule.value, code, name))
+            .map(|o| o.level)
     }
 }
 
-/// `.git`, `target` and `node_modules` never hold manifests worth checking.
-fn is_skipped_dir(entry: &walkdir::DirEntry) -> bool {
-    entry.depth() > 0
-        && entry.file_type().is_dir()
-        && matches!(
-            entry.file_name().to_str(),
-            Some(".git" | "target" | "node_modules" | ".tox")
-        )
-}
-
-/// A glob that does not compile.
-#[derive(Debug, thiserror::Error)]
-#[error("invalid glob `{pattern}`: {source}")]
-pub struct InvalidGlob {
-    /// The glob (or the list, when the set as a whole failed).
-    pub pattern: String,
-    /// The glob compiler's error.
-    #[source]
-    pub source: globset::Error,
-}
-
-/// Compiles policy globs (manifests, build inputs) the one way tagman matches them: relative
-/// paths, `*` not crossing `/`, `**` for any depth.
-pub fn compile_globs(patterns: &[String]) -> Result<globset::GlobSet, InvalidGlob> {
-    let mut builder = globset::GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .build()
-            .map_err(|source| InvalidGlob {
-                pattern: pattern.clone(),
-                source,
-            })?;
-        builder.add(glob);
-    }
-    builder.build().map_err(|source| InvalidGlob {
-        pattern: patterns.join(", "),
-        source,
-    })
-}
-
-/// Why manifest discovery failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum GlobError {
-    /// A glob in `manifests` does not compile.
-    #[error("in `manifests`: {0}")]
-    Pattern(#[from] InvalidGlob),
-    /// The directory walk failed.
-    #[error("cannot walk {}: {message}", root.display())]
-    Walk {
-        /// The root walked.
-        root: PathBuf,
-        /// What went wrong.
-        message: String,
-    },
+/// Whether `text` (a key under `rules:`) names the rule with `code` (in any case) and `name`.
+pub fn names_rule(text: &str, code: &str, name: &str) -> bool {
+    text.eq_ignore_ascii_case(code) || text == name
 }
 
 #[cfg(test)]
@@ -393,14 +336,8 @@ mod tests {
         let release = p.release.as_ref().unwrap();
         assert_eq!(release.value, "13.0");
         assert_eq!(release.span, Span::new(9, 6));
-        assert_eq!(
-            p.level_for("TM004", "tag-format").map(|o| o.level),
-            Some(RuleLevel::Warning)
-        );
-        assert_eq!(
-            p.level_for("TM007", "src-ref").map(|o| o.level),
-            Some(RuleLevel::Off)
-        );
+        assert_eq!(p.level_for("TM004", "tag-format"), Some(RuleLevel::Warning));
+        assert_eq!(p.level_for("TM007", "src-ref"), Some(RuleLevel::Off));
     }
 
     #[test]

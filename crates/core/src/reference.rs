@@ -109,8 +109,10 @@ impl NameError {
     }
 }
 
-/// A repository name: registry plus path, without tag or digest.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A repository name: registry plus path, without tag or digest. Two names are equal when they
+/// name the same repository, however the registry was spelled (`starlingx/x`,
+/// `docker.io/starlingx/x` and `index.docker.io/starlingx/x` are one repository).
+#[derive(Clone, Debug)]
 pub struct ImageName {
     /// The registry as written, if any (`index.docker.io`, `registry.local:9001`).
     written_registry: Option<String>,
@@ -166,6 +168,33 @@ impl ImageName {
             registry: canonical_registry(registry).to_owned(),
             repository,
         }
+    }
+}
+
+impl PartialEq for ImageName {
+    fn eq(&self, other: &Self) -> bool {
+        self.registry == other.registry && self.repository == other.repository
+    }
+}
+
+impl Eq for ImageName {}
+
+impl std::hash::Hash for ImageName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.registry.hash(state);
+        self.repository.hash(state);
+    }
+}
+
+impl PartialOrd for ImageName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ImageName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.registry, &self.repository).cmp(&(&other.registry, &other.repository))
     }
 }
 
@@ -530,5 +559,19 @@ mod tests {
         assert!(!is_valid_tag("-x"));
         assert!(!is_valid_tag("a+b"));
         assert!(!is_valid_tag(""));
+    }
+
+    #[test]
+    fn names_are_equal_by_repository_however_spelled() {
+        let parse = |s| ImageName::parse(s).unwrap();
+        assert_eq!(parse("starlingx/x"), parse("index.docker.io/starlingx/x"));
+        assert_eq!(parse("busybox"), parse("docker.io/library/busybox"));
+        assert_ne!(parse("quay.io/starlingx/x"), parse("starlingx/x"));
+        let set: std::collections::HashSet<ImageName> = [
+            parse("starlingx/x"),
+            parse("registry-1.docker.io/starlingx/x"),
+        ]
+        .into();
+        assert_eq!(set.len(), 1);
     }
 }

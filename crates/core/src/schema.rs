@@ -145,18 +145,25 @@ pub fn validate(
                 })
             }
             jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                for key in unexpected {
-                    let key_span = node
-                        .pairs()
-                        .iter()
-                        .find(|(k, _)| k.key_text(source) == key)
-                        .map_or(span, |(k, _)| k.span);
-                    out.push(Violation::Unknown {
-                        key: key.clone(),
-                        pointer: pointer.clone(),
-                        span: key_span,
-                    });
+                // One pass over the mapping, not one search per unknown key: a hostile file
+                // can hold tens of thousands of them.
+                let mut wanted: std::collections::HashSet<&str> =
+                    unexpected.iter().map(String::as_str).collect();
+                for (k, _) in node.pairs() {
+                    let text = k.key_text(source);
+                    if wanted.remove(text) {
+                        out.push(Violation::Unknown {
+                            key: text.to_owned(),
+                            pointer: pointer.clone(),
+                            span: k.span,
+                        });
+                    }
                 }
+                out.extend(wanted.into_iter().map(|key| Violation::Unknown {
+                    key: key.to_owned(),
+                    pointer: pointer.clone(),
+                    span,
+                }));
             }
             jsonschema::error::ValidationErrorKind::Type { kind } => {
                 out.push(Violation::WrongType {
@@ -175,6 +182,199 @@ pub fn validate(
     }
     out.sort_by_key(Violation::span);
     Ok(out)
+}
+
+/// A violation in words: what is wrong, naming the value, and how to fix it. The one wording for
+/// manifests (TM002) and for the policy file, so both say the same thing the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Described {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+impl Schema {
+    /// Puts `violation` into words; `source` is the file it was found in (for the value as written).
+    pub fn describe(self, violation: &Violation, source: &SourceFile) -> Described {
+        let (message, help) = match violation {
+            Violation::Missing { key, pointer, .. } if pointer.is_empty() => (
+                format!("the document has no `{key}:` key"),
+                self.shape_help(pointer).to_owned(),
+            ),
+            Violation::Missing { key, pointer, .. } => {
+                let required = self.keys_at(pointer, "required");
+                // The mapping that lacks the key: one item of a list, or a named mapping.
+                let item = pointer
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()));
+                let (this, every) = if item {
+                    ("this entry".to_owned(), "every entry".to_owned())
+                } else {
+                    let what = self.what_is(pointer);
+                    (what.clone(), what)
+                };
+                let help = if required.is_empty() {
+                    self.shape_help(pointer).to_owned()
+                } else {
+                    format!("{every} needs {}", list(&required))
+                };
+                (format!("{this} has no `{key}`"), help)
+            }
+            Violation::Unknown { key, pointer, .. } => {
+                let allowed = self.keys_at(pointer, "properties");
+                let candidates: Vec<&str> = allowed.iter().map(String::as_str).collect();
+                let help = match crate::text::closest(key, &candidates) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None if allowed.is_empty() => self.shape_help(pointer).to_owned(),
+                    None => format!("allowed keys here: {}", allowed.join(", ")),
+                };
+                (format!("unknown key `{key}`"), help)
+            }
+            Violation::WrongType {
+                pointer,
+                expected,
+                found,
+                span,
+            } => {
+                let what = self.what_is(pointer);
+                let written = source.slice(*span);
+                let scalar = matches!(*found, "number" | "integer" | "boolean" | "null");
+                if scalar && expected.contains("string") && !written.is_empty() {
+                    (
+                        format!(
+                            "{what} must be a string, but YAML reads `{written}` as {}",
+                            article(found)
+                        ),
+                        format!("quote it: \"{written}\""),
+                    )
+                } else {
+                    (
+                        format!(
+                            "{what} must be {}, found {}",
+                            article_list(expected),
+                            article(found)
+                        ),
+                        self.shape_help(pointer).to_owned(),
+                    )
+                }
+            }
+            Violation::Other {
+                pointer, message, ..
+            } => (
+                format!("{}: {message}", self.what_is(pointer)),
+                self.shape_help(pointer).to_owned(),
+            ),
+        };
+        Described { message, help }
+    }
+
+    /// Names the value at a JSON pointer: `the document`, `` `tag` ``, `each entry of `images``.
+    fn what_is(self, pointer: &str) -> String {
+        let mut segments = pointer.rsplit('/');
+        match (segments.next(), segments.next()) {
+            _ if pointer.is_empty() => "the document".to_owned(),
+            (Some(last), parent) if last.bytes().all(|b| b.is_ascii_digit()) => match parent {
+                Some(parent) if !parent.is_empty() => format!("each entry of `{parent}`"),
+                _ => "each entry".to_owned(),
+            },
+            (Some(last), _) => format!("`{}`", unescape(last)),
+            (None, _) => "the value".to_owned(),
+        }
+    }
+
+    /// What the whole shape is, for a value of the wrong kind.
+    fn shape_help(self, pointer: &str) -> &'static str {
+        match self {
+            Self::Manifest if pointer.is_empty() => {
+                "a tag manifest document is a mapping with an `images:` list"
+            }
+            Self::Manifest if pointer == "/images" => {
+                "`images:` holds a list of entries, each starting with `- name: …`"
+            }
+            Self::Manifest => {
+                "each entry is a mapping of name, src_build_tag, src_ref and tag, all strings"
+            }
+            Self::Policy => {
+                "see `tagman schema --policy` for the keys tagman.yaml accepts and their types"
+            }
+        }
+    }
+
+    /// The schema's `properties` keys or `required` list for the value at an instance pointer.
+    fn keys_at(self, pointer: &str, which: &str) -> Vec<String> {
+        let Ok(schema) = serde_json::from_str::<Value>(self.text()) else {
+            return Vec::new();
+        };
+        let mut node = &schema;
+        for segment in pointer.split('/').skip(1) {
+            node = follow_ref(&schema, node);
+            let segment = unescape(segment);
+            let next = node
+                .get("properties")
+                .and_then(|p| p.get(segment.as_str()))
+                .or_else(|| {
+                    node.get("items")
+                        .filter(|_| segment.parse::<usize>().is_ok())
+                });
+            match next {
+                Some(next) => node = next,
+                None => return Vec::new(),
+            }
+        }
+        match follow_ref(&schema, node).get(which) {
+            Some(Value::Object(map)) => map.keys().cloned().collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Follows a local `$ref` (`#/$defs/entry`) once.
+fn follow_ref<'a>(schema: &'a Value, node: &'a Value) -> &'a Value {
+    node.get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|pointer| schema.pointer(pointer))
+        .unwrap_or(node)
+}
+
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+/// `a`, `a and b`, `a, b and c`, each in backticks.
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn article(kind: &str) -> String {
+    match kind {
+        "integer" | "array" => format!("an {kind}"),
+        "null" => "null (nothing)".to_owned(),
+        other => format!("a {other}"),
+    }
+}
+
+fn article_list(expected: &str) -> String {
+    expected
+        .split(" or ")
+        .map(|k| match k {
+            "array" => "a list".to_owned(),
+            "object" => "a mapping".to_owned(),
+            other => article(other),
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// The node a JSON pointer names (RFC 6901), the first of duplicated keys.

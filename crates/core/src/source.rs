@@ -33,21 +33,36 @@ pub enum SourceError {
         limit: u64,
     },
     /// The file is not UTF-8.
-    #[error("{path} is not UTF-8 text: invalid byte at line {}, column {} (byte offset {offset})", position.line, position.column)]
+    #[error("{path} is not UTF-8 text: invalid byte at line {}, column {} (byte offset {})", invalid.position.line, invalid.position.column, invalid.offset)]
     NotUtf8 {
         /// The path as given.
         path: PathBuf,
-        /// Byte offset of the first invalid byte.
-        offset: usize,
-        /// Where that byte stands.
-        position: Position,
+        /// Where the first invalid byte is, with the text before it.
+        invalid: Box<InvalidUtf8>,
     },
 }
 
+/// Bytes that are not UTF-8: where the first invalid byte is, and the valid text before it (so a
+/// finding can show the line it stops on, whatever the bytes came from).
+#[derive(Clone, Debug)]
+pub struct InvalidUtf8 {
+    /// Byte offset of the first invalid byte.
+    pub offset: usize,
+    /// Where that byte stands.
+    pub position: Position,
+    /// The text up to that byte, under the same name and revision.
+    pub valid: SourceFile,
+}
+
 /// A file's name and text, with a line index for turning byte offsets into positions.
+///
+/// The name is the file's identity (a path as given, or repository-relative for a file read from
+/// git); a file read at a revision also carries the revision, which human output shows
+/// (`HEAD~1:image-tags.yaml`) and machine formats leave out so annotations attach to the file.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
     name: Arc<str>,
+    revision: Option<Arc<str>>,
     text: Arc<str>,
     line_starts: Arc<[usize]>,
 }
@@ -59,75 +74,63 @@ impl SourceFile {
         let line_starts = line_starts(text.as_bytes()).into();
         Self {
             name: name.into(),
+            revision: None,
             text,
             line_starts,
         }
     }
 
+    /// The same file, read at `revision` (a commit, `index`).
+    #[must_use]
+    pub fn at_revision(mut self, revision: impl Into<Arc<str>>) -> Self {
+        self.revision = Some(revision.into());
+        self
+    }
+
     /// Reads `path` (or standard input for `-`), refusing files over `max_size` bytes and
     /// bytes that are not UTF-8.
     pub fn read(path: &Path, max_size: u64) -> Result<Self, SourceError> {
-        let io = |source| SourceError::Io {
+        let bytes = read_capped(path, max_size)?;
+        Self::from_bytes(path.to_string_lossy(), bytes).map_err(|invalid| SourceError::NotUtf8 {
             path: path.to_path_buf(),
-            source,
-        };
-        let mut bytes = Vec::new();
-        if path == Path::new("-") {
-            std::io::stdin()
-                .take(max_size.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(io)?;
-        } else {
-            let file = std::fs::File::open(path).map_err(io)?;
-            let size = file.metadata().map_err(io)?.len();
-            if size > max_size {
-                return Err(SourceError::TooLarge {
-                    path: path.to_path_buf(),
-                    size,
-                    limit: max_size,
-                });
-            }
-            // A file can grow between the size check and the read: cap the read too.
-            file.take(max_size.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(io)?;
-        }
-        if bytes.len() as u64 > max_size {
-            return Err(SourceError::TooLarge {
-                path: path.to_path_buf(),
-                size: bytes.len() as u64,
-                limit: max_size,
-            });
-        }
-        Self::from_bytes(path.to_string_lossy(), bytes).map_err(|(offset, position)| {
-            SourceError::NotUtf8 {
-                path: path.to_path_buf(),
-                offset,
-                position,
-            }
+            invalid: Box::new(invalid),
         })
     }
 
-    /// A source from raw bytes; on invalid UTF-8 returns the offset and position of the first bad byte.
-    pub fn from_bytes(
-        name: impl Into<Arc<str>>,
-        bytes: Vec<u8>,
-    ) -> Result<Self, (usize, Position)> {
+    /// A source from raw bytes; invalid UTF-8 is reported with the valid text before it.
+    pub fn from_bytes(name: impl Into<Arc<str>>, bytes: Vec<u8>) -> Result<Self, InvalidUtf8> {
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Self::new(name, text)),
             Err(err) => {
                 let offset = err.utf8_error().valid_up_to();
-                let bytes = err.into_bytes();
-                let valid = String::from_utf8_lossy(&bytes[..offset]).into_owned();
-                let index = Self::new("", valid);
-                Err((offset, index.position(offset)))
+                let mut bytes = err.into_bytes();
+                bytes.truncate(offset);
+                let valid = Self::new(name, String::from_utf8_lossy(&bytes).into_owned());
+                Err(InvalidUtf8 {
+                    offset,
+                    position: valid.position(offset),
+                    valid,
+                })
             }
         }
     }
 
-    /// The name findings show for this file.
+    /// The file's identity: the path as given, or repository-relative when read from git.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The revision the file was read at, if it was read from git.
+    pub fn revision(&self) -> Option<&str> {
+        self.revision.as_deref()
+    }
+
+    /// The name people read: `REV:path` for a file read at a revision, else the name.
+    pub fn display_name(&self) -> std::borrow::Cow<'_, str> {
+        match &self.revision {
+            Some(rev) => std::borrow::Cow::Owned(format!("{rev}:{}", self.name)),
+            None => std::borrow::Cow::Borrowed(&self.name),
+        }
     }
 
     /// The shared name.
@@ -187,6 +190,40 @@ impl SourceFile {
     }
 }
 
+/// Reads at most `max_size` bytes of `path` (standard input for `-`): a larger file is refused
+/// before it is read, and a file that grows while it is read is refused too.
+pub fn read_capped(path: &Path, max_size: u64) -> Result<Vec<u8>, SourceError> {
+    let io = |source| SourceError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let too_large = |size| SourceError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        limit: max_size,
+    };
+    let mut bytes = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(max_size.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size > max_size {
+            return Err(too_large(size));
+        }
+        file.take(max_size.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+    }
+    if bytes.len() as u64 > max_size {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 fn line_starts(bytes: &[u8]) -> Vec<usize> {
     let mut starts = vec![0];
     starts.extend(
@@ -216,8 +253,19 @@ mod tests {
     }
 
     #[test]
+    fn a_revision_shows_in_the_display_name_only() {
+        let src = SourceFile::new("image-tags.yaml", "").at_revision("HEAD~1");
+        assert_eq!(src.name(), "image-tags.yaml");
+        assert_eq!(src.display_name(), "HEAD~1:image-tags.yaml");
+        assert_eq!(SourceFile::new("a", "").display_name(), "a");
+    }
+
+    #[test]
     fn invalid_utf8_reports_first_bad_byte() {
         let err = SourceFile::from_bytes("t", b"a: b\nc: \xff\n".to_vec()).unwrap_err();
-        assert_eq!(err, (8, Position { line: 2, column: 4 }));
+        assert_eq!(err.offset, 8);
+        assert_eq!(err.position, Position { line: 2, column: 4 });
+        assert_eq!(err.valid.text(), "a: b\nc: ");
+        assert_eq!(err.valid.name(), "t");
     }
 }

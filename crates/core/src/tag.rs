@@ -72,36 +72,78 @@ pub fn parse_release_tag<'a>(
     tag: &'a str,
     codenames: &[String],
 ) -> Result<ReleaseTag<'a>, TagProblem> {
-    if tag.len() > 128 {
-        return Err(TagProblem::NotOci {
-            offset: 0,
-            reason: format!("it is {} characters long; tags have at most 128", tag.len()),
-        });
-    }
-    if !is_valid_tag(tag) {
-        let offset = tag
-            .char_indices()
-            .find(|(i, c)| {
-                !(c.is_ascii_alphanumeric() || *c == '_' || (*i > 0 && matches!(c, '.' | '-')))
-            })
-            .map_or(0, |(i, _)| i);
-        let reason = if tag.is_empty() {
-            "it is empty".to_owned()
-        } else {
-            let c = tag[offset..].chars().next().unwrap_or(' ');
-            format!(
-                "`{}` may not appear there; tags are [A-Za-z0-9_][A-Za-z0-9._-]{{0,127}}",
-                c.escape_debug()
-            )
-        };
-        return Err(TagProblem::NotOci { offset, reason });
-    }
+    check_oci(tag)?;
     if is_floating(tag) {
         return Err(TagProblem::Floating);
     }
     if let Some(offset) = tag.find(|c: char| c.is_ascii_uppercase()) {
         return Err(TagProblem::UpperCase { offset });
     }
+    let (release, release_end) = release_of(tag)?;
+    let rest = tag.get(release_end..).unwrap_or("");
+    let Some(version_and_suffix) = rest.strip_prefix("-v") else {
+        return Err(TagProblem::BadSeparator {
+            offset: release_end,
+            suggestion: repaired_separator(tag, release_end, codenames),
+        });
+    };
+    let version_start = release_end + 2;
+    let version_len = dotted_len(version_and_suffix);
+    if version_len == 0 {
+        return Err(TagProblem::BadVersion {
+            offset: version_start,
+        });
+    }
+    let (version, suffix) = version_and_suffix.split_at(version_len);
+    let mut parsed = ReleaseTag {
+        release,
+        version,
+        count: None,
+        commit: None,
+        codename: None,
+    };
+    if suffix.is_empty() {
+        return Ok(parsed);
+    }
+    let Some(suffix) = suffix.strip_prefix('-') else {
+        return Err(TagProblem::BadVersion {
+            offset: version_start,
+        });
+    };
+    parse_suffix(&mut parsed, suffix, version_start + version_len, codenames)?;
+    Ok(parsed)
+}
+
+/// The OCI tag grammar: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
+fn check_oci(tag: &str) -> Result<(), TagProblem> {
+    if tag.len() > 128 {
+        return Err(TagProblem::NotOci {
+            offset: 0,
+            reason: format!("it is {} characters long; tags have at most 128", tag.len()),
+        });
+    }
+    if is_valid_tag(tag) {
+        return Ok(());
+    }
+    let bad = tag.char_indices().find(|(i, c)| {
+        !(c.is_ascii_alphanumeric() || *c == '_' || (*i > 0 && matches!(c, '.' | '-')))
+    });
+    let reason = match bad {
+        None if tag.is_empty() => "it is empty".to_owned(),
+        Some((_, c)) => format!(
+            "`{}` may not appear there; tags are [A-Za-z0-9_][A-Za-z0-9._-]{{0,127}}",
+            c.escape_debug()
+        ),
+        None => "tags are [A-Za-z0-9_][A-Za-z0-9._-]{0,127}".to_owned(),
+    };
+    Err(TagProblem::NotOci {
+        offset: bad.map_or(0, |(i, _)| i),
+        reason,
+    })
+}
+
+/// `MAJOR.MINOR` after `stx.`, and the offset just past it.
+fn release_of(tag: &str) -> Result<(&str, usize), TagProblem> {
     let Some(after_prefix) = tag.strip_prefix("stx.") else {
         return Err(TagProblem::NoStxPrefix);
     };
@@ -115,54 +157,35 @@ pub fn parse_release_tag<'a>(
         return Err(TagProblem::BadRelease { offset: 4 });
     }
     let release_end = 4 + minor_start + minor_len;
-    let release = &tag[4..release_end];
-    let rest = &tag[release_end..];
-    let Some(version_and_suffix) = rest.strip_prefix("-v") else {
-        // Guess the intended tag for the common slips: `.v1.0`, `-1.0`, `v1.0`, `_v1.0`.
-        let repaired = [".v", "_v", "v", "-"]
-            .iter()
-            .find_map(|sep| rest.strip_prefix(sep))
-            .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
-            .map(|r| format!("{}-v{r}", &tag[..release_end]))
-            .filter(|candidate| parse_release_tag(candidate, codenames).is_ok());
-        return Err(TagProblem::BadSeparator {
-            offset: release_end,
-            suggestion: repaired,
-        });
-    };
-    let version_start = release_end + 2;
-    let version_len = dotted_len(version_and_suffix);
-    if version_len == 0 {
-        return Err(TagProblem::BadVersion {
-            offset: version_start,
-        });
-    }
-    let version = &version_and_suffix[..version_len];
-    let mut parsed = ReleaseTag {
-        release,
-        version,
-        count: None,
-        commit: None,
-        codename: None,
-    };
-    let suffix = &version_and_suffix[version_len..];
-    let mut offset = version_start + version_len;
-    if suffix.is_empty() {
-        return Ok(parsed);
-    }
-    let Some(suffix) = suffix.strip_prefix('-') else {
-        return Err(TagProblem::BadVersion {
-            offset: version_start,
-        });
-    };
-    // Parts must come in order: count, commit, codename; each at most once.
+    let release = tag
+        .get(4..release_end)
+        .ok_or(TagProblem::BadRelease { offset: 4 })?;
+    Ok((release, release_end))
+}
+
+/// The intended tag for the common slips after the release (`.v1.0`, `-1.0`, `v1.0`, `_v1.0`),
+/// when repairing the separator gives a valid tag.
+fn repaired_separator(tag: &str, release_end: usize, codenames: &[String]) -> Option<String> {
+    let (head, rest) = (tag.get(..release_end)?, tag.get(release_end..)?);
+    [".v", "_v", "v", "-"]
+        .iter()
+        .find_map(|sep| rest.strip_prefix(sep))
+        .filter(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|r| format!("{head}-v{r}"))
+        .filter(|candidate| parse_release_tag(candidate, codenames).is_ok())
+}
+
+/// The `-<N>`, `-g<hash>` and `-<codename>` parts after the version, in that order, each at
+/// most once; `offset` is where the suffix's leading `-` stands.
+fn parse_suffix<'a>(
+    parsed: &mut ReleaseTag<'a>,
+    suffix: &'a str,
+    mut offset: usize,
+    codenames: &[String],
+) -> Result<(), TagProblem> {
     let mut stage = 0;
     for part in suffix.split('-') {
         offset += 1;
-        let bad = || TagProblem::BadSuffix {
-            offset,
-            part: part.to_owned(),
-        };
         if stage < 1 && !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
             parsed.count = Some(part);
             stage = 1;
@@ -173,11 +196,14 @@ pub fn parse_release_tag<'a>(
             parsed.codename = Some(part);
             stage = 3;
         } else {
-            return Err(bad());
+            return Err(TagProblem::BadSuffix {
+                offset,
+                part: part.to_owned(),
+            });
         }
         offset += part.len();
     }
-    Ok(parsed)
+    Ok(())
 }
 
 /// `latest`, or anything ending in `-latest`: tags that move with every build.

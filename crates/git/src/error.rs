@@ -63,14 +63,20 @@ pub enum GitError {
     #[error(transparent)]
     Http(#[from] crate::online::ClientError),
     /// A manifest glob in the policy does not compile.
-    #[error("invalid manifest glob `{pattern}`: {source}")]
-    Glob {
-        /// The glob.
-        pattern: String,
-        /// The compiler's error.
+    #[error("in `manifests`: {0}")]
+    Glob(#[from] tagman_core::InvalidGlob),
+    /// A commit message file could not be read.
+    #[error("cannot read the commit message {}: {source}", path.display())]
+    Message {
+        /// The file (`-` for standard input).
+        path: PathBuf,
+        /// Why.
         #[source]
-        source: globset::Error,
+        source: tagman_core::SourceError,
     },
+    /// A manifest file could not be read.
+    #[error(transparent)]
+    Load(#[from] tagman_lint::LoadError),
     /// A manifest could not be read from the working tree.
     #[error("cannot read {}: {source}", path.display())]
     Io {
@@ -100,12 +106,16 @@ impl GitError {
                 "name a commit git knows: a branch, a tag, a hash, HEAD~1"
             }
             Self::NoTag { .. } => "fetch the upstream tags (`git fetch --tags`) in the clone",
-            Self::Glob { .. } => "fix the `manifests:` globs in tagman.yaml",
+            Self::Glob(_) => "fix the `manifests:` globs in tagman.yaml",
             Self::Add(crate::add::AddError::Exists { .. }) => {
                 "a published tag names one build: choose a new tag"
             }
             Self::NoRelease => "pass --release X.Y or set `release:` in tagman.yaml",
+            Self::Message { .. } | Self::Load(_) => "check the path; `-` reads standard input",
             Self::Manifest(_) => "run `tagman lint` on the file and fix what it reports first",
+            Self::Http(crate::online::ClientError::Disabled) => {
+                "run without --online, or use a tagman built with its default features (cargo install --locked --path crates/cli)"
+            }
             Self::NotATag { .. } => {
                 "upstream tags must look like `v1.2.3`; pass the tag with --tag instead"
             }

@@ -1,27 +1,66 @@
-//! The checks `tagman lint --commit REV` and `tagman commit-msg` run: a commit's manifests against
-//! its first parent (published tags never move), and its message against what it changes.
+//! The git gate: everything `tagman lint` checks beyond a manifest's own rules (`--commit`,
+//! `--base`, `--commit-msg-file`, `--src-repos`, `--online`), what the `commit-msg` hook checks,
+//! and the entry diffs `tagman diff` and `apply --changed-since` act on, composed in one place
+//! and used alike by the binary and the tests.
+
+use std::path::{Path, PathBuf};
 
 use tagman_core::{Policy, SourceFile};
-use tagman_lint::diagnostic::Report;
-use tagman_lint::rule::Sink;
+use tagman_lint::registry;
+use tagman_lint::{Loaded, Report, Sink};
 
-use crate::diff::{reference_requirement, Requirement};
+use crate::entry_diff::{reference_requirement, EntryDiff, Requirement};
 use crate::error::GitError;
 use crate::message::Message;
 use crate::repo::{CommitInfo, Repo};
-use crate::rules::{self, MessageContext};
+use crate::rules::{
+    MessageContext, RevisionContext, SrcRefContext, MESSAGE_RULES, REVISION_RULES, SRC_REF_RULES,
+};
 use crate::snapshot::Snapshot;
 
-/// What checking one commit found.
+/// Largest commit message read from a file.
+pub const MAX_MESSAGE: u64 = 1024 * 1024;
+
+/// What one `tagman lint` run checks.
+#[derive(Clone, Debug, Default)]
+pub struct LintRequest {
+    /// Manifests of the working tree (named, or found by the policy's globs); unused with
+    /// `commit`, which checks the manifests as they stand at that commit.
+    pub files: Vec<PathBuf>,
+    /// `--commit REV`: REV's manifests against its first parent's, and REV's message.
+    pub commit: Option<String>,
+    /// `--base REV`: the manifests at REV, which published tags must not move from.
+    pub base: Option<String>,
+    /// `--commit-msg-file PATH` (`-` for standard input): a message for the checked change.
+    pub message_file: Option<PathBuf>,
+    /// `--src-repos DIR`: clones to verify each `src_ref` against.
+    pub src_repos: Option<PathBuf>,
+    /// `--online`: look the message's references up on Launchpad and StoryBoard.
+    pub online: bool,
+}
+
+impl LintRequest {
+    /// Whether the request checks something without manifest files (a commit, a message).
+    pub fn needs_no_files(&self) -> bool {
+        self.commit.is_some() || self.message_file.is_some()
+    }
+
+    /// Whether the request needs a git repository.
+    fn needs_repository(&self) -> bool {
+        self.commit.is_some() || self.base.is_some()
+    }
+}
+
+/// A commit read for checking: its manifests, its first parent's, and its message.
 #[derive(Debug)]
 pub struct CommitCheck {
     /// The commit.
     pub commit: CommitInfo,
-    /// Its manifests (what the manifest rules checked).
+    /// Its manifests (what the manifest rules check), read at the revision as named.
     pub head: Snapshot,
     /// Its first parent's manifests (empty for a root commit).
     pub base: Snapshot,
-    /// Whether its message needed a reference.
+    /// Whether its message needs a reference.
     pub requirement: Requirement,
     /// The message as parsed.
     pub message: Message,
@@ -36,8 +75,10 @@ pub fn read_commit(repo: &Repo, rev: &str, policy: &Policy) -> Result<CommitChec
     };
     let head = repo.snapshot_labeled(&commit.id, rev, policy)?;
     let requirement = reference_requirement(&base, &head);
-    let source = SourceFile::new(format!("commit {}", commit.short), commit.message.clone());
-    // A stored message is already cleaned up: a `#` line in it is text, not a comment.
+    // A stored message is already cleaned up: a `#` line in it is text, not a comment. Its name
+    // is the one a commit message is known by in a review (Gerrit's `/COMMIT_MSG`).
+    let source =
+        SourceFile::new("COMMIT_MSG", commit.message.clone()).at_revision(commit.short.as_str());
     let message = Message::parse(source, false);
     Ok(CommitCheck {
         commit,
@@ -48,35 +89,211 @@ pub fn read_commit(repo: &Repo, rev: &str, policy: &Policy) -> Result<CommitChec
     })
 }
 
-/// Runs every commit-message rule for `message` into `sink`.
+/// Runs everything `request` asks for, with "now" (Unix seconds) for timestamps; `cwd` is where
+/// the repository is looked for.
+pub fn lint(
+    request: &LintRequest,
+    cwd: &Path,
+    policy: &Policy,
+    now: i64,
+) -> Result<Report, GitError> {
+    let repo = if request.needs_repository() {
+        Some(Repo::discover(cwd)?)
+    } else {
+        None
+    };
+    let mut messages: Vec<(Message, Requirement)> = Vec::new();
+    let (head, base) = match (&request.commit, &repo) {
+        (Some(rev), Some(repo)) => {
+            let check = read_commit(repo, rev, policy)?;
+            messages.push((check.message, check.requirement));
+            (check.head, Some(check.base))
+        }
+        _ => {
+            let loaded = Loaded::from_paths(&request.files, policy)?;
+            let base = match (&request.base, &repo) {
+                (Some(rev), Some(repo)) => Some(repo.snapshot_at(rev, policy)?),
+                _ => None,
+            };
+            (Snapshot::of("checked", loaded), base)
+        }
+    };
+    if let Some(path) = &request.message_file {
+        let message = Message::parse(read_message(path)?, true);
+        let requirement = match &base {
+            Some(base) => reference_requirement(base, &head),
+            None => Requirement::unknown(
+                "without --base tagman cannot tell what the change does to the manifests",
+            ),
+        };
+        messages.push((message, requirement));
+    }
+    let mut sink = Sink::new(policy);
+    tagman_lint::check_manifests(&head.loaded, policy, now, &mut sink);
+    if let Some(base) = &base {
+        check_revision(base, &head, &mut sink);
+    }
+    for (message, requirement) in &messages {
+        check_message(message, requirement, policy, &mut sink);
+        if request.online {
+            crate::online::check(message, policy, &mut sink)?;
+        }
+    }
+    if let Some(dir) = &request.src_repos {
+        check_src_refs(head.manifests(), dir, &mut sink);
+    }
+    Ok(sink.finish())
+}
+
+/// What the `commit-msg` hook found: the report, and whether a reference was required (and why).
+#[derive(Debug)]
+pub struct MessageCheck {
+    /// The findings.
+    pub report: Report,
+    /// Whether what is staged needs a reference.
+    pub requirement: Requirement,
+}
+
+/// The `commit-msg` hook: checks the message git is about to record (comments not part of it),
+/// requiring a reference when what is staged adds or changes entries against `HEAD`. `index_file`
+/// is git's `GIT_INDEX_FILE`; outside a repository a reference is always required.
+pub fn commit_msg(
+    message: SourceFile,
+    cwd: &Path,
+    index_file: Option<&Path>,
+    policy: &Policy,
+    online: bool,
+) -> Result<MessageCheck, GitError> {
+    let message = Message::parse(message, true);
+    let mut sink = Sink::new(policy);
+    sink.add_files(1);
+    if message.is_empty {
+        // git aborts an empty commit itself; nothing to say.
+        return Ok(MessageCheck {
+            report: sink.finish(),
+            requirement: Requirement::NotRequired,
+        });
+    }
+    let requirement = match Repo::discover(cwd) {
+        Ok(repo) => staged_requirement(&repo, index_file, policy),
+        Err(_) => Requirement::unknown(
+            "tagman is not inside a git repository, so it cannot tell what the commit changes",
+        ),
+    };
+    check_message(&message, &requirement, policy, &mut sink);
+    if online {
+        crate::online::check(&message, policy, &mut sink)?;
+    }
+    Ok(MessageCheck {
+        report: sink.finish(),
+        requirement,
+    })
+}
+
+/// Two states of the manifests and the entries that differ between them.
+#[derive(Debug)]
+pub struct Compared {
+    /// The base state.
+    pub base: Snapshot,
+    /// The head state.
+    pub head: Snapshot,
+    /// What differs.
+    pub diff: EntryDiff,
+}
+
+/// The manifests at `base` and at `head` (the working tree when `None`) in the repository
+/// around `cwd`, and the entries that differ.
+pub fn diff(
+    cwd: &Path,
+    base: &str,
+    head: Option<&str>,
+    policy: &Policy,
+) -> Result<Compared, GitError> {
+    let repo = Repo::discover(cwd)?;
+    let base = repo.snapshot_at(base, policy)?;
+    let head = match head {
+        Some(rev) => repo.snapshot_at(rev, policy)?,
+        None => repo.snapshot_worktree(policy)?,
+    };
+    let diff = EntryDiff::between(&base, &head);
+    Ok(Compared { base, head, diff })
+}
+
+/// The (canonical name, tag) of every entry added or re-pointed since `rev` in the working tree:
+/// what `apply --changed-since REV` applies.
+pub fn changed_since(
+    cwd: &Path,
+    rev: &str,
+    policy: &Policy,
+) -> Result<std::collections::BTreeSet<(String, String)>, GitError> {
+    let diff = diff(cwd, rev, None, policy)?.diff;
+    Ok(diff
+        .added
+        .iter()
+        .chain(diff.changed.iter().map(|pair| &pair.head))
+        .map(|e| (e.name.clone(), e.tag.clone()))
+        .collect())
+}
+
+/// Runs the commit-message rules for `message` into `sink`.
 pub fn check_message(
     message: &Message,
     requirement: &Requirement,
     policy: &Policy,
     sink: &mut Sink<'_>,
 ) {
-    rules::check_message(
-        &MessageContext {
-            message,
-            requirement,
-            policy,
+    let cx = MessageContext {
+        message,
+        requirement,
+        policy,
+    };
+    registry::run(MESSAGE_RULES, &cx, sink);
+}
+
+/// Runs the revision rules (published tags never move) for `head` against `base`.
+pub fn check_revision(base: &Snapshot, head: &Snapshot, sink: &mut Sink<'_>) {
+    let diff = EntryDiff::between(base, head);
+    let cx = RevisionContext {
+        base,
+        head,
+        diff: &diff,
+    };
+    registry::run(REVISION_RULES, &cx, sink);
+}
+
+/// Verifies every entry's `src_ref` against the clones under `dir`.
+pub fn check_src_refs(manifests: &[tagman_core::Manifest], dir: &Path, sink: &mut Sink<'_>) {
+    let mut verifier = crate::verify::Verifier::new(dir);
+    let verdicts = verifier.verify_all(manifests);
+    registry::run(
+        SRC_REF_RULES,
+        &SrcRefContext {
+            verdicts: &verdicts,
         },
         sink,
     );
 }
 
-/// Everything `tagman lint --commit REV` reports for one commit: the manifest rules on its
-/// manifests (with its parent as the base) and the message rules.
-pub fn lint_commit(repo: &Repo, rev: &str, policy: &Policy, now: i64) -> Result<Report, GitError> {
-    let check = read_commit(repo, rev, policy)?;
-    let mut sink = Sink::new(policy);
-    tagman_lint::check_manifests(
-        &check.head.loaded(),
-        &check.base.manifests(),
-        policy,
-        now,
-        &mut sink,
-    );
-    check_message(&check.message, &check.requirement, policy, &mut sink);
-    Ok(sink.finish())
+/// Whether what is staged needs a reference: the index against `HEAD` (an unborn `HEAD` is an
+/// empty base). Any failure to read either side makes it required.
+pub fn staged_requirement(repo: &Repo, index_file: Option<&Path>, policy: &Policy) -> Requirement {
+    let base = if repo.has_head() {
+        repo.snapshot_at("HEAD", policy)
+    } else {
+        Ok(Snapshot::empty("HEAD"))
+    };
+    match (base, repo.snapshot_index(index_file, policy)) {
+        (Ok(base), Ok(head)) => reference_requirement(&base, &head),
+        (Err(e), _) | (_, Err(e)) => {
+            Requirement::unknown(format!("tagman cannot tell what it changes ({e})"))
+        }
+    }
+}
+
+/// Reads a commit message file (`-`: standard input), at most [`MAX_MESSAGE`] bytes.
+pub fn read_message(path: &Path) -> Result<SourceFile, GitError> {
+    SourceFile::read(path, MAX_MESSAGE).map_err(|source| GitError::Message {
+        path: path.to_path_buf(),
+        source,
+    })
 }

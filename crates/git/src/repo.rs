@@ -4,8 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use git2::{DescribeFormatOptions, DescribeOptions, ObjectType, Oid, Repository, TreeWalkMode};
-use globset::GlobSet;
-use tagman_core::Policy;
+use tagman_core::select::{is_skipped_dir, slash_path};
+use tagman_core::source::{read_capped, SourceError};
+use tagman_core::{ManifestSelector, Policy};
+use tagman_lint::{Loaded, SourceName};
 
 use crate::error::{git, GitError};
 use crate::snapshot::Snapshot;
@@ -99,12 +101,12 @@ impl Repo {
             .map_err(unknown)
     }
 
-    /// The manifests the policy selects in the tree of commit `rev`. Files are named `REV:path`.
+    /// The manifests the policy selects in the tree of commit `rev`, read at revision `rev`.
     pub fn snapshot_at(&self, rev: &str, policy: &Policy) -> Result<Snapshot, GitError> {
         self.snapshot_labeled(rev, rev, policy)
     }
 
-    /// The manifests in the tree of commit `rev`, files named `LABEL:path`.
+    /// The manifests in the tree of commit `rev`, shown as read at revision `label`.
     pub fn snapshot_labeled(
         &self,
         rev: &str,
@@ -113,7 +115,8 @@ impl Repo {
     ) -> Result<Snapshot, GitError> {
         let commit = self.find_commit(rev)?;
         let tree = commit.tree().map_err(git("reading a commit's tree"))?;
-        let select = Selector::new(&self.root, policy)?;
+        let selector = ManifestSelector::new(policy)?;
+        let select = selector.in_repository(&self.root);
         let mut blobs = Vec::new();
         tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
             let name = entry.name().unwrap_or_default();
@@ -131,13 +134,11 @@ impl Repo {
             git2::TreeWalkResult::Ok
         })
         .map_err(git("walking a tree"))?;
-        let mut snapshot = Snapshot::empty(label);
+        let mut files = Vec::new();
         for (path, id) in blobs {
-            let bytes = self.blob(id)?;
-            snapshot.add(path.clone(), format!("{label}:{path}"), bytes, policy);
+            files.push((path, self.blob(id)?));
         }
-        snapshot.sort();
-        Ok(snapshot)
+        Ok(Snapshot::from_files(label, files, policy))
     }
 
     /// The manifests as staged in the index (what the commit being made will hold). `index_file`
@@ -152,46 +153,68 @@ impl Repo {
             Some(path) => git2::Index::open(path).map_err(git("reading GIT_INDEX_FILE"))?,
             None => self.repo.index().map_err(git("reading the index"))?,
         };
-        let select = Selector::new(&self.root, policy)?;
-        let mut snapshot = Snapshot::empty("index");
+        let selector = ManifestSelector::new(policy)?;
+        let select = selector.in_repository(&self.root);
+        let mut files = Vec::new();
         for entry in index.iter() {
             let path = String::from_utf8_lossy(&entry.path).into_owned();
-            let skipped = path.split('/').rev().skip(1).any(is_skipped_dir);
-            if skipped || !select.matches(&path) {
-                continue;
+            if select.matches(&path) {
+                files.push((path, self.blob(entry.id)?));
             }
-            let bytes = self.blob(entry.id)?;
-            snapshot.add(path.clone(), path, bytes, policy);
         }
-        snapshot.sort();
-        Ok(snapshot)
+        Ok(Snapshot::from_files("index", files, policy))
     }
 
-    /// The manifests in the working tree, as the policy discovers them.
+    /// The manifests in the working tree, as the policy discovers them, named relative to the
+    /// repository root.
     pub fn snapshot_worktree(&self, policy: &Policy) -> Result<Snapshot, GitError> {
-        let select = Selector::new(&self.root, policy)?;
-        let mut snapshot = Snapshot::empty("working tree");
-        let walker = walk(&self.root);
-        for path in walker {
+        let selector = ManifestSelector::new(policy)?;
+        let select = selector.in_repository(&self.root);
+        let mut loaded = Loaded::default();
+        for path in self.worktree_files() {
             let Ok(relative) = path.strip_prefix(&self.root) else {
                 continue;
             };
-            let relative = relative
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let relative = slash_path(relative);
             if !select.matches(&relative) {
                 continue;
             }
-            let bytes = std::fs::read(&path).map_err(|source| GitError::Io {
+            let bytes = read_capped(&path, policy.max_file_size).map_err(|e| GitError::Io {
                 path: path.clone(),
-                source,
+                source: match e {
+                    SourceError::Io { source, .. } => source,
+                    other => std::io::Error::other(other.to_string()),
+                },
             })?;
-            snapshot.add(relative.clone(), relative, bytes, policy);
+            loaded.push(SourceName::new(relative), bytes, policy);
         }
-        snapshot.sort();
-        Ok(snapshot)
+        loaded.sort();
+        Ok(Snapshot::of("working tree", loaded))
+    }
+
+    /// Every file of the working tree outside the skipped directories.
+    fn worktree_files(&self) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut stack = vec![self.root.clone()];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
+                let path = entry.path();
+                if kind.is_dir() {
+                    if !is_skipped_dir(&entry.file_name().to_string_lossy()) {
+                        stack.push(path);
+                    }
+                } else if kind.is_file() {
+                    files.push(path);
+                }
+            }
+        }
+        files
     }
 
     fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {
@@ -232,76 +255,5 @@ impl Repo {
             Ok(commit) => Ok(Some(commit.committer().when().seconds())),
             Err(_) => Ok(None),
         }
-    }
-}
-
-/// `.git`, `target`, `node_modules`, `.tox`: never hold manifests worth checking (as in core).
-fn is_skipped_dir(name: &str) -> bool {
-    matches!(name, ".git" | "target" | "node_modules" | ".tox")
-}
-
-fn walk(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            let path = entry.path();
-            if kind.is_dir() {
-                if !is_skipped_dir(&entry.file_name().to_string_lossy()) {
-                    stack.push(path);
-                }
-            } else if kind.is_file() {
-                files.push(path);
-            }
-        }
-    }
-    files
-}
-
-/// The policy's manifest globs, applied to repository-relative paths: the globs are relative to
-/// the policy's root, which may be a subdirectory of the repository.
-struct Selector {
-    prefix: Option<String>,
-    set: GlobSet,
-}
-
-impl Selector {
-    fn new(repo_root: &Path, policy: &Policy) -> Result<Self, GitError> {
-        let set =
-            tagman_core::policy::compile_globs(&policy.manifests).map_err(|e| GitError::Glob {
-                pattern: e.pattern,
-                source: e.source,
-            })?;
-        let policy_root = policy
-            .root
-            .canonicalize()
-            .unwrap_or_else(|_| policy.root.clone());
-        let prefix = policy_root.strip_prefix(repo_root).ok().map(|p| {
-            let mut s = p
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            if !s.is_empty() {
-                s.push('/');
-            }
-            s
-        });
-        Ok(Self { prefix, set })
-    }
-
-    fn matches(&self, repo_path: &str) -> bool {
-        let Some(prefix) = &self.prefix else {
-            return false;
-        };
-        repo_path
-            .strip_prefix(prefix.as_str())
-            .is_some_and(|rel| self.set.is_match(rel))
     }
 }

@@ -1,63 +1,45 @@
 //! `--online` against a Launchpad/StoryBoard stand-in on loopback: found, private, missing,
 //! a service that keeps failing, and one that is not there at all.
 
-// Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
-#![allow(clippy::unwrap_used, clippy::panic)]
-
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
 use tagman_core::{Policy, SourceFile};
 use tagman_git::online::{Checker, OnlineConfig};
 use tagman_git::Message;
-use tagman_lint::rule::Sink;
+use tagman_lint::registry;
+use tagman_lint::Sink;
 
-/// Serves the JSON shapes of the two APIs on a free loopback port, for at most `limit`
-/// connections; returns the base URL.
+/// The JSON shapes of the two APIs on a free loopback port, for at most `limit` connections;
+/// returns the base URL.
 fn serve(limit: usize) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(limit) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            reader.read_line(&mut request).unwrap();
-            // Drain the headers.
-            let mut line = String::new();
-            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                line.clear();
-            }
-            let path = request.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            let (status, body) = match path.as_str() {
-                "/lp/bugs/1854869" => (
-                    "200 OK",
-                    r#"{"id": 1854869, "title": "Static image tags", "private": false}"#,
-                ),
-                "/lp/bugs/2000001" => (
-                    "200 OK",
-                    r#"{"id": 2000001, "title": "embargoed", "private": true}"#,
-                ),
-                "/sb/stories/2010056" => (
-                    "200 OK",
-                    r#"{"id": 2010056, "title": "PTP notification", "private": false}"#,
-                ),
-                "/sb/tasks/46525" => (
-                    "200 OK",
-                    r#"{"id": 46525, "title": "Update tags", "story_id": 2010056}"#,
-                ),
-                "/lp/bugs/7777777" => ("503 Service Unavailable", "{}"),
-                _ => ("404 Not Found", r#"{"message": "not found"}"#),
-            };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    base
+    use tagman_testkit::http::{serve, Route};
+    serve(
+        vec![
+            Route::new(
+                "/lp/bugs/1854869",
+                "200 OK",
+                r#"{"id": 1854869, "title": "Static image tags", "private": false}"#,
+            ),
+            Route::new(
+                "/lp/bugs/2000001",
+                "200 OK",
+                r#"{"id": 2000001, "title": "embargoed", "private": true}"#,
+            ),
+            Route::new(
+                "/sb/stories/2010056",
+                "200 OK",
+                r#"{"id": 2010056, "title": "PTP notification", "private": false}"#,
+            ),
+            Route::new(
+                "/sb/tasks/46525",
+                "200 OK",
+                r#"{"id": 46525, "title": "Update tags", "story_id": 2010056}"#,
+            ),
+            Route::new("/lp/bugs/7777777", "503 Service Unavailable", "{}"),
+        ],
+        limit,
+    )
 }
 
 fn config(launchpad: &str, storyboard: &str) -> OnlineConfig {
@@ -73,13 +55,20 @@ fn run(config: OnlineConfig, text: &str) -> Vec<(&'static str, usize)> {
     let policy = Policy::default();
     let message = Message::parse(SourceFile::new("MSG", text), false);
     let checker = Checker::new(config).unwrap();
+    let results: Vec<_> = message
+        .accepted(&policy.references)
+        .filter_map(|r| r.number.map(|n| (r.clone(), checker.lookup(r.kind, n))))
+        .collect();
     let mut sink = Sink::new(&policy);
-    tagman_git::check_online(&message, &checker, &policy, &mut sink);
-    let report = sink.finish();
-    report
+    let cx = tagman_git::rules::OnlineContext {
+        message: &message,
+        results: &results,
+    };
+    registry::run(tagman_git::rules::ONLINE_RULES, &cx, &mut sink);
+    sink.finish()
         .diagnostics
         .iter()
-        .map(|d| (d.code, d.finding.primary.start().line))
+        .map(|d| (d.code(), d.finding.primary.start().line))
         .collect()
 }
 

@@ -1,13 +1,8 @@
 //! `src_ref` verification against real clones: a known commit, one later than its build, an
 //! unknown one, and a project with no clone.
 
-// Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
-#![allow(clippy::unwrap_used, clippy::panic)]
-
-mod support;
-
 use tagman_core::{Limits, Manifest, Policy, SourceFile};
-use tagman_lint::rule::Sink;
+use tagman_lint::Sink;
 
 #[test]
 fn src_refs_are_verified_against_local_clones() {
@@ -41,12 +36,12 @@ fn src_refs_are_verified_against_local_clones() {
         Manifest::parse(SourceFile::new("image-tags.yaml", text), &Limits::default()).unwrap();
     let policy = Policy::default();
     let mut sink = Sink::new(&policy);
-    tagman_git::check_src_refs(std::slice::from_ref(&manifest), repos.path(), &mut sink);
+    tagman_git::gate::check_src_refs(std::slice::from_ref(&manifest), repos.path(), &mut sink);
     let report = sink.finish();
     let found: Vec<_> = report
         .diagnostics
         .iter()
-        .map(|d| (d.code, d.finding.primary.start().line))
+        .map(|d| (d.code(), d.finding.primary.start().line))
         .collect();
     assert_eq!(found, [("TM109", 8), ("TM108", 12), ("TM110", 16)]);
     let after = &report.diagnostics[0].finding.message;

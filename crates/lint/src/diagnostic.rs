@@ -1,9 +1,9 @@
 //! The one diagnostic model every check produces and every output format prints.
 
-use std::sync::Arc;
-
 use serde::Serialize;
 use tagman_core::{Position, Severity, SourceFile, Span};
+
+use crate::registry::{Rule, Subject};
 
 /// A place in a file, with an optional note saying what is there.
 #[derive(Clone, Debug)]
@@ -86,10 +86,8 @@ impl Finding {
 /// A finding with its rule and effective severity.
 #[derive(Clone, Debug)]
 pub struct Diagnostic {
-    /// The rule's stable code (`TM004`).
-    pub code: &'static str,
-    /// The rule's kebab-case name (`tag-format`).
-    pub rule: &'static str,
+    /// The rule that found it.
+    pub rule: &'static Rule,
     /// Error or warning, after the policy's overrides.
     pub severity: Severity,
     /// What was found.
@@ -97,6 +95,21 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The rule's stable code (`TM004`).
+    pub fn code(&self) -> &'static str {
+        self.rule.code
+    }
+
+    /// The rule's kebab-case name (`tag-format`).
+    pub fn name(&self) -> &'static str {
+        self.rule.name
+    }
+
+    /// What the rule looks at, which decides where an output shows the finding.
+    pub fn subject(&self) -> Subject {
+        self.rule.subject
+    }
+
     /// The file name of the primary label.
     pub fn file(&self) -> &str {
         self.finding.primary.file.name()
@@ -107,8 +120,8 @@ impl Diagnostic {
         let start = self.finding.primary.start();
         let end = self.finding.primary.end();
         JsonDiagnostic {
-            code: self.code,
-            rule: self.rule,
+            code: self.rule.code,
+            rule: self.rule.name,
             severity: self.severity,
             message: &self.finding.message,
             help: self.finding.help.as_deref(),
@@ -176,10 +189,10 @@ impl Report {
     /// Orders diagnostics by file, position and code, so every output is stable.
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
-            (a.file(), a.finding.primary.span, a.code).cmp(&(
+            (a.file(), a.finding.primary.span, a.code()).cmp(&(
                 b.file(),
                 b.finding.primary.span,
-                b.code,
+                b.code(),
             ))
         });
     }
@@ -202,6 +215,3 @@ impl Report {
         })
     }
 }
-
-/// Shared file name type, for callers building labels on text that is not a file (a commit message).
-pub type FileName = Arc<str>;

@@ -4,40 +4,34 @@
 //! [`Diagnostic`]s under the policy's severity overrides. Nothing here prints: the binary renders
 //! a [`Report`] in the format asked for.
 
+pub mod context;
 pub mod diagnostic;
 pub mod load;
-pub mod rule;
+pub mod registry;
 pub mod rules;
+pub mod sink;
 pub mod text;
 
+pub use context::Context;
 pub use diagnostic::{Diagnostic, Finding, Label, Report};
-pub use load::{load_manifests, LoadError, Loaded};
-pub use rule::{Check, Context, Rule, Sink, Unparsed};
+pub use load::{LoadError, Loaded, SourceName, Unparsed};
+pub use registry::{Docs, Registry, Rule, Subject};
+pub use sink::Sink;
 
 use tagman_core::Policy;
 
-/// Runs every manifest rule over `loaded` (and `base`, the manifests at a base revision) into `sink`.
-pub fn check_manifests(
-    loaded: &Loaded,
-    base: &[tagman_core::Manifest],
-    policy: &Policy,
-    now: i64,
-    sink: &mut Sink<'_>,
-) {
-    let cx = Context::new(&loaded.manifests, &loaded.unparsed, policy, now, base);
-    for (rule, check) in rules::RULES {
-        let mut findings = Vec::new();
-        check(&cx, &mut findings);
-        sink.push(rule, findings);
-    }
+/// Runs every manifest rule over `loaded` into `sink`.
+pub fn check_manifests(loaded: &Loaded, policy: &Policy, now: i64, sink: &mut Sink<'_>) {
+    let cx = Context::new(&loaded.manifests, &loaded.unparsed, policy, now);
+    registry::run(rules::RULES, &cx, sink);
     sink.add_files(loaded.manifests.len() + loaded.unparsed.len());
 }
 
 /// Lints the manifests at `paths` under `policy`, with "now" taken from the system clock.
 pub fn lint_paths(paths: &[std::path::PathBuf], policy: &Policy) -> Result<Report, LoadError> {
-    let loaded = load_manifests(paths, policy)?;
+    let loaded = Loaded::from_paths(paths, policy)?;
     let mut sink = Sink::new(policy);
-    check_manifests(&loaded, &[], policy, now_unix(), &mut sink);
+    check_manifests(&loaded, policy, now_unix(), &mut sink);
     Ok(sink.finish())
 }
 

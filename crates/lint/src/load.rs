@@ -1,12 +1,25 @@
-//! Reads manifest files, turning what cannot be parsed into located findings instead of failures.
+//! The one manifest loader: bytes from a file, standard input or a git revision become a parsed
+//! manifest, or an [`Unparsed`] file the `yaml` rule reports where it broke, keeping what could be
+//! read so its snippet shows whatever the bytes came from.
 
 use std::path::{Path, PathBuf};
 
-use tagman_core::source::SourceError;
+use tagman_core::source::{read_capped, SourceError};
 use tagman_core::yaml::YamlError;
-use tagman_core::{Manifest, ManifestError, Policy, SourceFile, Span};
+use tagman_core::{InvalidUtf8, Manifest, ManifestError, Policy, SourceFile, Span};
 
-use crate::rule::Unparsed;
+/// A manifest that could not be parsed, kept so the `yaml` rule can report it where it broke.
+#[derive(Clone, Debug)]
+pub struct Unparsed {
+    /// What could be read of the file (empty when nothing could).
+    pub source: SourceFile,
+    /// Where it broke (zero-length at the start when unknown).
+    pub span: Span,
+    /// Why.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
 
 /// Manifests that parsed, and files that did not (reported by the `yaml` rule).
 #[derive(Clone, Debug, Default)]
@@ -28,65 +41,123 @@ pub struct LoadError {
     pub source: std::io::Error,
 }
 
-/// Loads every path; unreadable files are an error, unparsable ones become [`Unparsed`].
-pub fn load_manifests(paths: &[PathBuf], policy: &Policy) -> Result<Loaded, LoadError> {
-    let limits = policy.limits();
-    let mut loaded = Loaded::default();
-    for path in paths {
-        match Manifest::read(path, &limits) {
-            Ok(manifest) => loaded.manifests.push(manifest),
-            Err(err) => loaded.unparsed.push(unparsed(path, err)?),
+impl Loaded {
+    /// Reads and loads every path (`-` is standard input); an unreadable file is an error, an
+    /// unparsable one becomes [`Unparsed`].
+    pub fn from_paths(paths: &[PathBuf], policy: &Policy) -> Result<Self, LoadError> {
+        let mut loaded = Self::default();
+        for path in paths {
+            loaded.read(path, policy)?;
         }
+        Ok(loaded)
     }
-    Ok(loaded)
-}
 
-/// Parses text already in memory (a file at a git revision, standard input) the same way.
-pub fn load_text(name: &str, bytes: Vec<u8>, policy: &Policy, into: &mut Loaded) {
-    let path = Path::new(name);
-    if bytes.len() as u64 > policy.max_file_size {
-        into.unparsed
-            .push(too_large(path, bytes.len() as u64, policy.max_file_size));
-        return;
-    }
-    match SourceFile::from_bytes(name, bytes) {
-        Ok(source) => match Manifest::parse(source, &policy.limits()) {
-            Ok(m) => into.manifests.push(m),
-            Err(ManifestError::Yaml { source_file, error }) => {
-                into.unparsed.push(yaml_problem(source_file, error))
+    /// Reads the file at `path` and loads it under its path as written.
+    pub fn read(&mut self, path: &Path, policy: &Policy) -> Result<(), LoadError> {
+        let name = path.to_string_lossy();
+        match read_capped(path, policy.max_file_size) {
+            Ok(bytes) => self.push(SourceName::new(name), bytes, policy),
+            Err(SourceError::TooLarge { size, limit, .. }) => {
+                self.unparsed
+                    .push(too_large(SourceName::new(name), size, limit));
             }
-            Err(ManifestError::Source(_) | _) => {}
-        },
-        Err((offset, _)) => into.unparsed.push(not_utf8(path, offset)),
+            Err(SourceError::Io { source, .. }) => {
+                return Err(LoadError {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+            Err(other) => {
+                return Err(LoadError {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other(other.to_string()),
+                })
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads bytes already in memory (a file at a git revision, the index, standard input).
+    pub fn push(&mut self, name: SourceName, bytes: Vec<u8>, policy: &Policy) {
+        if bytes.len() as u64 > policy.max_file_size {
+            self.unparsed
+                .push(too_large(name, bytes.len() as u64, policy.max_file_size));
+            return;
+        }
+        let source = match SourceFile::from_bytes(name.name, bytes) {
+            Ok(source) => source,
+            Err(invalid) => {
+                self.unparsed.push(not_utf8(name.revision, invalid));
+                return;
+            }
+        };
+        let source = match name.revision {
+            Some(rev) => source.at_revision(rev),
+            None => source,
+        };
+        match Manifest::parse(source, &policy.limits()) {
+            Ok(manifest) => self.manifests.push(manifest),
+            Err(ManifestError::Yaml { source_file, error }) => {
+                self.unparsed.push(yaml_problem(source_file, error));
+            }
+            // Parsing text in memory reads nothing; no other error can arise.
+            Err(_) => {}
+        }
+    }
+
+    /// Number of files loaded, parsed or not.
+    pub fn len(&self) -> usize {
+        self.manifests.len() + self.unparsed.len()
+    }
+
+    /// Whether no file was loaded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Orders parsed and unparsed files by name.
+    pub fn sort(&mut self) {
+        self.manifests
+            .sort_by(|a, b| a.source.name().cmp(b.source.name()));
+        self.unparsed
+            .sort_by(|a, b| a.source.name().cmp(b.source.name()));
     }
 }
 
-fn unparsed(path: &Path, err: ManifestError) -> Result<Unparsed, LoadError> {
-    Ok(match err {
-        ManifestError::Yaml { source_file, error } => yaml_problem(source_file, error),
-        ManifestError::Source(SourceError::TooLarge { size, limit, .. }) => {
-            too_large(path, size, limit)
+/// What a loaded file is called: its identity (a path as given, or repository-relative) and the
+/// revision it was read at, if any.
+#[derive(Clone, Debug)]
+pub struct SourceName {
+    /// The path.
+    pub name: String,
+    /// The revision (`HEAD~1`, a commit id, `index`).
+    pub revision: Option<String>,
+}
+
+impl SourceName {
+    /// A file of the working tree, standard input or any path as given.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            revision: None,
         }
-        ManifestError::Source(SourceError::NotUtf8 { offset, .. }) => not_utf8(path, offset),
-        ManifestError::Source(SourceError::Io { source, .. }) => {
-            return Err(LoadError {
-                path: path.to_path_buf(),
-                source,
-            })
+    }
+
+    /// A file read from git at `revision`.
+    pub fn at(name: impl Into<String>, revision: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            revision: Some(revision.into()),
         }
-        ManifestError::Source(other) => {
-            return Err(LoadError {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(other.to_string()),
-            })
+    }
+
+    fn source(&self, text: &str) -> SourceFile {
+        let source = SourceFile::new(self.name.as_str(), text);
+        match &self.revision {
+            Some(rev) => source.at_revision(rev.as_str()),
+            None => source,
         }
-        other => {
-            return Err(LoadError {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(other.to_string()),
-            })
-        }
-    })
+    }
 }
 
 fn yaml_problem(source: SourceFile, error: YamlError) -> Unparsed {
@@ -112,25 +183,57 @@ fn yaml_problem(source: SourceFile, error: YamlError) -> Unparsed {
     }
 }
 
-fn too_large(path: &Path, size: u64, limit: u64) -> Unparsed {
+fn too_large(name: SourceName, size: u64, limit: u64) -> Unparsed {
     Unparsed {
-        source: SourceFile::new(path.to_string_lossy(), ""),
+        source: name.source(""),
         span: Span::default(),
         message: format!("the file is {size} bytes, over the {limit}-byte limit; it was not read"),
         help: "a tag manifest is a few kilobytes; if this file is genuine, raise `max_file_size` in tagman.yaml".to_owned(),
     }
 }
 
-fn not_utf8(path: &Path, offset: usize) -> Unparsed {
-    // Read what is valid so the finding can show the line it stops on.
-    let text = std::fs::read(path)
-        .ok()
-        .map(|bytes| String::from_utf8_lossy(&bytes[..offset.min(bytes.len())]).into_owned())
-        .unwrap_or_default();
+fn not_utf8(revision: Option<String>, invalid: InvalidUtf8) -> Unparsed {
+    let InvalidUtf8 { offset, valid, .. } = invalid;
+    let source = match revision {
+        Some(rev) => valid.at_revision(rev),
+        None => valid,
+    };
     Unparsed {
-        span: Span::new(text.len(), 0),
-        source: SourceFile::new(path.to_string_lossy(), text),
+        span: Span::new(source.text().len(), 0),
+        source,
         message: format!("the file is not UTF-8 text: invalid byte at offset {offset}"),
         help: "tag manifests are UTF-8 YAML; re-save the file as UTF-8 (or check it is the file you meant)".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_from_anywhere_keep_their_valid_text_and_revision() {
+        let mut loaded = Loaded::default();
+        let policy = Policy::default();
+        loaded.push(
+            SourceName::at("image-tags.yaml", "HEAD~1"),
+            b"images:\n  - name: \xff\n".to_vec(),
+            &policy,
+        );
+        let u = &loaded.unparsed[0];
+        assert_eq!(u.source.display_name(), "HEAD~1:image-tags.yaml");
+        assert_eq!(u.source.text(), "images:\n  - name: ");
+        assert_eq!(u.source.position(u.span.offset).line, 2);
+    }
+
+    #[test]
+    fn over_the_cap_is_a_finding_not_a_failure() {
+        let policy = Policy {
+            max_file_size: 4,
+            ..Policy::default()
+        };
+        let mut loaded = Loaded::default();
+        loaded.push(SourceName::new("-"), b"images: []\n".to_vec(), &policy);
+        assert!(loaded.unparsed[0].message.contains("over the 4-byte limit"));
+        assert!(loaded.manifests.is_empty());
     }
 }

@@ -1,18 +1,11 @@
 //! The real history of StarlingX's tag files (2020–2024) lints clean, except for its real defects.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use tagman_core::Policy;
-use tagman_lint::{check_manifests, load_manifests, Sink};
-
-fn corpus() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus/starlingx-root/manifests"
-    ))
-}
+use tagman_lint::{check_manifests, Loaded, Sink};
+use tagman_testkit::corpus::{manifest_paths, COMMITS, FILE_VERSIONS};
 
 /// Every error in the corpus, one by one: (file, code, line).
 const REAL_DEFECTS: &[(&str, &str, usize)] = &[
@@ -22,30 +15,25 @@ const REAL_DEFECTS: &[(&str, &str, usize)] = &[
 
 #[test]
 fn corpus_lints_clean_except_real_defects() {
-    let dir = corpus();
-    assert!(
-        dir.is_dir(),
-        "the StarlingX corpus is missing at {}",
-        dir.display()
-    );
     // Files of one commit are linted together, as the check job would see them.
     let mut commits: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    let paths = manifest_paths();
+    let dir = paths[0].parent().unwrap().to_path_buf();
+    for path in paths {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let commit = name.splitn(3, '_').take(2).collect::<Vec<_>>().join("_");
         commits.entry(commit).or_default().push(path);
     }
-    assert_eq!(commits.len(), 137);
+    assert_eq!(commits.len(), COMMITS);
     let policy = Policy::defaults(dir.clone());
     let now = tagman_lint::now_unix();
     let mut errors = Vec::new();
     let mut files = 0;
     for paths in commits.values() {
-        let loaded = load_manifests(paths, &policy).unwrap();
+        let loaded = Loaded::from_paths(paths, &policy).unwrap();
         assert!(loaded.unparsed.is_empty());
         let mut sink = Sink::new(&policy);
-        check_manifests(&loaded, &[], &policy, now, &mut sink);
+        check_manifests(&loaded, &policy, now, &mut sink);
         let report = sink.finish();
         files += report.files;
         assert_eq!(report.warnings(), 0, "{:#}", report.to_json());
@@ -55,10 +43,10 @@ fn corpus_lints_clean_except_real_defects() {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            errors.push((file, d.code, d.finding.primary.start().line));
+            errors.push((file, d.code(), d.finding.primary.start().line));
         }
     }
-    assert_eq!(files, 147);
+    assert_eq!(files, FILE_VERSIONS);
     let expected: Vec<(String, &str, usize)> = REAL_DEFECTS
         .iter()
         .map(|(f, c, l)| ((*f).to_owned(), *c, *l))

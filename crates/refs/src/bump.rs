@@ -1,17 +1,17 @@
 //! `--bump NAME=TAG`: move every reference to an image to a declared tag, changing nothing but the
 //! tag bytes (line endings, quoting, mirror prefixes and everything else stay as they were).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use tagman_core::reference::is_valid_tag;
+use tagman_core::write::Target;
 use tagman_core::{ImageName, SourceFile, Span};
 use tagman_lint::diagnostic::Label;
 
 use crate::catalog::Catalog;
-use crate::diff;
 use crate::error::RefsError;
 use crate::extract::{TagRef, CODENAME_PLACEHOLDER};
+use crate::unified_diff;
 use crate::Scan;
 
 /// A parsed `NAME=TAG`.
@@ -116,47 +116,99 @@ pub struct FileEdit {
 impl FileEdit {
     /// The unified diff of the edit.
     pub fn unified_diff(&self) -> String {
-        diff::unified(self.before.name(), self.before.text(), &self.after)
+        unified_diff::unified(self.before.name(), self.before.text(), &self.after)
     }
 
-    /// Writes the new text, refusing if the file changed since it was scanned. The file is replaced
-    /// by a rename, keeping its permissions, so a reader never sees half a file.
-    pub fn write(&self) -> Result<(), RefsError> {
-        let io = |action: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| RefsError::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        let current = std::fs::read(&self.path).map_err(io("read", &self.path))?;
+    /// Where the new text goes: the file resolved through any symlinks, refused when outside
+    /// `scope`.
+    pub fn target(&self, scope: &WriteScope) -> Result<Target, RefsError> {
+        let target = Target::resolve(&self.path)?;
+        if !scope.allows(&target.resolved) {
+            return Err(RefsError::SymlinkOutside {
+                path: self.path.clone(),
+                target: target.resolved,
+            });
+        }
+        Ok(target)
+    }
+
+    /// Writes the new text to `target` through the one safe write, refusing if the file changed
+    /// since it was scanned (the link, if any, stays a link).
+    pub fn write_to(&self, target: &Target) -> Result<(), RefsError> {
+        let current = std::fs::read(&target.resolved).map_err(|source| RefsError::Io {
+            action: "read",
+            path: target.resolved.clone(),
+            source,
+        })?;
         if current != self.before.text().as_bytes() {
             return Err(RefsError::Changed {
                 path: self.path.clone(),
             });
         }
-        let permissions = std::fs::metadata(&self.path)
-            .map_err(io("read", &self.path))?
-            .permissions();
-        let file_name = self
-            .path
-            .file_name()
-            .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-        let temp = self
-            .path
-            .with_file_name(format!(".{file_name}.tagman-bump"));
-        let result = (|| {
-            let mut file = std::fs::File::create(&temp)?;
-            file.write_all(self.after.as_bytes())?;
-            file.sync_all()?;
-            std::fs::set_permissions(&temp, permissions)?;
-            std::fs::rename(&temp, &self.path)
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&temp);
+        target.write(self.after.as_bytes())?;
+        Ok(())
+    }
+
+    /// [`FileEdit::target`] then [`FileEdit::write_to`]: one file's bump on its own.
+    pub fn write(&self, scope: &WriteScope) -> Result<(), RefsError> {
+        self.write_to(&self.target(scope)?)
+    }
+}
+
+/// Writes every edit, after resolving them all: a target outside `scope` stops the bump before
+/// any file is written. Two paths to one file (a symlink beside its target) write it once.
+pub fn write_all(edits: &[FileEdit], scope: &WriteScope) -> Result<(), RefsError> {
+    let mut targets = Vec::with_capacity(edits.len());
+    for edit in edits {
+        let target = edit.target(scope)?;
+        if !targets
+            .iter()
+            .any(|(_, t): &(_, Target)| t.resolved == target.resolved)
+        {
+            targets.push((edit, target));
         }
-        result.map_err(io("write", &self.path))
+    }
+    for (edit, target) in &targets {
+        edit.write_to(target)?;
+    }
+    Ok(())
+}
+
+/// Where a bump may write: inside the scanned tree, unless symlinks may lead out of it.
+#[derive(Clone, Debug)]
+pub struct WriteScope {
+    roots: Vec<PathBuf>,
+    follow_symlinks: bool,
+}
+
+impl WriteScope {
+    /// The tree of the scanned `paths`, resolved: a directory is a tree, a named file stands for
+    /// its directory (so a named file that links elsewhere leads out of it). With
+    /// `follow_symlinks`, any target is allowed.
+    pub fn new(paths: &[PathBuf], follow_symlinks: bool) -> Self {
+        let roots = paths
+            .iter()
+            .filter_map(|path| {
+                let dir = if path.is_dir() {
+                    path.as_path()
+                } else {
+                    match path.parent() {
+                        Some(p) if !p.as_os_str().is_empty() => p,
+                        _ => Path::new("."),
+                    }
+                };
+                std::fs::canonicalize(dir).ok()
+            })
+            .collect();
+        Self {
+            roots,
+            follow_symlinks,
+        }
+    }
+
+    /// Whether `resolved` (a canonical path) may be written.
+    pub fn allows(&self, resolved: &Path) -> bool {
+        self.follow_symlinks || self.roots.iter().any(|root| resolved.starts_with(root))
     }
 }
 

@@ -72,6 +72,17 @@ pub enum RefsError {
         /// The parser's complaint, at its position.
         message: String,
     },
+    /// A file to bump is a symlink (or lies under one) whose target is outside the scanned tree.
+    #[error("{} resolves to {}, outside the scanned tree; refusing to write there", path.display(), target.display())]
+    SymlinkOutside {
+        /// The path as scanned.
+        path: PathBuf,
+        /// The file it resolves to.
+        target: PathBuf,
+    },
+    /// The bumped file could not be written safely.
+    #[error(transparent)]
+    Write(#[from] tagman_core::WriteError),
     /// A file changed between the scan and the write.
     #[error("{} changed while the bump was being prepared; run it again", path.display())]
     Changed {
@@ -103,7 +114,11 @@ impl RefsError {
             Self::Walk { .. } | Self::Io { .. } => {
                 Some("check that the path exists and is readable".to_owned())
             }
-            Self::Changed { .. } | Self::Matcher { .. } => None,
+            Self::SymlinkOutside { .. } => Some(
+                "pass --follow-symlinks to edit the file it points at, or bump the tree it lives in"
+                    .to_owned(),
+            ),
+            Self::Changed { .. } | Self::Matcher { .. } | Self::Write(_) => None,
         }
     }
 }

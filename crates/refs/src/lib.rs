@@ -7,10 +7,10 @@
 
 pub mod bump;
 pub mod catalog;
-pub mod diff;
 pub mod error;
 pub mod extract;
 pub mod rules;
+pub mod unified_diff;
 pub mod walk;
 
 use std::collections::HashSet;
@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 use globset::GlobSet;
 use tagman_core::{Manifest, Policy};
 use tagman_lint::diagnostic::Report;
-use tagman_lint::rule::Sink;
+use tagman_lint::{registry, Sink};
 
-pub use bump::{BumpPlan, BumpSpec, FileEdit};
+pub use bump::{BumpPlan, BumpSpec, FileEdit, WriteScope};
 pub use catalog::Catalog;
 pub use error::RefsError;
 pub use extract::{ImageRef, Matcher};
@@ -37,7 +37,7 @@ pub struct BuildInputs {
 impl BuildInputs {
     /// Compiles the policy's `build_inputs`.
     pub fn new(policy: &Policy) -> Result<Self, RefsError> {
-        let set = tagman_core::policy::compile_globs(&policy.build_inputs).map_err(|e| {
+        let set = tagman_core::select::compile_globs(&policy.build_inputs).map_err(|e| {
             RefsError::Glob {
                 pattern: e.pattern,
                 source: e.source,
@@ -107,19 +107,15 @@ pub fn scan(
 /// Runs every refs rule over a scan, applying the policy's severity overrides.
 pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
     let mut sink = Sink::new(policy);
-    for (rule, check) in rules::RULES {
-        let mut findings = Vec::new();
-        for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
-            let ctx = rules::FileContext {
-                source: &file.source,
-                extracted: &file.extracted,
-                catalog,
-                codenames: &policy.codenames,
-                build_input: *build_input,
-            };
-            check(&ctx, &mut findings);
-        }
-        sink.push(rule, findings);
+    for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
+        let ctx = rules::FileContext {
+            source: &file.source,
+            extracted: &file.extracted,
+            catalog,
+            codenames: &policy.codenames,
+            build_input: *build_input,
+        };
+        registry::run(rules::RULES, &ctx, &mut sink);
     }
     sink.add_files(usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX));
     sink.finish()

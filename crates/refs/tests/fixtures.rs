@@ -2,13 +2,11 @@
 //! and templates, Ansible vars, a Kubernetes manifest, Python, shell, Jinja, a Dockerfile, docs),
 //! mirror prefixes, placeholders, a build input, a `.gitignore`d file and a binary file.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
-
 use std::path::{Path, PathBuf};
 
 use tagman_core::{Manifest, Policy};
 use tagman_lint::diagnostic::Report;
-use tagman_refs::{bump, check, scan, BumpSpec, Catalog, RefsError, Scan, WalkOptions};
+use tagman_refs::{bump, check, scan, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
 
 const TREE: &str = "../../fixtures/refs/tree";
 
@@ -41,7 +39,7 @@ fn findings(report: &Report) -> Vec<String> {
         .iter()
         .map(|d| {
             let file = d.file().trim_start_matches(TREE).trim_start_matches('/');
-            format!("{file}:{} {}", d.finding.primary.start().line, d.code)
+            format!("{file}:{} {}", d.finding.primary.start().line, d.code())
         })
         .collect()
 }
@@ -172,47 +170,19 @@ fn policy_overrides_apply() {
     .unwrap();
     policy.rules = overrides.rules;
     let report = check(&scanned, &policy, &Catalog::new(&manifests));
-    assert!(report.diagnostics.iter().all(|d| d.code != "TM204"));
+    assert!(report.diagnostics.iter().all(|d| d.code() != "TM204"));
     assert!(report
         .diagnostics
         .iter()
-        .any(|d| d.code == "TM203" && d.severity == tagman_core::Severity::Error));
+        .any(|d| d.code() == "TM203" && d.severity == tagman_core::Severity::Error));
 }
 
-/// Copies the fixture tree into a temp dir.
 fn copy_tree() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let target = to.join(entry.file_name());
-            if entry.file_type().unwrap().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), target).unwrap();
-            }
-        }
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy(Path::new(TREE), dir.path());
-    dir
+    tagman_testkit::tree::copy_to_temp(Path::new(TREE))
 }
 
 fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push((path.clone(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    tagman_testkit::tree::contents(root)
 }
 
 fn bump_tree(root: &Path, spec: &str) -> usize {
@@ -224,9 +194,7 @@ fn bump_tree(root: &Path, spec: &str) -> usize {
         &policy.codenames,
     )
     .unwrap();
-    for edit in &plan.edits {
-        edit.write().unwrap();
-    }
+    bump::write_all(&plan.edits, &WriteScope::new(&[root.to_path_buf()], false)).unwrap();
     plan.edits.iter().map(|e| e.changes.len()).sum()
 }
 
@@ -353,7 +321,8 @@ fn bump_refuses_a_file_changed_since_the_scan() {
     .unwrap();
     let edit = &plan.edits[0];
     std::fs::write(&edit.path, "changed\n").unwrap();
-    assert!(matches!(edit.write(), Err(RefsError::Changed { .. })));
+    let scope = WriteScope::new(&[dir.path().to_path_buf()], false);
+    assert!(matches!(edit.write(&scope), Err(RefsError::Changed { .. })));
     assert_eq!(std::fs::read_to_string(&edit.path).unwrap(), "changed\n");
 }
 

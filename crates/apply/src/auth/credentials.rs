@@ -172,10 +172,13 @@ impl CredentialStore {
 }
 
 fn read_config(path: &Path) -> Result<ConfigFile, Error> {
-    let text = std::fs::read(path).map_err(|source| Error::CredentialFile {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text =
+        tagman_net::body::read_file(path, tagman_net::Limit::LOCAL_FILE).map_err(|source| {
+            Error::CredentialFile {
+                path: path.to_owned(),
+                source,
+            }
+        })?;
     serde_json::from_slice(&text).map_err(|source| Error::CredentialFormat {
         path: path.to_owned(),
         source,
@@ -328,5 +331,15 @@ mod tests {
         let err = CredentialStore::load(&[path], false).unwrap_err();
         assert_eq!(err.kind(), "credentials");
         assert!(!format!("{err} {err:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn an_endless_file_is_refused_by_name_at_the_limit() {
+        let err = CredentialStore::load(&[PathBuf::from("/dev/zero")], false).unwrap_err();
+        assert_eq!(err.kind(), "credentials");
+        assert_eq!(
+            err.to_string(),
+            "cannot read credentials from /dev/zero: it holds more than 1 MiB; refusing to read further"
+        );
     }
 }

@@ -9,11 +9,16 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
+use tagman_net::retry::{self, Operation, RetryPolicy, Step, Try};
+use tagman_net::text::sanitize;
+use tagman_net::{Clock, Limit};
+use url::Url;
 
 use crate::error::Error;
-use crate::retry::RetryPolicy;
 use crate::stats::Stats;
+use crate::urls::Endpoint;
 pub use challenge::Challenge;
 pub use credentials::{Credential, CredentialStore};
 
@@ -73,6 +78,10 @@ pub struct Auth {
     /// Keyed by registry and the scopes asked for.
     tokens: Mutex<HashMap<(String, String), TokenSlot>>,
     stats: Arc<Stats>,
+    clock: Arc<dyn Clock>,
+    /// Registries spoken to over plain HTTP: only these may have a plain-HTTP realm, on
+    /// themselves.
+    insecure: Vec<String>,
 }
 
 impl fmt::Debug for Auth {
@@ -84,13 +93,20 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// Auth state over a credential store.
-    pub fn new(credentials: CredentialStore, stats: Arc<Stats>) -> Self {
+    /// Auth state over a credential store; token lifetimes run on `clock`.
+    pub fn new(
+        credentials: CredentialStore,
+        stats: Arc<Stats>,
+        clock: Arc<dyn Clock>,
+        insecure: Vec<String>,
+    ) -> Self {
         Self {
             credentials,
             schemes: Mutex::new(HashMap::new()),
             tokens: Mutex::new(HashMap::new()),
             stats,
+            clock,
+            insecure,
         }
     }
 
@@ -130,7 +146,8 @@ impl Auth {
                 };
                 // Holding the slot's lock while fetching makes concurrent tasks wait for one fetch.
                 let mut guard = slot.lock().await;
-                match guard.as_ref().filter(|t| t.renew_at > Instant::now()) {
+                let now = self.clock.now();
+                match guard.as_ref().filter(|t| t.renew_at > now) {
                     Some(token) => format!("Bearer {}", token.value),
                     None => {
                         let token = self
@@ -200,53 +217,44 @@ impl Auth {
         service: Option<&str>,
         scopes: &[String],
     ) -> Result<Token, Error> {
+        let shown_realm = sanitize(realm, 300);
         let bad = |reason| Error::Token {
-            realm: realm.to_owned(),
+            realm: shown_realm.clone(),
             reason,
         };
         let url =
             crate::urls::token(realm, service, scopes).ok_or_else(|| bad("realm is not a URL"))?;
-        let credential = self.credentials.get(registry)?;
-        let mut attempt = 0;
-        let response = loop {
-            attempt += 1;
-            let mut request = http.get(url.clone());
-            if let Some(credential) = &credential {
+        let basic = match self.credentials.get(registry)? {
+            Some(credential) => {
+                if !self.realm_may_see_credentials(registry, &url) {
+                    return Err(Error::RealmRefused {
+                        registry: registry.to_owned(),
+                        realm: shown_realm,
+                    });
+                }
                 let mut value = HeaderValue::from_str(&credential.basic_header())
                     .map_err(|_| bad("bad credential"))?;
                 value.set_sensitive(true);
-                request = request.header(AUTHORIZATION, value);
+                Some(value)
             }
-            self.stats.count_token();
-            match request.send().await {
-                Ok(r) if r.status().is_success() => break r,
-                Ok(r) if r.status() == 401 || r.status() == 403 => {
-                    return Err(Error::Unauthorized {
-                        registry: registry.to_owned(),
-                    })
-                }
-                Ok(r)
-                    if !crate::retry::retryable_status(r.status())
-                        || attempt >= policy.max_attempts =>
-                {
-                    return Err(bad("token request failed"))
-                }
-                Err(_) if attempt >= policy.max_attempts => {
-                    return Err(bad("token server unreachable"))
-                }
-                _ => tokio::time::sleep(policy.backoff(attempt)).await,
-            }
+            None => None,
         };
+        let mut fetch = TokenFetch {
+            http,
+            url: &url,
+            realm: &shown_realm,
+            registry,
+            basic: basic.as_ref(),
+            stats: &self.stats,
+            timeout: policy.timeout,
+        };
+        let body = retry::run(policy, self.clock.as_ref(), &mut fetch).await?;
         #[derive(serde::Deserialize)]
         struct Answer {
             token: Option<String>,
             access_token: Option<String>,
             expires_in: Option<u64>,
         }
-        let body = response
-            .bytes()
-            .await
-            .map_err(|_| bad("token answer unreadable"))?;
         let answer: Answer =
             serde_json::from_slice(&body).map_err(|_| bad("token answer is not JSON"))?;
         let value = answer
@@ -256,7 +264,79 @@ impl Auth {
             .ok_or_else(|| bad("token answer has no token"))?;
         // Renew a little before the server's expiry so no request carries a token about to lapse.
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(60).max(1));
-        let renew_at = Instant::now() + lifetime.mul_f64(0.9);
+        let renew_at = self.clock.now() + lifetime.mul_f64(0.9);
         Ok(Token { value, renew_at })
+    }
+
+    /// Basic credentials go to a token realm over https, or over plain HTTP only to the
+    /// registry itself (same host and port) when it is an insecure registry: an https registry
+    /// must not be able to downgrade its credentials, nor send them to another host in clear.
+    fn realm_may_see_credentials(&self, registry: &str, realm: &Url) -> bool {
+        if realm.scheme() == "https" {
+            return true;
+        }
+        if realm.scheme() != "http" || !self.insecure.iter().any(|r| r == registry) {
+            return false;
+        }
+        Endpoint::new(registry, true).ping().is_ok_and(|own| {
+            own.host_str() == realm.host_str()
+                && own.port_or_known_default() == realm.port_or_known_default()
+        })
+    }
+}
+
+/// One token request through the retry loop.
+struct TokenFetch<'a> {
+    http: &'a reqwest::Client,
+    url: &'a Url,
+    /// The realm as shown in errors (sanitized).
+    realm: &'a str,
+    registry: &'a str,
+    basic: Option<&'a HeaderValue>,
+    stats: &'a Stats,
+    timeout: Duration,
+}
+
+impl Operation for TokenFetch<'_> {
+    type Output = Bytes;
+    type Error = Error;
+
+    async fn attempt(&mut self, _this: Try) -> Step<Bytes, Error> {
+        let bad = |reason| Error::Token {
+            realm: self.realm.to_owned(),
+            reason,
+        };
+        let mut request = self.http.get(self.url.clone()).timeout(self.timeout);
+        if let Some(value) = self.basic {
+            request = request.header(AUTHORIZATION, value.clone());
+        }
+        self.stats.count_token();
+        match request.send().await {
+            Ok(r) if r.status().is_success() => Step::Done(
+                tagman_net::body::read_body(r, Limit::TOKEN, "token answer")
+                    .await
+                    .map_err(Error::from),
+            ),
+            Ok(r) if r.status() == 401 || r.status() == 403 => {
+                Step::Done(Err(Error::Unauthorized {
+                    registry: self.registry.to_owned(),
+                }))
+            }
+            Ok(r) if retry::retryable_status(r.status()) => Step::Retry {
+                error: bad("token request failed"),
+                retry_after: None,
+            },
+            Ok(_) => Step::Done(Err(bad("token request failed"))),
+            Err(error) => match tagman_net::http::redirect_failure(&error) {
+                Some(reason) => Step::Done(Err(Error::Redirect {
+                    url: self.realm.to_owned(),
+                    reason,
+                })),
+                None => Step::Retry {
+                    error: bad("token server unreachable"),
+                    retry_after: None,
+                },
+            },
+        }
     }
 }

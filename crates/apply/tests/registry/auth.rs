@@ -1,11 +1,12 @@
 //! Auth against a real registry: basic auth (htpasswd) over TLS with a CA made by the test, bearer
 //! tokens from the harness's token server; secrets never reach any output.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use tagman_apply::plan::Action;
 use tagman_apply::report::Report;
-use tagman_apply::{run, Client, CredentialStore, Options, TransportConfig};
+use tagman_apply::{run, Client, CredentialStore, Options, TestClock, TransportConfig};
 
 use crate::harness::{Registry, RegistryAuth, RegistryConfig};
 use crate::images::{self, Kind};
@@ -92,13 +93,15 @@ async fn basic_auth_over_tls_with_a_test_ca() {
     );
 }
 
-/// A registry with token auth, its token server, and a client holding the credentials.
+/// A registry with token auth, its token server (https, trusted through the test CA), and a
+/// client holding the credentials whose clock the test moves.
 async fn bearer_registry(
     dir: &std::path::Path,
     expires_in: u64,
     stale_first: bool,
-) -> (TokenServer, Registry, Client) {
-    let tokens = TokenServer::start(dir, USER, SECRET, expires_in, stale_first).await;
+) -> (TokenServer, Registry, Client, Arc<TestClock>) {
+    let pki = servers::make_pki(dir);
+    let tokens = TokenServer::start(dir, &pki, USER, SECRET, expires_in, stale_first).await;
     let registry = Registry::start_with(RegistryConfig {
         auth: RegistryAuth::Token {
             realm: tokens.realm(),
@@ -110,20 +113,23 @@ async fn bearer_registry(
     });
     let host = registry.host();
     let credentials = CredentialStore::load(&[auth_file(dir, &host, SECRET)], false).unwrap();
+    let clock = Arc::new(TestClock::new());
     let client = Client::new(TransportConfig {
         insecure_registries: vec![host],
+        ca_certs: vec![pki.ca],
         retry: images::fast_retry(),
         credentials,
-        ..TransportConfig::default()
+        clock: clock.clone(),
     })
     .unwrap();
-    (tokens, registry, client)
+    (tokens, registry, client, clock)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
     let dir = tempfile::tempdir().unwrap();
-    let (tokens, registry, client) = bearer_registry(dir.path(), 1, false).await;
+    // Tokens live 60 s on the client's clock, which only the test moves (and backoff waits).
+    let (tokens, registry, client, clock) = bearer_registry(dir.path(), 60, false).await;
     let host = registry.host();
     let a = images::name(&host, "starlingx/a");
     let b = images::name(&host, "starlingx/b");
@@ -134,8 +140,8 @@ async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
             plan.push(item(name, "build-1", &format!("stx.10.0-v{n}")));
         }
     }
-    // The token lives 1 s: wait it out so the run starts with none cached for these scopes.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // Let the seeding tokens expire, so the run starts with none cached for these scopes.
+    clock.advance(Duration::from_secs(61));
     let before = tokens.fetches();
     let stats_before = client.transport().stats().snapshot();
     let outcomes = run(&client, plan.clone(), &Options::default(), |_| {}).await;
@@ -164,7 +170,7 @@ async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
     assert!(!shown.contains("eyJ"), "a token leaked:\n{shown}");
 
     // Renewed on expiry: after the token's lifetime the next run fetches a fresh one.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_secs(61));
     let outcomes = run(&client, plan, &Options::default(), |_| {}).await;
     assert!(outcomes.iter().all(|o| o.action == Action::Unchanged));
     let renewed = tokens.fetches();
@@ -175,7 +181,7 @@ async fn bearer_tokens_are_fetched_once_per_scope_shared_and_renewed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_is_renewed_once_and_the_request_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let (tokens, registry, client) = bearer_registry(dir.path(), 300, true).await;
+    let (tokens, registry, client, _) = bearer_registry(dir.path(), 300, true).await;
     let host = registry.host();
     let name = images::name(&host, "starlingx/stale");
     let mut tries = 0;
@@ -200,7 +206,7 @@ async fn a_refused_token_is_renewed_once_and_the_request_retried() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promotion_on_a_token_registry_mounts_blobs_with_a_scope_covering_the_source() {
     let dir = tempfile::tempdir().unwrap();
-    let (tokens, registry, client) = bearer_registry(dir.path(), 300, false).await;
+    let (tokens, registry, client, _) = bearer_registry(dir.path(), 300, false).await;
     let host = registry.host();
     let name = images::name(&host, "starlingx/src");
     let index = images::push(&client, &name, "build-1", Kind::OciIndex, "src").await;

@@ -13,28 +13,15 @@ use tagman_core::Manifest;
 use crate::harness::Registry;
 use crate::images::{self, Kind};
 
-fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/corpus/starlingx-root/manifests");
-    dir.is_dir().then_some(dir)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starlingx_history_replays_without_a_conflict() {
-    let Some(dir) = corpus() else {
-        eprintln!("SKIPPED: ../shared/corpus/starlingx-root/manifests is missing");
-        return;
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
+    // A missing corpus fails here, loudly: it is part of the repository.
+    let files: Vec<PathBuf> = tagman_testkit::corpus::manifest_paths();
     let plans: Vec<Vec<PlanItem>> = files
         .iter()
         .map(|f| PlanItem::from_manifest(&Manifest::read(f, &Limits::default()).unwrap()))
         .collect();
-    assert_eq!(plans.len(), 147);
+    assert_eq!(plans.len(), tagman_testkit::corpus::FILE_VERSIONS);
 
     let registry = Registry::start();
     let host = registry.host();

@@ -10,6 +10,7 @@ mod servers;
 mod auth;
 mod corpus;
 mod faults;
+mod hostile;
 mod retag;
 
 use tagman_apply::plan::PlanItem;

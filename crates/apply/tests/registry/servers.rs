@@ -44,6 +44,45 @@ where
     addr
 }
 
+/// As [`serve`], over TLS with the server certificate of `pki`.
+pub async fn serve_tls<F, Fut>(pki: &Pki, handler: F) -> SocketAddr
+where
+    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = Reply> + Send + 'static,
+{
+    use rustls::pki_types::pem::PemObject as _;
+    let certs = rustls::pki_types::CertificateDer::pem_file_iter(&pki.cert)
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(&pki.key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let (handler, acceptor) = (handler.clone(), acceptor.clone());
+            tokio::spawn(async move {
+                let Ok(stream) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service_fn(handler))
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
 /// A CA and a server certificate for 127.0.0.1 / localhost, as PEM files.
 pub struct Pki {
     pub ca: PathBuf,
@@ -88,8 +127,9 @@ pub fn htpasswd(dir: &Path, user: &str, password: &str) -> PathBuf {
     path
 }
 
-/// A token server: checks basic credentials, grants the scopes asked for, signs ES256 JWTs
-/// carrying the signing certificate (`x5c`), which the registry trusts through its bundle.
+/// A token server over https (the test CA's server certificate): checks basic credentials,
+/// grants the scopes asked for, signs ES256 JWTs carrying the signing certificate (`x5c`), which
+/// the registry trusts through its bundle.
 pub struct TokenServer {
     pub addr: SocketAddr,
     /// PEM of the signing certificate: the registry's `rootcertbundle`.
@@ -106,6 +146,7 @@ impl TokenServer {
     /// expired server-side would be), so the registry refuses it with a 401.
     pub async fn start(
         dir: &Path,
+        pki: &Pki,
         user: &str,
         password: &str,
         expires_in: u64,
@@ -138,7 +179,7 @@ impl TokenServer {
             fetches: Arc::new(Mutex::new(HashMap::new())),
         });
         let fetches = state.fetches.clone();
-        let addr = serve(move |req| {
+        let addr = serve_tls(pki, move |req| {
             let state = state.clone();
             async move { Ok(state.answer(&req)) }
         })
@@ -151,7 +192,7 @@ impl TokenServer {
     }
 
     pub fn realm(&self) -> String {
-        format!("http://{}/token", self.addr)
+        format!("https://{}/token", self.addr)
     }
 
     pub fn fetches(&self) -> HashMap<String, usize> {

@@ -81,15 +81,9 @@ pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError
         })
         .into());
     }
-    // Write beside the file and rename, so an interrupted run never leaves half a manifest.
-    let mut temp = args.file.clone().into_os_string();
-    temp.push(".tagman-add");
-    let temp = PathBuf::from(temp);
-    std::fs::write(&temp, &text)?;
-    if let Ok(meta) = std::fs::metadata(&args.file) {
-        std::fs::set_permissions(&temp, meta.permissions())?;
-    }
-    std::fs::rename(&temp, &args.file)?;
+    // The one safe write: an interrupted run never leaves half a manifest, and a symlinked
+    // manifest is edited where it lives.
+    tagman_core::write_file(&args.file, text.as_bytes())?;
     ui.note(format_args!(
         "added {}:{} to {}",
         entry.name,

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use tagman_apply::plan::{same_repository, Location, MapError, PlanItem};
+use tagman_apply::plan::{Location, MapError, PlanItem};
 use tagman_apply::report::Report;
 use tagman_apply::{
     Client, CredentialStore, Options, Outcome as EntryOutcome, RetryPolicy, TransportConfig,
 };
 use tagman_core::reference::{ImageName, NameError};
-use tagman_lint::{check_manifests, load_manifests, now_unix, Sink};
+use tagman_lint::{check_manifests, now_unix, Loaded, Sink};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -92,7 +92,7 @@ pub enum ApplyError {
         path: PathBuf,
         /// Why.
         #[source]
-        source: std::io::Error,
+        source: tagman_core::WriteError,
     },
 }
 
@@ -100,9 +100,9 @@ pub enum ApplyError {
 pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
     let files = crate::cmd::manifest_files(&args.files, &policy, ui, false)?;
-    let loaded = load_manifests(&files, &policy)?;
+    let loaded = Loaded::from_paths(&files, &policy)?;
     let mut sink = Sink::new(&policy);
-    check_manifests(&loaded, &[], &policy, now_unix(), &mut sink);
+    check_manifests(&loaded, &policy, now_unix(), &mut sink);
     let lint = sink.finish();
     if lint.errors() > 0 {
         ui.print_report(&lint, Format::Human)?;
@@ -154,6 +154,7 @@ pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
             ..RetryPolicy::default()
         },
         credentials: CredentialStore::load(&args.auth_file, true).map_err(ApplyError::from)?,
+        ..TransportConfig::default()
     })
     .map_err(ApplyError::from)?;
 
@@ -169,7 +170,8 @@ pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
     });
     let report = Report::new(&outcomes, client.transport().stats().snapshot());
     if let Some(path) = &args.report {
-        std::fs::write(path, report.to_json() + "\n").map_err(|source| ApplyError::Report {
+        let json = report.to_json() + "\n";
+        tagman_core::write_file(path, json.as_bytes()).map_err(|source| ApplyError::Report {
             path: path.clone(),
             source,
         })?;
@@ -234,22 +236,17 @@ fn changed_since(
     rev: &str,
     policy: &tagman_core::Policy,
 ) -> Result<Vec<PlanItem>, CliError> {
-    let repo = crate::cmd::lint_git::repo()?;
-    let base = repo.snapshot_at(rev, policy)?;
-    let head = repo.snapshot_worktree(policy)?;
-    let diff = tagman_git::EntryDiff::between(&base, &head);
-    let wanted: Vec<(ImageName, String)> = diff
-        .added
-        .iter()
-        .chain(diff.changed.iter().map(|pair| &pair.head))
-        .filter_map(|e| Some((ImageName::parse(&e.name).ok()?, e.tag.clone())))
+    let cwd = std::env::current_dir()?;
+    let wanted: Vec<(ImageName, String)> = tagman_git::gate::changed_since(&cwd, rev, policy)?
+        .into_iter()
+        .filter_map(|(name, tag)| Some((ImageName::parse(&name).ok()?, tag)))
         .collect();
     Ok(plan
         .into_iter()
         .filter(|item| {
             wanted
                 .iter()
-                .any(|(name, tag)| same_repository(name, &item.name) && *tag == item.tag)
+                .any(|(name, tag)| *name == item.name && *tag == item.tag)
         })
         .collect())
 }

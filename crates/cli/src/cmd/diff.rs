@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use tagman_git::{DiffEntry, EntryDiff};
 
 use crate::cli::Global;
-use crate::cmd::lint_git::repo;
 use crate::error::CliError;
 use crate::output::Ui;
 use crate::Outcome;
@@ -39,20 +38,16 @@ pub enum DiffFormat {
 /// Prints the diff; always exits 0 (it reports, it does not judge).
 pub fn run(args: &DiffArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let policy = crate::cmd::load_policy(global)?;
-    let repo = repo()?;
-    let base = repo.snapshot_at(&args.base, &policy)?;
-    let head = match &args.head {
-        Some(rev) => repo.snapshot_at(rev, &policy)?,
-        None => repo.snapshot_worktree(&policy)?,
-    };
-    for broken in base.broken.iter().chain(&head.broken) {
+    let cwd = std::env::current_dir()?;
+    let tagman_git::gate::Compared { base, head, diff } =
+        tagman_git::gate::diff(&cwd, &args.base, args.head.as_deref(), &policy)?;
+    for broken in base.broken().iter().chain(head.broken()) {
         ui.note(format_args!(
             "{} does not parse and is left out: {}",
-            broken.unparsed.source.name(),
-            broken.unparsed.message
+            broken.source.display_name(),
+            broken.message
         ));
     }
-    let diff = EntryDiff::between(&base, &head);
     let mut out = std::io::stdout().lock();
     match args.format {
         DiffFormat::Json => {

@@ -1,12 +1,14 @@
-//! `tagman lint`: check tag manifests and print the findings.
+//! `tagman lint`: check tag manifests (and, with the git options, a commit, a base revision, a
+//! commit message, src_refs or the message's references online) and print the findings. What
+//! the git options check is composed in tagman-git's gate; this module maps arguments onto it.
 
 use std::path::PathBuf;
 
 use clap::Args;
-use tagman_lint::{check_manifests, load_manifests, now_unix, Sink};
+use tagman_git::LintRequest;
+use tagman_lint::now_unix;
 
 use crate::cli::Global;
-use crate::cmd::lint_git::{self, GitArgs};
 use crate::error::CliError;
 use crate::output::{Format, Ui};
 use crate::Outcome;
@@ -30,36 +32,50 @@ pub struct LintArgs {
     pub git: GitArgs,
 }
 
+/// Git-related `tagman lint` options.
+#[derive(Debug, Args)]
+pub struct GitArgs {
+    /// Check commit REV: its manifests as of REV against its first parent, and its message.
+    #[arg(long, value_name = "REV", group = "message")]
+    pub commit: Option<String>,
+    /// Compare with the manifests at REV: a published tag never moves (TM106, TM107).
+    #[arg(long, value_name = "REV", conflicts_with = "commit")]
+    pub base: Option<String>,
+    /// Check this commit message (`-` reads standard input); a reference is required when the
+    /// manifests add or change entries against `--base` (always, without `--base`).
+    #[arg(long, value_name = "PATH", group = "message")]
+    pub commit_msg_file: Option<PathBuf>,
+    /// Verify each src_ref against the clone `DIR/<project>`: the commit exists and is not later
+    /// than its build (TM108, TM109); a missing clone is a warning (TM110).
+    #[arg(long, value_name = "DIR")]
+    pub src_repos: Option<PathBuf>,
+    /// Check that the message's Launchpad bugs and StoryBoard stories/tasks exist and are public
+    /// (TM111, TM112); an unreachable service is a warning (TM113).
+    #[arg(long, requires = "message")]
+    pub online: bool,
+}
+
 /// Runs the lint.
 pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
     let mut policy = crate::cmd::load_policy(global)?;
     if let Some(max) = args.max_file_size {
         policy.max_file_size = max;
     }
-    // `--commit REV` checks the manifests as they are at REV, not files of the working tree.
-    let git = lint_git::GitInputs::read(&args.git, &policy)?;
-    let loaded = match git.loaded_at_revision() {
-        Some(at_revision) => at_revision,
-        None => {
-            let files = crate::cmd::manifest_files(
-                &args.files,
-                &policy,
-                ui,
-                lint_git::checks_without_files(&args.git),
-            )?;
-            load_manifests(&files, &policy)?
-        }
+    let mut request = LintRequest {
+        files: Vec::new(),
+        commit: args.git.commit.clone(),
+        base: args.git.base.clone(),
+        message_file: args.git.commit_msg_file.clone(),
+        src_repos: args.git.src_repos.clone(),
+        online: args.git.online,
     };
-    let mut sink = Sink::new(&policy);
-    let base = git.base_manifests();
-    check_manifests(&loaded, &base, &policy, now_unix(), &mut sink);
-    lint_git::check(&args.git, &git, &policy, &loaded, &mut sink)?;
-    let report = sink.finish();
+    // `--commit REV` checks the manifests as they are at REV, not files of the working tree.
+    if request.commit.is_none() {
+        request.files =
+            crate::cmd::manifest_files(&args.files, &policy, ui, request.needs_no_files())?;
+    }
+    let cwd = std::env::current_dir()?;
+    let report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;
     ui.print_report(&report, args.format)?;
-    let failed = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);
-    Ok(if failed {
-        Outcome::Failed
-    } else {
-        Outcome::Clean
-    })
+    Ok(Outcome::of(&report, args.deny_warnings))
 }

@@ -27,7 +27,9 @@ pub fn run(args: &ManArgs) -> Result<Outcome, CliError> {
     match &args.out_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)?;
-            clap_mangen::generate_to(command, dir)?;
+            let mut command = command.disable_help_subcommand(true);
+            command.build();
+            write_pages(command, dir)?;
         }
         None => {
             let mut out = std::io::stdout().lock();
@@ -35,6 +37,19 @@ pub fn run(args: &ManArgs) -> Result<Outcome, CliError> {
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// Writes `command`'s page and its visible subcommands' pages (named as `clap_mangen::generate_to`
+/// names them) through the one safe write.
+fn write_pages(command: clap::Command, dir: &std::path::Path) -> Result<(), CliError> {
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        write_pages(sub.clone(), dir)?;
+    }
+    let man = clap_mangen::Man::new(command);
+    let mut page = Vec::new();
+    man.render(&mut page)?;
+    tagman_core::write_file(&dir.join(man.get_filename()), &page)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,7 +6,6 @@ pub mod commit_msg;
 pub mod completions;
 pub mod diff;
 pub mod lint;
-pub mod lint_git;
 pub mod man;
 pub mod refs;
 pub mod rules;
@@ -37,12 +36,21 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
     }
 }
 
-/// The policy from `--config`, else discovered from the working directory.
+/// The policy from `--config`, else discovered from the working directory. A rule key that
+/// names no rule is an error at its line.
 pub fn load_policy(global: &Global) -> Result<Policy, CliError> {
-    Ok(match &global.config {
+    let policy = match &global.config {
         Some(path) => Policy::load(path)?,
         None => Policy::discover_from_cwd()?,
-    })
+    };
+    let unknown = crate::registry::registry().check_policy(&policy);
+    match (&policy.source, unknown.is_empty()) {
+        (Some(source), false) => Err(CliError::UnknownRules {
+            source_file: source.clone(),
+            unknown,
+        }),
+        _ => Ok(policy),
+    }
 }
 
 /// The manifests named on the command line, or else those the policy's globs find under its

@@ -7,9 +7,8 @@ use std::time::Instant;
 
 use clap::Args;
 use tagman_core::Policy;
-use tagman_lint::load_manifests;
 use tagman_refs::walk::DEFAULT_MAX_FILE_SIZE;
-use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions};
+use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -31,6 +30,10 @@ pub struct RefsArgs {
     /// With --bump: print the diff and change nothing.
     #[arg(long, requires = "bump")]
     pub dry_run: bool,
+    /// With --bump: edit files that symlinks lead to even outside the scanned tree (by default
+    /// such a file is refused, exit 2).
+    #[arg(long, requires = "bump")]
+    pub follow_symlinks: bool,
     /// Output format of the findings.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -65,30 +68,29 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
     note_stats(ui, &scan, started);
     let outcome = match &spec {
-        Some(spec) => run_bump(args, &scan, spec, &catalog.catalog, &policy.codenames, ui)?,
+        Some(spec) => {
+            let scope = WriteScope::new(&paths, args.follow_symlinks);
+            let catalog = &catalog.catalog;
+            run_bump(args, &scan, spec, catalog, &policy.codenames, &scope, ui)?
+        }
         None => {
             let report = tagman_refs::check(&scan, &policy, &catalog.catalog);
             ui.print_report(&report, args.format)?;
-            let failed = report.errors() > 0 || (args.deny_warnings && report.warnings() > 0);
-            if failed {
-                Outcome::Failed
-            } else {
-                Outcome::Clean
-            }
+            Outcome::of(&report, args.deny_warnings)
         }
     };
     walk_errors(scan, ui)?;
     Ok(outcome)
 }
 
-struct Loaded {
+struct Declared {
     manifests: Vec<tagman_core::Manifest>,
     catalog: Catalog,
 }
 
-fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, CliError> {
+fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, CliError> {
     let files = crate::cmd::manifest_files(&args.manifests, policy, ui, false)?;
-    let loaded = load_manifests(&files, policy)?;
+    let loaded = tagman_lint::Loaded::from_paths(&files, policy)?;
     if let Some(bad) = loaded.unparsed.first() {
         return Err(RefsError::UnparsedManifest {
             file: bad.source.name().to_owned(),
@@ -106,7 +108,7 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Loaded, Cli
             .join(", ")
     ));
     let catalog = Catalog::new(&loaded.manifests);
-    Ok(Loaded {
+    Ok(Declared {
         manifests: loaded.manifests,
         catalog,
     })
@@ -133,6 +135,7 @@ fn run_bump(
     spec: &BumpSpec,
     catalog: &Catalog,
     codenames: &[String],
+    scope: &WriteScope,
     ui: &Ui,
 ) -> Result<Outcome, CliError> {
     let plan = bump::plan(scan, spec, catalog, codenames)?;
@@ -162,9 +165,7 @@ fn run_bump(
         return Ok(Outcome::Failed);
     }
     if !args.dry_run {
-        for edit in &plan.edits {
-            edit.write()?;
-        }
+        bump::write_all(&plan.edits, scope)?;
     }
     let changes: usize = plan.edits.iter().map(|e| e.changes.len()).sum();
     if !ui.quiet {

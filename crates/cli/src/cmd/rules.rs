@@ -1,88 +1,58 @@
-//! `tagman rules`: the rule table (code, name, default severity, what it checks).
+//! `tagman rules`: the rule table (code, name, default severity, subject, summary), the README's
+//! Markdown table, or one rule's documentation with `--explain CODE` (as `ruff rule` does).
 
 use std::io::Write;
 
 use clap::Args;
-use tagman_core::Severity;
-use tagman_lint::Rule;
 
 use crate::error::CliError;
+use crate::registry::registry;
 use crate::Outcome;
 
-/// `tagman rules [--markdown]`.
+/// `tagman rules [--markdown | --explain CODE]`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Print the Markdown table the README carries.
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["explain", "json"])]
     pub markdown: bool,
+    /// Print every rule as JSON: code, name, default, subject, summary and docs.
+    #[arg(long, conflicts_with = "explain")]
+    pub json: bool,
+    /// Print the documentation of one rule (its code, in any case, or its name): what it does,
+    /// why, an example and the fix.
+    #[arg(long, value_name = "CODE")]
+    pub explain: Option<String>,
 }
 
-/// Every rule tagman knows, in code order.
-pub fn all_rules() -> Vec<&'static Rule> {
-    let mut rules: Vec<&'static Rule> = tagman_lint::rules::all()
-        .chain(tagman_git::rules())
-        .chain(tagman_refs::rules::all())
-        .collect();
-    rules.sort_by_key(|r| r.code);
-    rules
-}
-
-/// The README's rule table.
-pub fn markdown_table() -> String {
-    let mut table = String::from("| Code | Name | Default | Checks |\n| --- | --- | --- | --- |\n");
-    for rule in all_rules() {
-        table.push_str(&format!(
-            "| {} | `{}` | {} | {} |\n",
-            rule.code,
-            rule.name,
-            severity(rule.severity),
-            rule.summary.replace('|', "\\|")
-        ));
-    }
-    table
-}
-
-fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
-/// Prints the table.
+/// Prints the table, or one rule's documentation.
 pub fn run(args: &RulesArgs) -> Result<Outcome, CliError> {
+    let registry = registry();
     let mut out = std::io::stdout().lock();
-    if args.markdown {
-        out.write_all(markdown_table().as_bytes())?;
+    if let Some(code) = &args.explain {
+        let rule = registry.find(code).ok_or_else(|| CliError::UnknownRule {
+            text: code.clone(),
+            suggestion: registry.suggest(code).map(|r| r.code),
+        })?;
+        out.write_all(rule.explain().as_bytes())?;
+    } else if args.markdown {
+        out.write_all(registry.markdown_table().as_bytes())?;
+    } else if args.json {
+        serde_json::to_writer_pretty(&mut out, &registry.to_json())
+            .map_err(std::io::Error::from)?;
+        writeln!(out)?;
     } else {
-        for rule in all_rules() {
+        for rule in registry.all() {
             writeln!(
                 out,
-                "{}  {:<18} {:<8} {}",
+                "{}  {:<24} {:<8} {:<15} {}",
                 rule.code,
                 rule.name,
-                severity(rule.severity),
+                rule.default.as_str(),
+                rule.subject.as_str(),
                 rule.summary
             )?;
         }
     }
     out.flush()?;
     Ok(Outcome::Clean)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_and_names_are_unique_across_every_crate() {
-        let rules = all_rules();
-        let mut codes: Vec<&str> = rules.iter().map(|r| r.code).collect();
-        let mut names: Vec<&str> = rules.iter().map(|r| r.name).collect();
-        codes.dedup();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(codes.len(), rules.len(), "a rule code is used twice");
-        assert_eq!(names.len(), rules.len(), "a rule name is used twice");
-    }
 }

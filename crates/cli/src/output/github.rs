@@ -3,8 +3,7 @@
 
 use std::io::Write;
 
-use tagman_core::Severity;
-use tagman_lint::{Diagnostic, Report};
+use tagman_lint::{Diagnostic, Report, Subject};
 
 use crate::output::zuul::project_relative;
 
@@ -18,14 +17,16 @@ pub fn write_report(out: &mut impl Write, report: &Report) -> std::io::Result<()
 
 /// `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`.
 pub fn command(d: &Diagnostic) -> String {
-    let kind = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
+    let kind = d.severity.as_str();
     let start = d.finding.primary.start();
     let end = d.finding.primary.end();
     let mut props = Vec::new();
-    if let Some(path) = project_relative(d.file()) {
+    // A commit message is no file of the checkout: its findings are annotations without one.
+    let path = match d.subject() {
+        Subject::CommitMessage => None,
+        _ => project_relative(d.file()),
+    };
+    if let Some(path) = path {
         props.push(format!("file={}", escape_property(&path)));
         props.push(format!("line={}", start.line));
         props.push(format!("col={}", start.column));
@@ -36,7 +37,7 @@ pub fn command(d: &Diagnostic) -> String {
     }
     props.push(format!(
         "title={}",
-        escape_property(&format!("{} {}", d.code, d.rule))
+        escape_property(&format!("{} {}", d.code(), d.name()))
     ));
     let mut message = d.finding.message.clone();
     if let Some(help) = &d.finding.help {
@@ -60,24 +61,15 @@ fn escape_property(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use tagman_core::{SourceFile, Span};
-    use tagman_lint::{Finding, Label};
+    use tagman_core::{Severity, Span};
 
     use super::*;
-
-    fn diag(name: &str, text: &str, span: Span, severity: Severity, message: &str) -> Diagnostic {
-        let file = SourceFile::new(name, text);
-        Diagnostic {
-            code: "TM004",
-            rule: "tag-format",
-            severity,
-            finding: Finding::new(Label::new(&file, span), message),
-        }
-    }
+    use crate::output::test_support::{diag, reference_missing, tag_format};
 
     #[test]
     fn error_annotation_with_escaped_message() {
         let mut d = diag(
+            tag_format(),
             "./image-tags.yaml",
             "tag: v1\n",
             Span::new(5, 2),
@@ -98,8 +90,24 @@ mod tests {
     }
 
     #[test]
-    fn stdin_warning_has_no_file() {
-        let d = diag("-", "x", Span::new(0, 0), Severity::Warning, "m");
+    fn stdin_and_commit_message_findings_have_no_file() {
+        let d = diag(
+            tag_format(),
+            "-",
+            "x",
+            Span::new(0, 0),
+            Severity::Warning,
+            "m",
+        );
         assert_eq!(command(&d), "::warning title=TM004 tag-format::m");
+        let d = diag(
+            reference_missing(),
+            "COMMIT_MSG",
+            "x",
+            Span::new(0, 0),
+            Severity::Error,
+            "m",
+        );
+        assert_eq!(command(&d), "::error title=TM101 reference-missing::m");
     }
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use tagman_core::policy::PolicyError;
-use tagman_core::schema::Violation;
-use tagman_core::Severity;
+use tagman_core::schema::Schema;
+use tagman_core::{Severity, SourceFile, Span};
 use tagman_lint::{Diagnostic, Label, Report};
 
 use crate::error::CliError;
@@ -60,16 +60,13 @@ pub fn write_report(
 /// `file:line:col: severity[code]: message`, for logs that want one line per finding.
 pub fn one_line(d: &Diagnostic) -> String {
     let p = d.finding.primary.start();
-    let severity = match d.severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    };
     format!(
-        "{}:{}:{}: {severity}[{}]: {}",
-        d.file(),
+        "{}:{}:{}: {}[{}]: {}",
+        d.finding.primary.file.display_name(),
         p.line,
         p.column,
-        d.code,
+        d.severity,
+        d.code(),
         d.finding.message
     )
 }
@@ -85,33 +82,55 @@ pub fn summary(report: &Report) -> String {
     )
 }
 
-/// Renders an error that ends the run; policy schema problems are shown at their lines.
+/// Renders an error that ends the run; policy problems are shown at their lines.
 pub fn render_error(err: &CliError, color: bool, width: usize) -> String {
     let handler = handler(color, width);
+    let located: Vec<(&SourceFile, Span, String, String)> = match err {
+        CliError::Policy(PolicyError::Invalid {
+            source_file,
+            violations,
+        }) => violations
+            .iter()
+            .map(|v| {
+                let described = Schema::Policy.describe(v, source_file);
+                (source_file, v.span(), described.message, described.help)
+            })
+            .collect(),
+        CliError::UnknownRules {
+            source_file,
+            unknown,
+        } => unknown
+            .iter()
+            .map(|u| {
+                let help = match u.suggestion {
+                    Some(rule) => format!("did you mean {} ({})?", rule.code, rule.name),
+                    None => "`tagman rules` lists every rule's code and name".to_owned(),
+                };
+                (
+                    source_file,
+                    u.span,
+                    format!("no rule is called `{}`", u.text),
+                    help,
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let mut text = String::new();
-    if let CliError::Policy(PolicyError::Invalid {
-        source_file,
-        violations,
-    }) = err
-    {
-        for violation in violations {
-            let label = Label::new(source_file, violation.span());
-            let rendered = Rendered {
-                code: Some("policy".to_owned()),
-                severity: miette::Severity::Error,
-                message: format!(
-                    "{}: {}",
-                    source_file.name(),
-                    violation_message(violation, source_file.slice(violation.span()))
-                ),
-                help: err.help(),
-                labels: vec![label],
-                related: Vec::new(),
-                source: None,
-            }
-            .with_source();
-            let _ = handler.render_report(&mut text, &rendered);
+    for (source_file, span, message, help) in located {
+        let rendered = Rendered {
+            code: Some("policy".to_owned()),
+            severity: miette::Severity::Error,
+            message: format!("{}: {message}", source_file.display_name()),
+            help: Some(help),
+            labels: vec![Label::new(source_file, span)],
+            related: Vec::new(),
+            source: None,
         }
+        .with_source();
+        let _ = handler.render_report(&mut text, &rendered);
+    }
+    if !text.is_empty() {
         return text;
     }
     let rendered = Rendered {
@@ -127,34 +146,6 @@ pub fn render_error(err: &CliError, color: bool, width: usize) -> String {
         text = format!("error: {err}\n");
     }
     text
-}
-
-fn violation_message(v: &Violation, written: &str) -> String {
-    match v {
-        Violation::Missing { key, .. } => format!("missing key `{key}`"),
-        Violation::Unknown { key, .. } => format!("unknown key `{key}`"),
-        Violation::WrongType {
-            pointer,
-            expected,
-            found,
-            ..
-        } => {
-            let mut message = format!(
-                "`{}` must be a {expected}, but YAML reads `{written}` as a {found}",
-                pointer.trim_start_matches('/')
-            );
-            if expected.contains("string") && !written.is_empty() {
-                message.push_str(&format!("; quote it: \"{written}\""));
-            }
-            message
-        }
-        Violation::Other {
-            pointer, message, ..
-        } if pointer.is_empty() => message.clone(),
-        Violation::Other {
-            pointer, message, ..
-        } => format!("`{}`: {message}", pointer.trim_start_matches('/')),
-    }
 }
 
 /// A diagnostic in the shape miette renders. Labels in other files become related reports.
@@ -176,7 +167,7 @@ impl Rendered {
             .finding
             .secondary
             .iter()
-            .partition(|l| l.file.name() == primary.file.name());
+            .partition(|l| l.file.display_name() == primary.file.display_name());
         let mut labels = vec![primary.clone()];
         labels.extend(same.into_iter().cloned());
         let related = other
@@ -195,7 +186,7 @@ impl Rendered {
             })
             .collect();
         Self {
-            code: Some(format!("{}({})", d.code, d.rule)),
+            code: Some(format!("{}({})", d.code(), d.name())),
             severity: match d.severity {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
@@ -213,7 +204,7 @@ impl Rendered {
         self.source = self
             .labels
             .first()
-            .map(|l| NamedSource::new(l.file.name(), l.file.text_arc()));
+            .map(|l| NamedSource::new(l.file.display_name(), l.file.text_arc()));
         self.related = self.related.into_iter().map(Self::with_source).collect();
         self
     }

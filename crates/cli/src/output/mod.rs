@@ -75,17 +75,16 @@ impl Ui {
                 writeln!(out)?;
             }
             Format::Zuul => {
-                let doc = zuul::document(report, |d| {
-                    tagman_git::rules::MESSAGE_RULES
-                        .iter()
-                        .any(|(rule, _)| rule.code == d.code)
-                });
+                let doc = zuul::document(report);
                 serde_json::to_writer(&mut out, &doc).map_err(std::io::Error::from)?;
                 writeln!(out)?;
             }
             Format::Sarif => {
-                serde_json::to_writer_pretty(&mut out, &sarif::document(report))
-                    .map_err(std::io::Error::from)?;
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &sarif::document(report, crate::registry::registry()),
+                )
+                .map_err(std::io::Error::from)?;
                 writeln!(out)?;
             }
             Format::Github => {
@@ -110,5 +109,39 @@ impl Ui {
         if self.verbose > 0 {
             let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
         }
+    }
+}
+
+/// A diagnostic builder shared by the output formats' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use tagman_core::{Severity, SourceFile, Span};
+    use tagman_lint::{Diagnostic, Finding, Label, Rule};
+
+    /// A finding of `rule` at `span` of a file `name` holding `text`.
+    pub fn diag(
+        rule: &'static Rule,
+        name: &str,
+        text: &str,
+        span: Span,
+        severity: Severity,
+        message: &str,
+    ) -> Diagnostic {
+        let file = SourceFile::new(name, text);
+        Diagnostic {
+            rule,
+            severity,
+            finding: Finding::new(Label::new(&file, span), message),
+        }
+    }
+
+    /// TM004, a manifest rule.
+    pub fn tag_format() -> &'static Rule {
+        &tagman_lint::rules::tag_format::RULE
+    }
+
+    /// TM101, a commit-message rule.
+    pub fn reference_missing() -> &'static Rule {
+        &tagman_git::rules::reference_missing::RULE
     }
 }

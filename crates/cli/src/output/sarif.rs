@@ -5,26 +5,29 @@
 //! rules tagman knows, so a result's `ruleIndex` stays valid whatever it found.
 
 use serde_json::{json, Value};
-use tagman_core::Severity;
-use tagman_lint::{Diagnostic, Label, Report};
+use tagman_lint::{Diagnostic, Label, Registry, Report, Subject};
 
-use crate::cmd::rules::all_rules;
 use crate::output::zuul::project_relative;
 
 /// The SARIF schema the log claims.
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// The SARIF log for `report`.
-pub fn document(report: &Report) -> Value {
-    let rules = all_rules();
-    let rule_objects: Vec<Value> = rules
+/// The SARIF log for `report`; its rules are every rule of `registry`, with their docs.
+pub fn document(report: &Report, registry: &Registry) -> Value {
+    let rule_objects: Vec<Value> = registry
+        .all()
         .iter()
         .map(|r| {
             json!({
                 "id": r.code,
                 "name": r.name,
                 "shortDescription": { "text": r.summary },
-                "defaultConfiguration": { "level": level(r.severity) },
+                "fullDescription": { "text": r.docs.what },
+                "help": {
+                    "text": format!("{}\n\nWhy: {}\n\nExample:\n{}", r.docs.fix, r.docs.why, r.docs.example),
+                },
+                "defaultConfiguration": { "level": r.default.as_str() },
+                "properties": { "subject": r.subject.as_str() },
             })
         })
         .collect();
@@ -33,12 +36,12 @@ pub fn document(report: &Report) -> Value {
         .iter()
         .map(|d| {
             let mut result = json!({
-                "ruleId": d.code,
-                "level": level(d.severity),
+                "ruleId": d.code(),
+                "level": d.severity.as_str(),
                 "message": { "text": message(d) },
-                "locations": [location(&d.finding.primary)],
+                "locations": [location(&d.finding.primary, d.subject())],
             });
-            if let Some(index) = rules.iter().position(|r| r.code == d.code) {
+            if let Some(index) = registry.index_of(d.code()) {
                 result["ruleIndex"] = json!(index);
             }
             if !d.finding.secondary.is_empty() {
@@ -48,7 +51,7 @@ pub fn document(report: &Report) -> Value {
                     .iter()
                     .enumerate()
                     .map(|(i, l)| {
-                        let mut loc = location(l);
+                        let mut loc = location(l, d.subject());
                         loc["id"] = json!(i + 1);
                         loc
                     })
@@ -73,13 +76,6 @@ pub fn document(report: &Report) -> Value {
     })
 }
 
-fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
-}
-
 fn message(d: &Diagnostic) -> String {
     match &d.finding.help {
         Some(help) => format!("{}\nFix: {help}", d.finding.message),
@@ -87,7 +83,7 @@ fn message(d: &Diagnostic) -> String {
     }
 }
 
-fn location(label: &Label) -> Value {
+fn location(label: &Label, subject: Subject) -> Value {
     let start = label.start();
     let end = label.end();
     let mut region = json!({ "startLine": start.line, "startColumn": start.column });
@@ -96,7 +92,12 @@ fn location(label: &Label) -> Value {
         region["endColumn"] = json!(end.column);
     }
     let name = label.file.name();
-    let artifact = match project_relative(name) {
+    // A commit message is no file of the project, whatever it is called.
+    let project_file = match subject {
+        Subject::CommitMessage => None,
+        _ => project_relative(name),
+    };
+    let artifact = match project_file {
         Some(path) => json!({ "uri": uri_escape(&path), "uriBaseId": "%SRCROOT%" }),
         // Not a project file (standard input, a commit message): keep the name, not as a path.
         None => json!({ "uri": uri_escape(name) }),
@@ -123,27 +124,31 @@ fn uri_escape(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use tagman_core::{SourceFile, Span};
+    use tagman_core::{Severity, SourceFile, Span};
     use tagman_lint::Finding;
 
     use super::*;
+    use crate::output::test_support::{reference_missing, tag_format};
+    use crate::registry::registry;
 
     #[test]
     fn results_point_at_project_files_with_rule_index() {
         let file = SourceFile::new("./dir/image-tags.yaml", "a: 1\nb: 2\n");
         let other = Label::new(&file, Span::new(0, 1)).with_note("first defined here");
         let d = Diagnostic {
-            code: "TM004",
-            rule: "tag-format",
+            rule: tag_format(),
             severity: Severity::Warning,
             finding: Finding::new(Label::new(&file, Span::new(5, 4)), "bad")
                 .help("fix it")
                 .also(other),
         };
-        let doc = document(&Report {
-            diagnostics: vec![d],
-            files: 1,
-        });
+        let doc = document(
+            &Report {
+                diagnostics: vec![d],
+                files: 1,
+            },
+            registry(),
+        );
         assert_eq!(doc["version"], "2.1.0");
         let run = &doc["runs"][0];
         let result = &run["results"][0];
@@ -179,27 +184,35 @@ mod tests {
         }
         let validator = jsonschema::draft4::new(&schema).unwrap();
         let file = SourceFile::new("./image-tags.yaml", "images:\n  - tag: v1\n");
-        let message = SourceFile::new("commit abc1234", "Bump\n");
+        let message = SourceFile::new("COMMIT_MSG", "Bump\n").at_revision("abc1234");
         let diagnostics = vec![
             Diagnostic {
-                code: "TM004",
-                rule: "tag-format",
+                rule: tag_format(),
                 severity: Severity::Error,
                 finding: Finding::new(Label::new(&file, Span::new(16, 2)), "bad tag")
                     .help("write stx.10.0-v1")
                     .also(Label::new(&file, Span::new(0, 6)).with_note("the list")),
             },
             Diagnostic {
-                code: "TM101",
-                rule: "reference-missing",
+                rule: reference_missing(),
                 severity: Severity::Warning,
                 finding: Finding::new(Label::new(&message, Span::new(0, 0)), "no reference"),
             },
         ];
-        let doc = document(&Report {
-            diagnostics,
-            files: 1,
-        });
+        let doc = document(
+            &Report {
+                diagnostics,
+                files: 1,
+            },
+            registry(),
+        );
+        let message_uri =
+            &doc["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(
+            message_uri,
+            &json!({"uri": "COMMIT_MSG"}),
+            "a message is not a project file"
+        );
         let errors: Vec<String> = validator
             .iter_errors(&doc)
             .map(|e| format!("{} at {}", e, e.instance_path()))

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use tagman_lint::{Diagnostic, Report};
+use tagman_lint::{Diagnostic, Report, Subject};
 
 use crate::output::human;
 
@@ -63,7 +63,7 @@ impl FileComment {
 }
 
 /// The whole `zuul_return` data: `{"zuul": {"file_comments": …, "warnings": […]}}`.
-pub fn document(report: &Report, is_commit_message: impl Fn(&Diagnostic) -> bool) -> Value {
+pub fn document(report: &Report) -> Value {
     let mut comments: BTreeMap<String, Vec<FileComment>> = BTreeMap::new();
     let mut warnings = Vec::new();
     if !report.diagnostics.is_empty() {
@@ -71,7 +71,7 @@ pub fn document(report: &Report, is_commit_message: impl Fn(&Diagnostic) -> bool
     }
     for d in &report.diagnostics {
         let message = comment_text(d);
-        if is_commit_message(d) {
+        if d.subject() == Subject::CommitMessage {
             comments
                 .entry(COMMIT_MSG_PATH.to_owned())
                 .or_default()
@@ -118,18 +118,20 @@ fn comment(d: &Diagnostic, message: String, line_offset: usize) -> FileComment {
 
 /// `TM004 (tag-format) error: message`, the help after a blank line, and the related places.
 fn comment_text(d: &Diagnostic) -> String {
-    let severity = match d.severity {
-        tagman_core::Severity::Error => "error",
-        tagman_core::Severity::Warning => "warning",
-    };
-    let mut text = format!("{} ({}) {severity}: {}", d.code, d.rule, d.finding.message);
+    let mut text = format!(
+        "{} ({}) {}: {}",
+        d.code(),
+        d.name(),
+        d.severity,
+        d.finding.message
+    );
     if let Some(help) = &d.finding.help {
         text.push_str("\n\nFix: ");
         text.push_str(help);
     }
     for label in &d.finding.secondary {
         let p = label.start();
-        text.push_str(&format!("\n\nSee {}:{}", label.file.name(), p.line));
+        text.push_str(&format!("\n\nSee {}:{}", label.file.display_name(), p.line));
         if let Some(note) = &label.note {
             text.push_str(&format!(" ({note})"));
         }
@@ -165,20 +167,23 @@ pub fn project_relative(name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use tagman_core::{Severity, SourceFile, Span};
-    use tagman_lint::{Diagnostic, Finding, Label, Report};
+    use tagman_core::{Severity, Span};
+    use tagman_lint::{Diagnostic, Report, Rule};
 
     use super::*;
+    use crate::output::test_support::{reference_missing, tag_format};
 
-    pub(crate) fn diag(name: &str, text: &str, span: Span, code: &'static str) -> Diagnostic {
-        let file = SourceFile::new(name, text);
-        Diagnostic {
-            code,
-            rule: "tag-format",
-            severity: Severity::Error,
-            finding: Finding::new(Label::new(&file, span), "tag `v1` is not stx.<release>")
-                .help("use stx.10.0-v1.2.3"),
-        }
+    fn diag(rule: &'static Rule, name: &str, text: &str, span: Span) -> Diagnostic {
+        let mut d = crate::output::test_support::diag(
+            rule,
+            name,
+            text,
+            span,
+            Severity::Error,
+            "tag `v1` is not stx.<release>",
+        );
+        d.finding.help = Some("use stx.10.0-v1.2.3".to_owned());
+        d
     }
 
     fn report(diagnostics: Vec<Diagnostic>) -> Report {
@@ -194,15 +199,12 @@ mod tests {
     fn comment_has_range_on_the_value_and_line_is_its_end() {
         // `v1` on line 3, columns 10..12.
         let offset = TEXT.find("v1").unwrap();
-        let doc = document(
-            &report(vec![diag(
-                "./a/image-tags.yaml",
-                TEXT,
-                Span::new(offset, 2),
-                "TM004",
-            )]),
-            |_| false,
-        );
+        let doc = document(&report(vec![diag(
+            tag_format(),
+            "./a/image-tags.yaml",
+            TEXT,
+            Span::new(offset, 2),
+        )]));
         assert_eq!(
             doc,
             json!({"zuul": {
@@ -218,44 +220,69 @@ mod tests {
 
     #[test]
     fn point_has_no_range() {
-        let doc = document(
-            &report(vec![diag("x.yaml", TEXT, Span::new(8, 0), "TM001")]),
-            |_| false,
-        );
+        let doc = document(&report(vec![diag(
+            tag_format(),
+            "x.yaml",
+            TEXT,
+            Span::new(8, 0),
+        )]));
         let c = &doc["zuul"]["file_comments"]["x.yaml"][0];
         assert_eq!(c["line"], 2);
         assert!(c.get("range").is_none());
     }
 
     #[test]
-    fn commit_message_goes_to_commit_msg_below_gerrits_header() {
+    fn commit_message_rules_go_to_commit_msg_below_gerrits_header() {
         let msg = "Bump images\n\nno reference here\n";
-        let doc = document(
-            &report(vec![diag(
-                "commit abc1234",
+        // Routed by the rule's subject, whatever the message's file is called.
+        for name in ["COMMIT_MSG", ".git/COMMIT_EDITMSG"] {
+            let doc = document(&report(vec![diag(
+                reference_missing(),
+                name,
                 msg,
                 Span::new(13, 17),
-                "TM101",
-            )]),
-            |d| d.code == "TM101",
-        );
-        let c = &doc["zuul"]["file_comments"]["/COMMIT_MSG"][0];
-        assert_eq!(c["line"], 9);
-        assert_eq!(c["range"]["start_line"], 9);
+            )]));
+            let c = &doc["zuul"]["file_comments"]["/COMMIT_MSG"][0];
+            assert_eq!(c["line"], 9, "{name}");
+            assert_eq!(c["range"]["start_line"], 9);
+        }
+    }
+
+    #[test]
+    fn the_online_rules_are_commit_message_rules_too() {
+        for rule in [
+            &tagman_git::rules::reference_not_found::RULE,
+            &tagman_git::rules::reference_private::RULE,
+            &tagman_git::rules::reference_unchecked::RULE,
+        ] {
+            let doc = document(&report(vec![diag(
+                rule,
+                "COMMIT_MSG",
+                "Bump\n\nCloses-Bug: 1\n",
+                Span::new(6, 13),
+            )]));
+            assert!(
+                doc["zuul"]["file_comments"]["/COMMIT_MSG"].is_array(),
+                "{}: {doc}",
+                rule.code
+            );
+        }
     }
 
     #[test]
     fn clean_report_returns_empty_data() {
-        let doc = document(&report(Vec::new()), |_| false);
+        let doc = document(&report(Vec::new()));
         assert_eq!(doc, json!({"zuul": {"file_comments": {}, "warnings": []}}));
     }
 
     #[test]
     fn stdin_findings_become_warnings() {
-        let doc = document(
-            &report(vec![diag("-", TEXT, Span::new(0, 6), "TM004")]),
-            |_| false,
-        );
+        let doc = document(&report(vec![diag(
+            tag_format(),
+            "-",
+            TEXT,
+            Span::new(0, 6),
+        )]));
         assert_eq!(doc["zuul"]["file_comments"], json!({}));
         assert_eq!(doc["zuul"]["warnings"].as_array().unwrap().len(), 2);
     }

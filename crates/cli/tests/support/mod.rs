@@ -1,5 +1,5 @@
-//! Helpers for the tests that run real outside tools (pre-commit, ansible-playbook, zuulcilint):
-//! where the project is, finding a tool or failing loudly, running git.
+//! Helpers of the binary's tests: the `tagman` command as every test runs it, finding an outside
+//! tool (pre-commit, ansible-playbook, zuulcilint) or failing loudly, running the git CLI.
 
 #![allow(dead_code)]
 
@@ -11,19 +11,18 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// The repository root.
-pub fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+pub use tagman_testkit::paths::{cache_dir, project_root};
 
-/// A directory under the workspace's `target/` kept between runs (caches of the outside tools).
-pub fn cache_dir(name: &str) -> PathBuf {
-    let dir = project_root().join("target").join("tool-tests").join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// `tagman` run in `dir` with no colour, a fixed width, no `TAGMAN_CONFIG` and no git index
+/// handed over by a hook, so output is the same on every machine.
+pub fn tagman_in(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(tagman());
+    cmd.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("TAGMAN_CONFIG")
+        .env_remove("GIT_INDEX_FILE");
+    cmd
 }
 
 /// The tool `name` on PATH. A missing tool fails the test: `scripts/test` installs every one,

@@ -1,15 +1,20 @@
-//! The commit-message rules (TM101–TM105) and the `src_ref` verification rules (TM108–TM110),
-//! one file each, and the slices that register them.
+//! The git-aware rules, one file each, and the slices that register them (one line per rule):
+//! commit-message rules (TM101–TM105), revision rules comparing manifests with a base revision
+//! (TM106, TM107), `src_ref` verification against local clones (TM108–TM110) and the `--online`
+//! reference lookups (TM111–TM113).
 
 use tagman_core::{Entry, Manifest, Policy};
 use tagman_lint::diagnostic::Finding;
-use tagman_lint::rule::{Rule, Sink};
+use tagman_lint::registry::{self, Rule};
 
-use crate::diff::Requirement;
+use crate::entry_diff::{EntryDiff, Requirement};
 use crate::message::{Message, RefLine};
 use crate::online::Lookup;
+use crate::snapshot::Snapshot;
 use crate::verify::Verdict;
 
+pub mod published_tag_moved;
+pub mod published_tag_removed;
 pub mod reference_commented;
 pub mod reference_in_subject;
 pub mod reference_malformed;
@@ -45,22 +50,26 @@ pub static MESSAGE_RULES: &[(&Rule, MessageCheck)] = &[
     (&reference_spelling::RULE, reference_spelling::check),
 ];
 
-/// Runs every commit-message rule into `sink`.
-pub fn check_message(ctx: &MessageContext<'_>, sink: &mut Sink<'_>) {
-    run_all(MESSAGE_RULES, ctx, sink);
+/// What a revision rule looks at: the manifests at the base revision, the checked ones, and the
+/// entry diff between them (computed once).
+#[derive(Debug)]
+pub struct RevisionContext<'a> {
+    /// The manifests at the base revision.
+    pub base: &'a Snapshot,
+    /// The manifests checked.
+    pub head: &'a Snapshot,
+    /// What changed between them.
+    pub diff: &'a EntryDiff,
 }
 
-/// A rule and its check over context `C`.
-type Registered<C> = (&'static Rule, fn(&C, &mut Vec<Finding>));
+/// A revision check.
+pub type RevisionCheck = fn(&RevisionContext<'_>, &mut Vec<Finding>);
 
-/// Runs each rule of a slice on `cx`, its findings into `sink` under the rule.
-fn run_all<C: ?Sized>(rules: &[Registered<C>], cx: &C, sink: &mut Sink<'_>) {
-    for (rule, check) in rules {
-        let mut findings = Vec::new();
-        check(cx, &mut findings);
-        sink.push(rule, findings);
-    }
-}
+/// Every revision rule, in code order.
+pub static REVISION_RULES: &[(&Rule, RevisionCheck)] = &[
+    (&published_tag_moved::RULE, published_tag_moved::check),
+    (&published_tag_removed::RULE, published_tag_removed::check),
+];
 
 /// What a `src_ref` verification rule looks at: every entry with its verdict.
 #[derive(Debug)]
@@ -78,11 +87,6 @@ pub static SRC_REF_RULES: &[(&Rule, SrcRefCheck)] = &[
     (&src_ref_after_build::RULE, src_ref_after_build::check),
     (&src_ref_unverified::RULE, src_ref_unverified::check),
 ];
-
-/// Runs every `src_ref` verification rule into `sink`.
-pub fn check_src_refs(cx: &SrcRefContext<'_>, sink: &mut Sink<'_>) {
-    run_all(SRC_REF_RULES, cx, sink);
-}
 
 /// What an online rule looks at: each accepted reference of a message with the service's answer.
 #[derive(Debug)]
@@ -103,9 +107,12 @@ pub static ONLINE_RULES: &[(&Rule, OnlineCheck)] = &[
     (&reference_unchecked::RULE, reference_unchecked::check),
 ];
 
-/// Runs every online rule into `sink`.
-pub fn check_online(cx: &OnlineContext<'_>, sink: &mut Sink<'_>) {
-    run_all(ONLINE_RULES, cx, sink);
+/// Every rule of this crate, for the registry.
+pub fn all() -> impl Iterator<Item = &'static Rule> {
+    registry::metadata(MESSAGE_RULES)
+        .chain(registry::metadata(REVISION_RULES))
+        .chain(registry::metadata(SRC_REF_RULES))
+        .chain(registry::metadata(ONLINE_RULES))
 }
 
 /// Whether the message lacks an accepted body reference (the case TM101 and TM102 report).
@@ -121,9 +128,48 @@ pub(crate) mod test_support {
     use tagman_core::{Policy, SourceFile};
     use tagman_lint::diagnostic::Finding;
 
-    use super::{MessageCheck, MessageContext};
-    use crate::diff::Requirement;
+    use super::{MessageCheck, MessageContext, RevisionCheck, RevisionContext};
+    use crate::entry_diff::{EntryDiff, Requirement};
     use crate::message::Message;
+    use crate::snapshot::Snapshot;
+
+    /// One manifest entry for `docker.io/starlingx/<image>`.
+    pub fn entry(image: &str, build: &str, tag: &str) -> String {
+        format!(
+            "  - name: docker.io/starlingx/{image}\n    src_build_tag: {build}\n    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4\n    tag: {tag}\n"
+        )
+    }
+
+    fn snapshot(label: &str, files: &[(&str, &[String])]) -> Snapshot {
+        let files = files.iter().map(|(path, entries)| {
+            (
+                (*path).to_owned(),
+                format!("images:\n{}", entries.concat()).into_bytes(),
+            )
+        });
+        Snapshot::from_files(label, files, &Policy::default())
+    }
+
+    /// Runs a revision `check` with the base at `HEAD~1` and the head in the working tree.
+    pub fn revision(
+        check: RevisionCheck,
+        base: &[(&str, &[String])],
+        head: &[(&str, &[String])],
+    ) -> Vec<Finding> {
+        let base = snapshot("HEAD~1", base);
+        let head = snapshot("working tree", head);
+        let diff = EntryDiff::between(&base, &head);
+        let mut out = Vec::new();
+        check(
+            &RevisionContext {
+                base: &base,
+                head: &head,
+                diff: &diff,
+            },
+            &mut out,
+        );
+        out
+    }
 
     /// Runs `check` on `text` (a message file, comments stripped) and returns the messages.
     pub fn run(check: MessageCheck, text: &str, required: bool) -> Vec<Finding> {

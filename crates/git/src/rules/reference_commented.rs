@@ -1,18 +1,11 @@
 //! TM104 `reference-commented`: a reference inside a `#` comment line of the message file.
 //!
-//! **What it does.** Reports `# Closes-Bug: 123` in a message file handed to `tagman commit-msg`
-//! or `--commit-msg-file`.
-//!
-//! **Why.** git drops `#` lines when it cleans the message up: the reference will not be in the
-//! commit.
-//!
-//! **Example.** `# Story: 2011100` (left from a template).
-//!
-//! **Fix.** Remove the `#`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM104` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::MessageContext;
 
@@ -20,8 +13,17 @@ use super::MessageContext;
 pub static RULE: Rule = Rule {
     code: "TM104",
     name: "reference-commented",
-    severity: Severity::Warning,
+    default: Severity::Warning,
+    subject: Subject::CommitMessage,
     summary: "a bug or story reference in a `#` comment, which git drops",
+    docs: Docs {
+        what: r#"Reports `# Closes-Bug: 123` in a message file handed to `tagman commit-msg`
+or `--commit-msg-file`."#,
+        why: r#"git drops `#` lines when it cleans the message up: the reference will not be in the
+commit."#,
+        example: r#"`# Story: 2011100` (left from a template)."#,
+        fix: r#"Remove the `#`."#,
+    },
 };
 
 /// Reports each commented-out reference.

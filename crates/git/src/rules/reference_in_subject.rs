@@ -1,18 +1,11 @@
 //! TM102 `reference-in-subject`: the only reference is in the subject line.
 //!
-//! **What it does.** Reports a reference written in the subject (`Fix tag (Closes-Bug: 123)`)
-//! when the change needs one and the body holds none.
-//!
-//! **Why.** Gerrit, Launchpad and StoryBoard hooks read references from lines of their own in the
-//! body; one in the subject links nothing.
-//!
-//! **Example.** `Closes-Bug: 2084021 update platformclients tag` with no body.
-//!
-//! **Fix.** Move it to its own line below the subject.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM102` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::MessageContext;
 
@@ -20,8 +13,17 @@ use super::MessageContext;
 pub static RULE: Rule = Rule {
     code: "TM102",
     name: "reference-in-subject",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::CommitMessage,
     summary: "the only bug or story reference is in the subject line",
+    docs: Docs {
+        what: r#"Reports a reference written in the subject (`Fix tag (Closes-Bug: 123)`)
+when the change needs one and the body holds none."#,
+        why: r#"Gerrit, Launchpad and StoryBoard hooks read references from lines of their own in the
+body; one in the subject links nothing."#,
+        example: r#"`Closes-Bug: 2084021 update platformclients tag` with no body."#,
+        fix: r#"Move it to its own line below the subject."#,
+    },
 };
 
 /// Reports a subject-only reference when one is required.

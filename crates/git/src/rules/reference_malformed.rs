@@ -1,17 +1,11 @@
 //! TM103 `reference-malformed`: a reference line whose value is not a number.
 //!
-//! **What it does.** Reports `Closes-Bug: LP#18`, `Story: abc`, `Task:` and the like: a known
-//! key on a line of its own with a value that is not `N` or `#N`.
-//!
-//! **Why.** Launchpad and StoryBoard link only numbers; the reference silently points nowhere.
-//!
-//! **Example.** `Closes-Bug: LP#2084021`
-//!
-//! **Fix.** Write the bare number: `Closes-Bug: 2084021`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM103` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::MessageContext;
 
@@ -19,8 +13,16 @@ use super::MessageContext;
 pub static RULE: Rule = Rule {
     code: "TM103",
     name: "reference-malformed",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::CommitMessage,
     summary: "a bug or story reference whose value is not a number",
+    docs: Docs {
+        what: r#"Reports `Closes-Bug: LP#18`, `Story: abc`, `Task:` and the like: a known
+key on a line of its own with a value that is not `N` or `#N`."#,
+        why: r#"Launchpad and StoryBoard link only numbers; the reference silently points nowhere."#,
+        example: r#"`Closes-Bug: LP#2084021`"#,
+        fix: r#"Write the bare number: `Closes-Bug: 2084021`."#,
+    },
 };
 
 /// Reports every reference line (body or comment) whose value is not a number.

@@ -1,35 +1,36 @@
 //! TM101 `reference-missing`: a change to the manifests carries no bug or story reference.
 //!
-//! **What it does.** When a commit adds an entry or changes one (compared with its parent, or
-//! for the `commit-msg` hook, what is staged against `HEAD`), its message must hold a Launchpad
-//! (`Closes-Bug:`, `Partial-Bug:`, `Related-Bug:`) or StoryBoard (`Story:`, `Task:`) reference on a
-//! line of its own below the subject. Moving, renaming or removing entries needs none. When tagman
-//! cannot tell what changed (outside a repository, an unparsable manifest) a reference is required.
-//!
-//! **Why.** A published tag is forever; the reference is the record of why it was made.
-//!
-//! **Example.**
-//! ```text
-//! Update stx-platformclients tag to stx.10.0-v1.5.18
-//!
-//! Change-Id: I9f…
-//! ```
-//!
-//! **Fix.** Add `Closes-Bug: 2084021` (or `Story: 2011100` / `Task: 51000`) on its own line.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM101` prints it.
 
 use tagman_core::{Severity, Span};
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::MessageContext;
-use crate::diff::Requirement;
+use crate::entry_diff::Requirement;
 
 /// The rule.
 pub static RULE: Rule = Rule {
     code: "TM101",
     name: "reference-missing",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::CommitMessage,
     summary: "a change that adds or changes entries carries no Launchpad or StoryBoard reference",
+    docs: Docs {
+        what: r#"When a commit adds an entry or changes one (compared with its parent, or
+for the `commit-msg` hook, what is staged against `HEAD`), its message must hold a Launchpad
+(`Closes-Bug:`, `Partial-Bug:`, `Related-Bug:`) or StoryBoard (`Story:`, `Task:`) reference on a
+line of its own below the subject. Moving, renaming or removing entries needs none. When tagman
+cannot tell what changed (outside a repository, an unparsable manifest) a reference is required."#,
+        why: r#"A published tag is forever; the reference is the record of why it was made."#,
+        example: r#"```text
+Update stx-platformclients tag to stx.10.0-v1.5.18
+
+Change-Id: I9f…
+```"#,
+        fix: r#"Add `Closes-Bug: 2084021` (or `Story: 2011100` / `Task: 51000`) on its own line."#,
+    },
 };
 
 /// Reports a required reference that is absent (unless it sits in the subject: TM102 says so).

@@ -1,19 +1,12 @@
 //! TM111 `reference-not-found`: Launchpad or StoryBoard says the referenced bug, story or task
 //! does not exist (`--online`).
 //!
-//! **What it does.** Asks `{launchpad_api}/bugs/N`, `{storyboard_api}/stories/N` or `/tasks/N`
-//! for each reference in the message; a 404 is reported here.
-//!
-//! **Why.** A reference to nothing records nothing: usually a mistyped number or a story number
-//! given as a task.
-//!
-//! **Example.** `Closes-Bug: 20840211` (one digit too many).
-//!
-//! **Fix.** Correct the number.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM111` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::OnlineContext;
 use crate::online::Lookup;
@@ -22,8 +15,17 @@ use crate::online::Lookup;
 pub static RULE: Rule = Rule {
     code: "TM111",
     name: "reference-not-found",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::CommitMessage,
     summary: "the referenced Launchpad bug or StoryBoard story/task does not exist (--online)",
+    docs: Docs {
+        what: r#"Asks `{launchpad_api}/bugs/N`, `{storyboard_api}/stories/N` or `/tasks/N`
+for each reference in the message; a 404 is reported here."#,
+        why: r#"A reference to nothing records nothing: usually a mistyped number or a story number
+given as a task."#,
+        example: r#"`Closes-Bug: 20840211` (one digit too many)."#,
+        fix: r#"Correct the number."#,
+    },
 };
 
 /// Reports references the service does not know.

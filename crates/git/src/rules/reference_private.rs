@@ -1,18 +1,12 @@
 //! TM112 `reference-private`: the referenced Launchpad bug or StoryBoard story is private
 //! (`--online`).
 //!
-//! **What it does.** Reports a reference whose bug or story answers with `"private": true`, or
-//! that anonymous readers may not see (401/403).
-//!
-//! **Why.** The record of why a published tag exists must be readable by everyone who runs it.
-//!
-//! **Example.** `Closes-Bug: 2084021` for an embargoed security bug.
-//!
-//! **Fix.** Reference a public bug or story, or make it public first.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM112` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::OnlineContext;
 use crate::online::Lookup;
@@ -21,8 +15,16 @@ use crate::online::Lookup;
 pub static RULE: Rule = Rule {
     code: "TM112",
     name: "reference-private",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::CommitMessage,
     summary: "the referenced Launchpad bug or StoryBoard story is private (--online)",
+    docs: Docs {
+        what: r#"Reports a reference whose bug or story answers with `"private": true`, or
+that anonymous readers may not see (401/403)."#,
+        why: r#"The record of why a published tag exists must be readable by everyone who runs it."#,
+        example: r#"`Closes-Bug: 2084021` for an embargoed security bug."#,
+        fix: r#"Reference a public bug or story, or make it public first."#,
+    },
 };
 
 /// Reports private references.

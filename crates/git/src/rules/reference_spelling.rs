@@ -1,18 +1,11 @@
 //! TM105 `reference-spelling`: a reference key spelled in a non-canonical case.
 //!
-//! **What it does.** Reports `Closes-bug:`, `partial-BUG:`, `story:`: keys are matched in any
-//! case (StarlingX history has `Closes-bug` many times, and it is accepted), but the canonical
-//! spelling is `Closes-Bug`, `Partial-Bug`, `Related-Bug`, `Story`, `Task`.
-//!
-//! **Why.** Some tools (Launchpad's Gerrit hook among them) match the canonical spelling only.
-//!
-//! **Example.** `Closes-bug: 1854869`
-//!
-//! **Fix.** `Closes-Bug: 1854869`. Set the rule to `off` in `tagman.yaml` to allow any case.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM105` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::MessageContext;
 
@@ -20,8 +13,17 @@ use super::MessageContext;
 pub static RULE: Rule = Rule {
     code: "TM105",
     name: "reference-spelling",
-    severity: Severity::Warning,
+    default: Severity::Warning,
+    subject: Subject::CommitMessage,
     summary: "a bug or story reference key not spelled canonically (`Closes-Bug`, `Story`)",
+    docs: Docs {
+        what: r#"Reports `Closes-bug:`, `partial-BUG:`, `story:`: keys are matched in any
+case (StarlingX history has `Closes-bug` many times, and it is accepted), but the canonical
+spelling is `Closes-Bug`, `Partial-Bug`, `Related-Bug`, `Story`, `Task`."#,
+        why: r#"Some tools (Launchpad's Gerrit hook among them) match the canonical spelling only."#,
+        example: r#"`Closes-bug: 1854869`"#,
+        fix: r#"`Closes-Bug: 1854869`. Set the rule to `off` in `tagman.yaml` to allow any case."#,
+    },
 };
 
 /// Reports each body reference whose key differs from the canonical spelling.

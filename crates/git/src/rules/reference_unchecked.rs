@@ -1,17 +1,11 @@
 //! TM113 `reference-unchecked`: Launchpad or StoryBoard could not be asked (`--online`).
 //!
-//! **What it does.** Reports a reference whose lookup timed out, failed to connect or kept
-//! getting 5xx/429 after the retries. A warning: an unreachable service is never a false error.
-//!
-//! **Why.** So a green run says which references it did not check.
-//!
-//! **Example.** StoryBoard is down for maintenance.
-//!
-//! **Fix.** Run again later, or without `--online`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM113` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::OnlineContext;
 use crate::online::Lookup;
@@ -20,8 +14,16 @@ use crate::online::Lookup;
 pub static RULE: Rule = Rule {
     code: "TM113",
     name: "reference-unchecked",
-    severity: Severity::Warning,
+    default: Severity::Warning,
+    subject: Subject::CommitMessage,
     summary: "Launchpad or StoryBoard could not be reached to check a reference (--online)",
+    docs: Docs {
+        what: r#"Reports a reference whose lookup timed out, failed to connect or kept
+getting 5xx/429 after the retries. A warning: an unreachable service is never a false error."#,
+        why: r#"So a green run says which references it did not check."#,
+        example: r#"StoryBoard is down for maintenance."#,
+        fix: r#"Run again later, or without `--online`."#,
+    },
 };
 
 /// Reports references that could not be checked.

@@ -1,19 +1,11 @@
 //! TM109 `src-ref-after-build`: the `src_ref` commit is later than the build said to contain it.
 //!
-//! **What it does.** With `--src-repos DIR`, compares the committer date of the `src_ref` commit
-//! with the timestamp of `src_build_tag`.
-//!
-//! **Why.** A build cannot contain a commit made after it: either the build tag or the src_ref is
-//! wrong, and the tag would be published with a false record of its source.
-//!
-//! **Example.** `src_build_tag: master-debian-stable-20241110T070002Z.0` with a src_ref committed
-//! on 2024-11-20.
-//!
-//! **Fix.** Use the build made after the commit merged, or the commit that build was made from.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM109` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::SrcRefContext;
 use crate::verify::{format_time, Verdict};
@@ -22,8 +14,18 @@ use crate::verify::{format_time, Verdict};
 pub static RULE: Rule = Rule {
     code: "TM109",
     name: "src-ref-after-build",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::Manifest,
     summary: "the src_ref commit was committed after the src_build_tag build",
+    docs: Docs {
+        what: r#"With `--src-repos DIR`, compares the committer date of the `src_ref` commit
+with the timestamp of `src_build_tag`."#,
+        why: r#"A build cannot contain a commit made after it: either the build tag or the src_ref is
+wrong, and the tag would be published with a false record of its source."#,
+        example: r#"`src_build_tag: master-debian-stable-20241110T070002Z.0` with a src_ref committed
+on 2024-11-20."#,
+        fix: r#"Use the build made after the commit merged, or the commit that build was made from."#,
+    },
 };
 
 /// Reports src_ref commits newer than their build.

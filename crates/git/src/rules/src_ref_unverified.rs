@@ -1,17 +1,11 @@
 //! TM110 `src-ref-unverified`: there is no local clone to verify a `src_ref` against.
 //!
-//! **What it does.** With `--src-repos DIR`, reports entries whose project has no clone at
-//! `DIR/<project>` (or `DIR/<project>.git`). A warning, never an error: nothing was checked.
-//!
-//! **Why.** So a green run says which entries it did not verify.
-//!
-//! **Example.** `src_ref: https://opendev.org/starlingx/utilities/commit/…` with no `DIR/utilities`.
-//!
-//! **Fix.** Clone the project into DIR, or ignore the warning.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM110` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::SrcRefContext;
 use crate::verify::Verdict;
@@ -20,8 +14,16 @@ use crate::verify::Verdict;
 pub static RULE: Rule = Rule {
     code: "TM110",
     name: "src-ref-unverified",
-    severity: Severity::Warning,
+    default: Severity::Warning,
+    subject: Subject::Manifest,
     summary: "no local clone to verify the src_ref against (--src-repos)",
+    docs: Docs {
+        what: r#"With `--src-repos DIR`, reports entries whose project has no clone at
+`DIR/<project>` (or `DIR/<project>.git`). A warning, never an error: nothing was checked."#,
+        why: r#"So a green run says which entries it did not verify."#,
+        example: r#"`src_ref: https://opendev.org/starlingx/utilities/commit/…` with no `DIR/utilities`."#,
+        fix: r#"Clone the project into DIR, or ignore the warning."#,
+    },
 };
 
 /// Reports entries whose project has no clone.

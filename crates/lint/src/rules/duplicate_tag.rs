@@ -1,27 +1,30 @@
 //! TM008 `duplicate-tag`: one (name, tag) is declared once, and everywhere for the same image.
 //!
-//! **What it does.** Reports an entry whose (name, tag) appears earlier in the same file, labelled
-//! at both; and one whose (name, tag) appears in another file with a different `src_build_tag` or
-//! `src_ref`. Names are compared canonically (`docker.io/x` = `index.docker.io/x`).
-//!
-//! **Why.** A tag names one image. Two entries for one tag either repeat each other or, worse,
-//! disagree, and then which image the tag gets depends on the order the applier reads them.
-//!
-//! **Example.** Two `docker.io/starlingx/rvmc` entries with `tag: stx.8.0-v1.0.2`.
-//!
-//! **Fix.** Keep one entry; if the image really changed, give it a new tag.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM008` prints it.
 
 use tagman_core::{Entry, Manifest, Severity};
 
+use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
-use crate::rule::{Context, Rule};
+use crate::registry::{Docs, Rule, Subject};
 
 /// TM008.
 pub static RULE: Rule = Rule {
     code: "TM008",
     name: "duplicate-tag",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::Manifest,
     summary: "a (name, tag) is declared once per file, and identically across files",
+    docs: Docs {
+        what: r#"Reports an entry whose (name, tag) appears earlier in the same file, labelled
+at both; and one whose (name, tag) appears in another file with a different `src_build_tag` or
+`src_ref`. Names are compared canonically (`docker.io/x` = `index.docker.io/x`)."#,
+        why: r#"A tag names one image. Two entries for one tag either repeat each other or, worse,
+disagree, and then which image the tag gets depends on the order the applier reads them."#,
+        example: r#"Two `docker.io/starlingx/rvmc` entries with `tag: stx.8.0-v1.0.2`."#,
+        fix: r#"Keep one entry; if the image really changed, give it a new tag."#,
+    },
 };
 
 /// Every entry declared earlier under the same (name, tag): (manifest, entry, first manifest, first entry).

@@ -1,26 +1,29 @@
 //! TM010 `repeated-entry`: the same entry in two files.
 //!
-//! **What it does.** Warns when an identical entry (same name, tag, `src_build_tag` and
-//! `src_ref`) appears in a second file.
-//!
-//! **Why.** It does no harm to the registry, but the copies will drift apart on the next edit.
-//!
-//! **Example.** `image-tags-3.0.yaml` and `image-tags-4.0.yaml` both carry `k8s-cni-sriov:stx.4.0-v2.2`.
-//!
-//! **Fix.** Keep the entry in one file.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM010` prints it.
 
 use tagman_core::Severity;
 
+use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
-use crate::rule::{Context, Rule};
+use crate::registry::{Docs, Rule, Subject};
 use crate::rules::duplicate_tag::{repeats, same_image};
 
 /// TM010.
 pub static RULE: Rule = Rule {
     code: "TM010",
     name: "repeated-entry",
-    severity: Severity::Warning,
+    default: Severity::Warning,
+    subject: Subject::Manifest,
     summary: "an identical entry is not repeated in another file",
+    docs: Docs {
+        what: r#"Warns when an identical entry (same name, tag, `src_build_tag` and
+`src_ref`) appears in a second file."#,
+        why: r#"It does no harm to the registry, but the copies will drift apart on the next edit."#,
+        example: r#"`image-tags-3.0.yaml` and `image-tags-4.0.yaml` both carry `k8s-cni-sriov:stx.4.0-v2.2`."#,
+        fix: r#"Keep the entry in one file."#,
+    },
 };
 
 /// Reports identical entries found in a later file.

@@ -1,40 +1,39 @@
 //! TM007 `src-ref`: `src_ref` is exactly `<allowed prefix><project>/commit/<40 lower-case hex>`.
 //!
-//! **What it does.** Requires an `https://` URL under one of the policy's `src_ref_prefixes`
-//! (default `https://opendev.org/starlingx/`) naming one commit by its full SHA. Abbreviated or
-//! upper-case SHAs, `http://`, branch, tag or tree URLs are errors.
-//!
-//! **Why.** `src_ref` records what the image was built from. A branch URL moves; an abbreviated
-//! SHA can become ambiguous; a URL outside the project's hosting cannot be verified.
-//!
-//! **Example.** `src_ref: https://opendev.org/starlingx/integ/src/branch/master`.
-//!
-//! **Fix.** `https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM007` prints it.
 
 use tagman_core::{Severity, SourceFile, Spanned};
 
+use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
-use crate::rule::{Context, Rule};
+use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
 
 /// TM007.
 pub static RULE: Rule = Rule {
     code: "TM007",
     name: "src-ref",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::Manifest,
     summary: "`src_ref` is https://…/<project>/commit/<40 lower-case hex> under an allowed prefix",
+    docs: Docs {
+        what: r#"Requires an `https://` URL under one of the policy's `src_ref_prefixes`
+(default `https://opendev.org/starlingx/`) naming one commit by its full SHA. Abbreviated or
+upper-case SHAs, `http://`, branch, tag or tree URLs are errors."#,
+        why: r#"`src_ref` records what the image was built from. A branch URL moves; an abbreviated
+SHA can become ambiguous; a URL outside the project's hosting cannot be verified."#,
+        example: r#"`src_ref: https://opendev.org/starlingx/integ/src/branch/master`."#,
+        fix: r#"`https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4`."#,
+    },
 };
 
 /// Checks every entry's `src_ref`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for manifest in cx.manifests {
-        for entry in &manifest.entries {
-            if let Some(src_ref) = &entry.src_ref {
-                if let Some(finding) =
-                    check_one(&manifest.source, src_ref, &cx.policy.src_ref_prefixes)
-                {
-                    out.push(finding);
-                }
+    for (src, entry) in cx.entries() {
+        if let Some(src_ref) = &entry.src_ref {
+            if let Some(finding) = check_one(src, src_ref, &cx.policy.src_ref_prefixes) {
+                out.push(finding);
             }
         }
     }
@@ -67,7 +66,7 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
             )),
         );
     };
-    let rest = &url[prefix.len()..];
+    let rest = url.get(prefix.len()..).unwrap_or("");
     let (project, after) = rest.split_once('/').unwrap_or((rest, ""));
     let Some(sha) = after.strip_prefix("commit/") else {
         let what = if after.starts_with("src/branch/") || after.starts_with("tree/") {
@@ -83,21 +82,22 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
             )),
         );
     };
-    let sha_offset = prefix.len() + project.len() + "/commit/".len();
-    let sha_label = |len: usize| Label::new(src, value_span(src, src_ref, sha_offset, len));
     if project.is_empty() {
         return Some(
             Finding::new(whole, "src_ref names no project")
                 .help(format!("use {prefix}<project>/commit/<sha>")),
         );
     }
+    let sha_offset = prefix.len() + project.len() + "/commit/".len();
+    let sha_label = Label::new(src, value_span(src, src_ref, sha_offset, sha.len()));
+    check_sha(sha, sha_label, &example)
+}
+
+/// The commit SHA of a commit URL: 40 lower-case hex digits.
+fn check_sha(sha: &str, at: Label, example: &str) -> Option<Finding> {
     if sha.bytes().any(|b| b.is_ascii_uppercase()) && sha.len() == 40 {
         return Some(
-            Finding::new(
-                sha_label(sha.len()),
-                "the commit SHA has upper-case letters",
-            )
-            .help(format!(
+            Finding::new(at, "the commit SHA has upper-case letters").help(format!(
                 "write it in lower case: {}",
                 sha.to_ascii_lowercase()
             )),
@@ -107,7 +107,7 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
     if hex && sha.len() < 40 && sha.len() >= 4 {
         return Some(
             Finding::new(
-                sha_label(sha.len()),
+                at,
                 format!(
                     "the commit SHA is abbreviated ({} of 40 characters)",
                     sha.len()
@@ -119,7 +119,7 @@ fn check_one(src: &SourceFile, src_ref: &Spanned<String>, prefixes: &[String]) -
     if !hex || sha.len() != 40 {
         return Some(
             Finding::new(
-                sha_label(sha.len()),
+                at,
                 format!("`{sha}` is not a 40-character lower-case commit SHA"),
             )
             .help(format!("src_ref ends with the full commit SHA{example}")),

@@ -1,92 +1,123 @@
 //! TM004 `tag-format`: `tag` is a release tag, `stx.<MAJOR>.<MINOR>-v<version>[-<N>][-g<hash>][-<codename>]`.
 //!
-//! **What it does.** Takes the tag apart and points at the first part that breaks the grammar:
-//! characters outside the OCI tag grammar or more than 128 of them, upper case, a floating tag
-//! (`latest`), a missing `stx.` prefix, a release that is not MAJOR.MINOR, a separator other
-//! than `-v`, a version that is not dotted numbers, a suffix that is not a count, a
-//! `git describe` hash or one of the policy's codenames. Where the intended tag is obvious it
-//! says which.
-//!
-//! **Why.** `stx.8.0.v1.0.5` sat in StarlingX's file for four days in 2022: every consumer of
-//! the documented `stx.8.0-v1.0.5` would have failed to pull.
-//!
-//! **Example.** `tag: stx.8.0.v1.0.5`, `tag: stx.4.0-2.2`, `tag: stx.4-v1.0`, `tag: latest`.
-//!
-//! **Fix.** `stx.8.0-v1.0.5`, `stx.4.0-v2.2`, `stx.4.0-v1.0`.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM004` prints it.
 
 use tagman_core::tag::{parse_release_tag, TagProblem};
-use tagman_core::Severity;
+use tagman_core::{Severity, SourceFile, Spanned};
 
+use crate::context::Context;
 use crate::diagnostic::{Finding, Label};
-use crate::rule::{Context, Rule};
+use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
 
 /// TM004.
 pub static RULE: Rule = Rule {
     code: "TM004",
     name: "tag-format",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::Manifest,
     summary: "`tag` is stx.<MAJOR>.<MINOR>-v<version>[-<N>][-g<hash>][-<codename>] within the OCI tag grammar",
+    docs: Docs {
+        what: r#"Takes the tag apart and points at the first part that breaks the grammar:
+characters outside the OCI tag grammar or more than 128 of them, upper case, a floating tag
+(`latest`), a missing `stx.` prefix, a release that is not MAJOR.MINOR, a separator other
+than `-v`, a version that is not dotted numbers, a suffix that is not a count, a
+`git describe` hash or one of the policy's codenames. Where the intended tag is obvious it
+says which."#,
+        why: r#"`stx.8.0.v1.0.5` sat in StarlingX's file for four days in 2022: every consumer of
+the documented `stx.8.0-v1.0.5` would have failed to pull."#,
+        example: r#"`tag: stx.8.0.v1.0.5`, `tag: stx.4.0-2.2`, `tag: stx.4-v1.0`, `tag: latest`."#,
+        fix: r#"`stx.8.0-v1.0.5`, `stx.4.0-v2.2`, `stx.4.0-v1.0`."#,
+    },
 };
 
-const SHAPE: &str = "release tags are stx.<MAJOR>.<MINOR>-v<version>, optionally followed by -<N>, -g<7-40 hex> and -<codename>, e.g. stx.10.0-v1.0.0 or stx.4.0-v0.11.0-103-g4f28657";
+const SHAPE: &str = "release tags are stx.<MAJOR>.<MINOR>-v<version>, optionally followed by \
+                     -<N>, -g<7-40 hex> and -<codename>, e.g. stx.10.0-v1.0.0 or \
+                     stx.4.0-v0.11.0-103-g4f28657";
 
 /// Checks every entry's `tag`.
 pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
-    for manifest in cx.manifests {
-        let src = &manifest.source;
-        for entry in &manifest.entries {
-            let Some(tag) = &entry.tag else { continue };
-            let Err(problem) = parse_release_tag(&tag.value, &cx.policy.codenames) else {
-                continue;
-            };
-            let at = |offset: usize, len: usize| Label::new(src, value_span(src, tag, offset, len));
-            let whole = Label::new(src, tag.span);
-            let finding = match problem {
-                TagProblem::NotOci { offset, reason } => {
-                    let len = tag.value[offset.min(tag.value.len())..].chars().next().map_or(0, char::len_utf8);
-                    Finding::new(if offset == 0 { whole } else { at(offset, len) }, format!("`{}` is not a valid OCI tag: {reason}", tag.value))
-                        .help(SHAPE)
-                }
-                TagProblem::Floating => Finding::new(whole, format!("`{}` is a floating tag", tag.value))
-                    .help("a release tag must never move; name the version: stx.<MAJOR>.<MINOR>-v<version>"),
-                TagProblem::UpperCase { offset } => Finding::new(at(offset, 1), "release tags are lower case")
-                    .help(format!("use `{}`", tag.value.to_ascii_lowercase())),
-                TagProblem::NoStxPrefix => {
-                    Finding::new(whole, format!("`{}` does not start with `stx.`", tag.value)).help(SHAPE)
-                }
-                TagProblem::BadRelease { offset } => {
-                    let len = tag.value[offset..].find('-').unwrap_or(tag.value.len() - offset);
-                    Finding::new(at(offset, len), "the release after `stx.` must be MAJOR.MINOR")
-                        .help(SHAPE)
-                }
-                TagProblem::BadSeparator { offset, suggestion } => {
-                    let found: String = tag.value[offset..].chars().take(2).collect();
-                    let finding = Finding::new(
-                        at(offset, found.len()),
-                        format!("expected `-v` after `{}`, found `{found}`", &tag.value[..offset]),
-                    );
-                    match suggestion {
-                        Some(fixed) => finding.help(format!("did you mean `{fixed}`?")),
-                        None => finding.help(SHAPE),
-                    }
-                }
-                TagProblem::BadVersion { offset } => {
-                    Finding::new(at(offset, tag.value.len() - offset), "the version after `-v` must be dotted numbers (`1.0.5`)")
-                        .help(SHAPE)
-                }
-                TagProblem::BadSuffix { offset, part } => {
-                    let finding = Finding::new(at(offset, part.len()), format!("unexpected `-{part}` after the version"));
-                    let codenames = cx.policy.codenames.join(", ");
-                    if part.bytes().all(|b| b.is_ascii_lowercase()) && !part.starts_with('g') {
-                        finding.help(format!("`{part}` is not one of the policy's codenames ({codenames}); add it to `codenames` in tagman.yaml if it is a new release"))
-                    } else {
-                        finding.help(format!("after the version only -<N>, -g<7-40 hex> and -<codename> ({codenames}) may follow, in that order"))
-                    }
-                }
-                _ => Finding::new(whole, format!("`{}` is not a release tag", tag.value)).help(SHAPE),
-            };
-            out.push(finding);
+    for (src, entry) in cx.entries() {
+        let Some(tag) = &entry.tag else { continue };
+        if let Err(problem) = parse_release_tag(&tag.value, &cx.policy.codenames) {
+            out.push(finding(src, tag, problem, &cx.policy.codenames));
         }
+    }
+}
+
+/// The finding for one way a tag breaks the grammar, pointing at the part that breaks it.
+fn finding(
+    src: &SourceFile,
+    tag: &Spanned<String>,
+    problem: TagProblem,
+    codenames: &[String],
+) -> Finding {
+    let value = tag.value.as_str();
+    // Offsets come from the parser and lie on character boundaries; `get` keeps a wrong one from
+    // ever panicking (the whole value is labelled instead).
+    let from = |offset: usize| value.get(offset..).unwrap_or("");
+    let at = |offset: usize, len: usize| Label::new(src, value_span(src, tag, offset, len));
+    let whole = Label::new(src, tag.span);
+    match problem {
+        TagProblem::NotOci { offset, reason } => {
+            let len = from(offset).chars().next().map_or(0, char::len_utf8);
+            let label = if offset == 0 { whole } else { at(offset, len) };
+            Finding::new(label, format!("`{value}` is not a valid OCI tag: {reason}")).help(SHAPE)
+        }
+        TagProblem::Floating => Finding::new(whole, format!("`{value}` is a floating tag")).help(
+            "a release tag must never move; name the version: stx.<MAJOR>.<MINOR>-v<version>",
+        ),
+        TagProblem::UpperCase { offset } => {
+            Finding::new(at(offset, 1), "release tags are lower case")
+                .help(format!("use `{}`", value.to_ascii_lowercase()))
+        }
+        TagProblem::NoStxPrefix => {
+            Finding::new(whole, format!("`{value}` does not start with `stx.`")).help(SHAPE)
+        }
+        TagProblem::BadRelease { offset } => {
+            let len = from(offset).find('-').unwrap_or(from(offset).len());
+            Finding::new(
+                at(offset, len),
+                "the release after `stx.` must be MAJOR.MINOR",
+            )
+            .help(SHAPE)
+        }
+        TagProblem::BadSeparator { offset, suggestion } => {
+            let found: String = from(offset).chars().take(2).collect();
+            let before = value.get(..offset).unwrap_or(value);
+            let finding = Finding::new(
+                at(offset, found.len()),
+                format!("expected `-v` after `{before}`, found `{found}`"),
+            );
+            match suggestion {
+                Some(fixed) => finding.help(format!("did you mean `{fixed}`?")),
+                None => finding.help(SHAPE),
+            }
+        }
+        TagProblem::BadVersion { offset } => Finding::new(
+            at(offset, from(offset).len()),
+            "the version after `-v` must be dotted numbers (`1.0.5`)",
+        )
+        .help(SHAPE),
+        TagProblem::BadSuffix { offset, part } => {
+            let finding = Finding::new(
+                at(offset, part.len()),
+                format!("unexpected `-{part}` after the version"),
+            );
+            let codenames = codenames.join(", ");
+            if part.bytes().all(|b| b.is_ascii_lowercase()) && !part.starts_with('g') {
+                finding.help(format!(
+                    "`{part}` is not one of the policy's codenames ({codenames}); \
+                     add it to `codenames` in tagman.yaml if it is a new release"
+                ))
+            } else {
+                finding.help(format!(
+                    "after the version only -<N>, -g<7-40 hex> and -<codename> ({codenames}) \
+                     may follow, in that order"
+                ))
+            }
+        }
+        _ => Finding::new(whole, format!("`{value}` is not a release tag")).help(SHAPE),
     }
 }

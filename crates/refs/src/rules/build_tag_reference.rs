@@ -1,23 +1,12 @@
 //! TM203 build-tag-reference: a timestamped build tag used directly.
 //!
-//! **What it does.** Flags references whose tag is a loadbuild tag such as
-//! `master-centos-stable-20191203T153530Z.0` (checked for every `@OS_CODENAME@` expansion).
-//!
-//! **Why.** Build tags exist, so the pull works, but they bypass tag management: no manifest
-//! records which upstream version the image is, and nothing re-tags it for the release.
-//!
-//! **Example.**
-//! ```yaml
-//! image: docker.io/starlingx/k8s-cni-sriov:master-centos-stable-20191203T153530Z.0
-//! ```
-//!
-//! **Fix.** Reference the release tag a manifest makes from that build tag (`src_build_tag`),
-//! adding the entry first if there is none.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM203` prints it.
 
 use tagman_core::tag::parse_build_tag;
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::FileContext;
 use crate::extract::Expansion;
@@ -26,8 +15,20 @@ use crate::extract::Expansion;
 pub static RULE: Rule = Rule {
     code: "TM203",
     name: "build-tag-reference",
-    severity: Severity::Warning,
+    default: Severity::Warning,
+    subject: Subject::SourceTree,
     summary: "a managed image is referenced by a timestamped build tag, bypassing tag management",
+    docs: Docs {
+        what: r#"Flags references whose tag is a loadbuild tag such as
+`master-centos-stable-20191203T153530Z.0` (checked for every `@OS_CODENAME@` expansion)."#,
+        why: r#"Build tags exist, so the pull works, but they bypass tag management: no manifest
+records which upstream version the image is, and nothing re-tags it for the release."#,
+        example: r#"```yaml
+image: docker.io/starlingx/k8s-cni-sriov:master-centos-stable-20191203T153530Z.0
+```"#,
+        fix: r#"Reference the release tag a manifest makes from that build tag (`src_build_tag`),
+adding the entry first if there is none."#,
+    },
 };
 
 /// Pushes a finding per reference by a build tag.

@@ -1,26 +1,12 @@
 //! TM201 floating-reference: an image of a managed namespace referenced by a tag that moves.
 //!
-//! **What it does.** Flags references with no tag (which means `latest`), `latest`, or a tag
-//! ending in `-latest` (`master-centos-stable-latest`), except in files the policy lists under
-//! `build_inputs`, whose floating tags the build replaces.
-//!
-//! **Why.** A floating tag is re-pointed by every image build, so a release that references one
-//! changes under its users (LP: 1854869). The proposal: "the only cases where we should see
-//! charts/manifests or other references to master-centos-stable-latest tag would be files that
-//! are inputs to the application build".
-//!
-//! **Example.**
-//! ```yaml
-//! image: docker.io/starlingx/k8s-cni-sriov:master-centos-stable-latest
-//! ```
-//!
-//! **Fix.** Reference a tag a manifest declares (`tagman refs --bump NAME=TAG` does it across the
-//! tree), or list the file under `build_inputs` in `tagman.yaml` if the build replaces the tag.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM201` prints it.
 
 use tagman_core::tag::is_floating;
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::FileContext;
 
@@ -28,8 +14,23 @@ use super::FileContext;
 pub static RULE: Rule = Rule {
     code: "TM201",
     name: "floating-reference",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::SourceTree,
     summary: "a managed image is referenced by a floating tag (`latest`, `*-latest`, no tag)",
+    docs: Docs {
+        what: r#"Flags references with no tag (which means `latest`), `latest`, or a tag
+ending in `-latest` (`master-centos-stable-latest`), except in files the policy lists under
+`build_inputs`, whose floating tags the build replaces."#,
+        why: r#"A floating tag is re-pointed by every image build, so a release that references one
+changes under its users (LP: 1854869). The proposal: "the only cases where we should see
+charts/manifests or other references to master-centos-stable-latest tag would be files that
+are inputs to the application build"."#,
+        example: r#"```yaml
+image: docker.io/starlingx/k8s-cni-sriov:master-centos-stable-latest
+```"#,
+        fix: r#"Reference a tag a manifest declares (`tagman refs --bump NAME=TAG` does it across the
+tree), or list the file under `build_inputs` in `tagman.yaml` if the build replaces the tag."#,
+    },
 };
 
 /// Pushes a finding per floating reference outside build inputs.

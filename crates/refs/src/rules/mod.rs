@@ -7,7 +7,7 @@ pub mod unexpanded_placeholder;
 
 use tagman_core::SourceFile;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{self, Rule};
 
 use crate::catalog::Catalog;
 use crate::extract::{Extracted, ImageRef};
@@ -54,9 +54,9 @@ pub static RULES: &[(&Rule, Check)] = &[
     (&unexpanded_placeholder::RULE, unexpanded_placeholder::check),
 ];
 
-/// Every refs rule's metadata, for `tagman rules`.
+/// Every refs rule's metadata, for the registry.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    RULES.iter().map(|(rule, _)| *rule)
+    registry::metadata(RULES)
 }
 
 /// `a`, `a and b`, `a, b and c`, each in backticks.
@@ -105,22 +105,4 @@ pub(crate) fn run_check(check: Check, text: &str, build_input: bool) -> Vec<Find
     let mut out = Vec::new();
     check(&ctx, &mut out);
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_unique_and_in_the_tm2xx_range() {
-        let mut codes: Vec<&str> = RULES.iter().map(|(r, _)| r.code).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        assert_eq!(codes.len(), RULES.len());
-        assert!(codes.iter().all(|c| c.starts_with("TM2") && c.len() == 5));
-        let mut names: Vec<&str> = RULES.iter().map(|(r, _)| r.name).collect();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), RULES.len());
-    }
 }

@@ -1,24 +1,12 @@
 //! TM202 undeclared-tag: a pinned tag that no manifest declares for that image.
 //!
-//! **What it does.** For every reference with a fixed tag (neither floating nor a timestamped
-//! build tag), looks the (image, tag) pair up in the manifests. A tag with `@OS_CODENAME@` is
-//! checked for every expansion over the policy's `codenames`.
-//!
-//! **Why.** Release tags exist only because a manifest entry makes tag management push them: a
-//! reference to any other tag points at an image that is never created, and pulls fail at
-//! install time.
-//!
-//! **Example.**
-//! ```yaml
-//! image: docker.io/starlingx/dex:stx.4.0-v2.14.1   # the manifest declares stx.4.0-v2.14.0-1
-//! ```
-//!
-//! **Fix.** Reference a declared tag, or add a manifest entry for this one first.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM202` prints it.
 
 use tagman_core::tag::{is_floating, parse_build_tag};
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::{list, FileContext};
 use crate::extract::Expansion;
@@ -27,8 +15,21 @@ use crate::extract::Expansion;
 pub static RULE: Rule = Rule {
     code: "TM202",
     name: "undeclared-tag",
-    severity: Severity::Error,
+    default: Severity::Error,
+    subject: Subject::SourceTree,
     summary: "a managed image is referenced by a tag no manifest declares (it is never created)",
+    docs: Docs {
+        what: r#"For every reference with a fixed tag (neither floating nor a timestamped
+build tag), looks the (image, tag) pair up in the manifests. A tag with `@OS_CODENAME@` is
+checked for every expansion over the policy's `codenames`."#,
+        why: r#"Release tags exist only because a manifest entry makes tag management push them: a
+reference to any other tag points at an image that is never created, and pulls fail at
+install time."#,
+        example: r#"```yaml
+image: docker.io/starlingx/dex:stx.4.0-v2.14.1   # the manifest declares stx.4.0-v2.14.0-1
+```"#,
+        fix: r#"Reference a declared tag, or add a manifest entry for this one first."#,
+    },
 };
 
 /// Pushes a finding per reference whose tag (or any of its expansions) is undeclared.

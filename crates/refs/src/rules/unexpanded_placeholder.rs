@@ -1,23 +1,11 @@
 //! TM204 unexpanded-placeholder: a reference tagman cannot check because a placeholder hides its tag or name.
 //!
-//! **What it does.** Reports references whose tag holds a placeholder other than
-//! `@OS_CODENAME@` (`{{ .Values.tag }}`, `${TAG}`, `$TAG`, `{tag}`, `%(tag)s`, `@OTHER@`), and
-//! references whose image name continues with one. It does not guess their values.
-//!
-//! **Why.** Such a reference may well float at run time; saying that it was not checked is more
-//! honest than silence.
-//!
-//! **Example.**
-//! ```yaml
-//! image: docker.io/starlingx/stx-platformclients:{{ .Values.tag }}
-//! ```
-//!
-//! **Fix.** Check where the value comes from (Helm values, build environment); turn the rule off
-//! for the file kind in `tagman.yaml` (`rules: {unexpanded-placeholder: off}`) once you have.
+//! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
+//! `tagman rules --explain TM204` prints it.
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::rule::Rule;
+use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::FileContext;
 use crate::extract::Expansion;
@@ -26,9 +14,22 @@ use crate::extract::Expansion;
 pub static RULE: Rule = Rule {
     code: "TM204",
     name: "unexpanded-placeholder",
-    severity: Severity::Warning,
+    default: Severity::Warning,
+    subject: Subject::SourceTree,
     summary:
         "a managed image reference holds a placeholder tagman cannot expand, so it is not checked",
+    docs: Docs {
+        what: r#"Reports references whose tag holds a placeholder other than
+`@OS_CODENAME@` (`{{ .Values.tag }}`, `${TAG}`, `$TAG`, `{tag}`, `%(tag)s`, `@OTHER@`), and
+references whose image name continues with one. It does not guess their values."#,
+        why: r#"Such a reference may well float at run time; saying that it was not checked is more
+honest than silence."#,
+        example: r#"```yaml
+image: docker.io/starlingx/stx-platformclients:{{ .Values.tag }}
+```"#,
+        fix: r#"Check where the value comes from (Helm values, build environment); turn the rule off
+for the file kind in `tagman.yaml` (`rules: {unexpanded-placeholder: off}`) once you have."#,
+    },
 };
 
 /// Pushes a finding per reference hidden behind a placeholder.

@@ -1,0 +1,283 @@
+//! The one safe write: every file tagman writes (`refs --bump`, `add`, `apply --report`,
+//! `man --out-dir`) goes through [`write_file`] or [`Target::write`].
+//!
+//! The new bytes go to a fresh temp file in the target's own directory, created exclusively
+//! (`O_CREAT|O_EXCL` under a random name: nothing at that name, not even a planted symlink, is
+//! opened or followed), given the existing file's mode (and owner and group where permitted),
+//! flushed to disk, renamed over the target, and the directory is flushed too. A reader sees the
+//! old file or the new one, never half of one. A named path that is a symlink is resolved first
+//! and its target edited, so the link stays a link and the file it points at gets the change.
+
+use std::fs::{self, Metadata};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+/// Why a file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WriteError {
+    /// The path (or a directory on it) could not be resolved.
+    #[error("cannot resolve {}: {source}", path.display())]
+    Resolve {
+        /// The path as named.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The path is a symlink whose target does not exist.
+    #[error("{} is a symlink to {}, which does not exist", path.display(), target.display())]
+    Dangling {
+        /// The path as named.
+        path: PathBuf,
+        /// Where the link points.
+        target: PathBuf,
+    },
+    /// The path resolves to something other than a regular file (a directory, a device).
+    #[error("{} is not a regular file", path.display())]
+    NotAFile {
+        /// The path as named.
+        path: PathBuf,
+    },
+    /// Writing, flushing or renaming failed; the target is unchanged.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file written (the resolved target).
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Where a write lands: the path as named, and the regular file (or new file) it resolves to.
+#[derive(Debug)]
+pub struct Target {
+    /// The path as named.
+    pub named: PathBuf,
+    /// The absolute path with every symlink resolved: the file that is replaced.
+    pub resolved: PathBuf,
+    existing: Option<Metadata>,
+}
+
+impl Target {
+    /// Resolves `path`: an existing file (through any symlinks), or a new file in an existing
+    /// directory.
+    pub fn resolve(path: &Path) -> Result<Self, WriteError> {
+        let resolve_err = |source| WriteError::Resolve {
+            path: path.to_owned(),
+            source,
+        };
+        match fs::symlink_metadata(path) {
+            Ok(link) => {
+                let resolved = match fs::canonicalize(path) {
+                    Ok(resolved) => resolved,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound && link.is_symlink() => {
+                        return Err(WriteError::Dangling {
+                            path: path.to_owned(),
+                            target: fs::read_link(path).unwrap_or_default(),
+                        })
+                    }
+                    Err(e) => return Err(resolve_err(e)),
+                };
+                let meta = fs::metadata(&resolved).map_err(resolve_err)?;
+                if !meta.is_file() {
+                    return Err(WriteError::NotAFile {
+                        path: path.to_owned(),
+                    });
+                }
+                Ok(Self {
+                    named: path.to_owned(),
+                    resolved,
+                    existing: Some(meta),
+                })
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let name = path.file_name().ok_or_else(|| WriteError::NotAFile {
+                    path: path.to_owned(),
+                })?;
+                let parent = match path.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                let dir = fs::canonicalize(parent).map_err(resolve_err)?;
+                Ok(Self {
+                    named: path.to_owned(),
+                    resolved: dir.join(name),
+                    existing: None,
+                })
+            }
+            Err(e) => Err(resolve_err(e)),
+        }
+    }
+
+    /// Replaces the target's contents with `contents` (see the module doc for how).
+    pub fn write(&self, contents: &[u8]) -> Result<(), WriteError> {
+        let failed = |source| WriteError::Write {
+            path: self.resolved.clone(),
+            source,
+        };
+        let dir = self
+            .resolved
+            .parent()
+            .ok_or_else(|| failed(io::Error::from(io::ErrorKind::InvalidInput)))?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".tagman-").suffix(".tmp");
+        if self.existing.is_none() {
+            // A new file gets what `fs::write` would give it: 0666 less the umask.
+            #[cfg(unix)]
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        }
+        let mut temp = builder.tempfile_in(dir).map_err(failed)?;
+        temp.write_all(contents).map_err(failed)?;
+        if let Some(meta) = &self.existing {
+            keep_owner(temp.as_file(), meta);
+            temp.as_file()
+                .set_permissions(meta.permissions())
+                .map_err(failed)?;
+        }
+        temp.as_file().sync_all().map_err(failed)?;
+        temp.persist(&self.resolved).map_err(|e| failed(e.error))?;
+        sync_dir(dir).map_err(failed)
+    }
+}
+
+/// Writes `contents` to `path` safely (see the module doc); returns the file written.
+pub fn write_file(path: &Path, contents: &[u8]) -> Result<PathBuf, WriteError> {
+    let target = Target::resolve(path)?;
+    target.write(contents)?;
+    Ok(target.resolved)
+}
+
+/// Gives the temp file the old file's owner and group, where this user may (root may; others
+/// may only keep their own), before its mode is set, as a change of owner clears set-id bits.
+#[cfg(unix)]
+fn keep_owner(file: &fs::File, old: &Metadata) {
+    use std::os::unix::fs::MetadataExt as _;
+    let Ok(new) = file.metadata() else { return };
+    if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
+        // Not permitted is not an error: the file then belongs to whoever edits it.
+        let _ = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()));
+    }
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_file: &fs::File, _old: &Metadata) {}
+
+/// Flushes the directory entry of the rename to disk.
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        match fs::File::open(dir).and_then(|d| d.sync_all()) {
+            // Some file systems cannot flush a directory; the rename itself is still atomic.
+            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
+            other => other,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::{symlink, PermissionsExt as _};
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o7777)
+    }
+
+    #[test]
+    fn replaces_a_file_keeping_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("values.yaml");
+        fs::write(&file, "old\n").unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).unwrap();
+        let written = write_file(&file, b"new\n").unwrap();
+        assert_eq!(written, fs::canonicalize(&file).unwrap());
+        assert_eq!(fs::read_to_string(&file).unwrap(), "new\n");
+        assert_eq!(mode(&file), 0o640);
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o755)).unwrap();
+        write_file(&file, b"newer\n").unwrap();
+        assert_eq!(mode(&file), 0o755);
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temp file is left behind");
+    }
+
+    #[test]
+    fn planted_symlinks_at_temp_like_names_redirect_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        fs::write(&victim, "precious\n").unwrap();
+        let file = dir.path().join("values.yaml");
+        fs::write(&file, "old\n").unwrap();
+        // The names the two old helpers used, and temp-like names of every shape.
+        let mut names = vec![
+            ".values.yaml.tagman-bump".to_owned(),
+            "values.yaml.tagman-add".to_owned(),
+        ];
+        names.extend((0..200).map(|i| format!(".tagman-{i:06}.tmp")));
+        for name in &names {
+            symlink(&victim, dir.path().join(name)).unwrap();
+        }
+        write_file(&file, b"new\n").unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "new\n");
+        assert!(!fs::symlink_metadata(&file).unwrap().is_symlink());
+        for name in &names {
+            let link = dir.path().join(name);
+            assert!(fs::symlink_metadata(&link).unwrap().is_symlink(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_symlinked_file_is_edited_at_its_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.yaml");
+        fs::write(&real, "old\n").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o600)).unwrap();
+        let link = dir.path().join("link.yaml");
+        symlink("real.yaml", &link).unwrap();
+        let written = write_file(&link, b"new\n").unwrap();
+        assert_eq!(written, fs::canonicalize(&real).unwrap());
+        assert!(
+            fs::symlink_metadata(&link).unwrap().is_symlink(),
+            "the link stays"
+        );
+        assert_eq!(fs::read_to_string(&real).unwrap(), "new\n");
+        assert_eq!(mode(&real), 0o600);
+
+        let dangling = dir.path().join("dangling.yaml");
+        symlink("nowhere.yaml", &dangling).unwrap();
+        let err = write_file(&dangling, b"x").unwrap_err();
+        assert!(matches!(err, WriteError::Dangling { .. }), "{err}");
+        assert!(!dir.path().join("nowhere.yaml").exists());
+        assert!(matches!(
+            write_file(dir.path(), b"x").unwrap_err(),
+            WriteError::NotAFile { .. }
+        ));
+    }
+
+    #[test]
+    fn a_new_file_gets_the_usual_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("report.json");
+        write_file(&file, b"{}\n").unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "{}\n");
+        // 0666 less a umask: readable by others unless the umask says otherwise, never 0600-only
+        // because of how the temp file was made.
+        let plain = dir.path().join("plain");
+        fs::write(&plain, "").unwrap();
+        assert_eq!(mode(&file), mode(&plain));
+        let missing_dir = dir.path().join("no/such/dir/file");
+        assert!(matches!(
+            write_file(&missing_dir, b"x").unwrap_err(),
+            WriteError::Resolve { .. }
+        ));
+    }
+}

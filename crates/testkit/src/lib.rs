@@ -1,0 +1,13 @@
+//! tagman-testkit: the helpers every crate's tests share, written once (a dev-dependency only).
+//!
+//! A broken fixture or a missing corpus is a failed test, never a skipped one: the helpers panic
+//! with a message that says what is missing and where it was looked for.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod corpus;
+pub mod fixtures;
+pub mod git;
+pub mod http;
+pub mod paths;
+pub mod tree;
