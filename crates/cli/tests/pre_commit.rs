@@ -16,21 +16,8 @@ use crate::support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::{cache_dir, describe, git, git_init, project_root, require_tool};
-
-const GOOD: &str = "images:
-  - name: docker.io/starlingx/k8s-cni-sriov
-    src_build_tag: master-centos-stable-20191203T153530Z.0
-    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4
-    tag: stx.4.0-v2.2
-";
-
-const BAD: &str = "images:
-  - name: docker.io/starlingx/k8s-cni-sriov
-    src_build_tag: master-centos-stable-20191203T153530Z.0
-    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4
-    tag: stx.4.0.v2.2
-";
+use support::hooks::exercise_hooks;
+use support::{cache_dir, figure, git, git_init, project_root, require_tool, shared_release_build};
 
 /// The hooks repository pre-commit installs from: this working tree (tracked and new files, not
 /// ignored ones) committed into `target/tool-tests/hooks-repo` with fixed metadata.
@@ -68,12 +55,12 @@ struct Hooks {
     repo: PathBuf,
     rev: String,
     home: PathBuf,
-    cargo_target: PathBuf,
 }
 
 impl Hooks {
     fn try_repo(&self, cwd: &Path, hook: &str, extra: &[&str]) -> Output {
-        Command::new(&self.pre_commit)
+        // pre-commit builds the hook with `cargo install`, in the tool tests' build directory.
+        shared_release_build(&mut Command::new(&self.pre_commit))
             .arg("try-repo")
             .arg(&self.repo)
             .arg(hook)
@@ -82,11 +69,6 @@ impl Hooks {
             .current_dir(cwd)
             // pre-commit's log and database stay under target/, not in ~/.cache.
             .env("PRE_COMMIT_HOME", &self.home)
-            .env("CARGO_TARGET_DIR", &self.cargo_target)
-            // The hook is built by `cargo install` (release profile); optimising it buys this
-            // test nothing but minutes on two cores.
-            .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-            .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
             .env("NO_COLOR", "1")
             .env_remove("TAGMAN_CONFIG")
             .output()
@@ -103,99 +85,13 @@ fn hooks_pass_and_fail_through_pre_commit_try_repo() {
         repo,
         rev,
         home: cache_dir("pre-commit"),
-        cargo_target: cache_dir("pre-commit-cargo-target"),
     };
 
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path();
-    git_init(dir);
-    std::fs::write(dir.join("image-tags.yaml"), GOOD).unwrap();
-    git(dir, &["add", "image-tags.yaml"]);
-    git(dir, &["commit", "-q", "-m", "Start\n\nStory: 2011001"]);
-
-    // tagman-lint, passing: the first run also builds and installs the hook.
-    let out = hooks.try_repo(dir, "tagman-lint", &["--files", "image-tags.yaml"]);
-    let text = describe(&out);
-    assert!(out.status.success(), "good manifest failed:\n{text}");
-    assert!(text.contains("tagman lint (image tag manifests)"), "{text}");
-    assert!(text.contains("Passed"), "{text}");
-
-    // tagman-lint, failing: a tag that breaks the grammar, in a second manifest.
-    std::fs::create_dir_all(dir.join("stx")).unwrap();
-    std::fs::write(dir.join("stx/image-tags-extra.yaml"), BAD).unwrap();
-    git(dir, &["add", "stx/image-tags-extra.yaml"]);
-    let out = hooks.try_repo(
-        dir,
-        "tagman-lint",
-        &["--files", "image-tags.yaml", "stx/image-tags-extra.yaml"],
-    );
-    let text = describe(&out);
-    assert_eq!(out.status.code(), Some(1), "bad manifest passed:\n{text}");
-    assert!(text.contains("Failed"), "{text}");
-    assert!(text.contains("TM004"), "{text}");
-    assert!(text.contains("stx/image-tags-extra.yaml"), "{text}");
-
-    // tagman-lint compares with HEAD: a published tag re-pointed fails before the commit.
-    std::fs::write(
-        dir.join("image-tags.yaml"),
-        GOOD.replace("20191203T153530Z", "20191204T153530Z"),
-    )
-    .unwrap();
-    git(dir, &["add", "image-tags.yaml"]);
-    let out = hooks.try_repo(dir, "tagman-lint", &["--files", "image-tags.yaml"]);
-    let text = describe(&out);
-    assert_eq!(out.status.code(), Some(1), "re-pointed tag passed:\n{text}");
-    assert!(text.contains("TM106"), "{text}");
-    std::fs::write(dir.join("image-tags.yaml"), GOOD).unwrap();
-    git(dir, &["add", "image-tags.yaml"]);
-
-    // A file the hook's `files:` pattern does not match is not handed to tagman.
-    std::fs::write(dir.join("notes.yaml"), "tag: nonsense\n").unwrap();
-    let out = hooks.try_repo(dir, "tagman-lint", &["--files", "notes.yaml"]);
-    let text = describe(&out);
-    assert!(out.status.success(), "{text}");
-    assert!(text.contains("no files to check"), "{text}");
-
-    // tagman-commit-msg: the staged manifest adds an entry, so a reference is required.
-    std::fs::write(
-        dir.join("stx/image-tags-extra.yaml"),
-        GOOD.replace("v2.2", "v2.3"),
-    )
-    .unwrap();
-    git(dir, &["add", "stx/image-tags-extra.yaml"]);
-    let msg = dir.join("COMMIT_EDITMSG");
-    std::fs::write(&msg, "Bump sriov to v2.3\n\nNo reference here.\n").unwrap();
-    let args = [
-        "--hook-stage",
-        "commit-msg",
-        "--commit-msg-filename",
-        msg.to_str().unwrap(),
-    ];
-    let out = hooks.try_repo(dir, "tagman-commit-msg", &args);
-    let text = describe(&out);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "message without reference passed:\n{text}"
-    );
-    assert!(
-        text.contains("tagman commit-msg (bug or story reference)"),
-        "{text}"
-    );
-    assert!(text.contains("TM101"), "{text}");
-
-    std::fs::write(
-        &msg,
-        "Bump sriov to v2.3\n\nPicks up the CNI fix.\n\nCloses-Bug: 2034567\n",
-    )
-    .unwrap();
-    let out = hooks.try_repo(dir, "tagman-commit-msg", &args);
-    let text = describe(&out);
-    assert!(
-        out.status.success(),
-        "message with reference failed:\n{text}"
-    );
-    assert!(text.contains("Passed"), "{text}");
+    let first_run = exercise_hooks(&|dir, hook, extra| hooks.try_repo(dir, hook, extra));
+    figure(&format!(
+        "pre-commit hooks built from source: first run (cargo install) {:.1} s",
+        first_run.as_secs_f64()
+    ));
 }
 
 /// A table of a Cargo.toml (`[dependencies]`, `[features]`), as its lines.

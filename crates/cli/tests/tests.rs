@@ -1,6 +1,6 @@
 //! The `tagman` binary's tests, one binary: exit codes and formats, every rule's fixtures, the git
-//! commands on real repositories, `refs`, `apply` against a real registry, and the Zuul jobs and
-//! pre-commit hooks run by the real tools.
+//! commands on real repositories, `refs`, `apply` against a real registry, the Zuul jobs and
+//! pre-commit hooks run by the real tools, and tagman installed from its wheel and packaged.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -16,6 +16,8 @@ mod support;
 mod apply;
 mod cli;
 mod git;
+mod install;
+mod packaging;
 mod pre_commit;
 mod refs;
 mod rules;

@@ -1,164 +1,20 @@
 //! The Zuul jobs for real: `ansible-playbook -i localhost, -c local` runs the playbooks of
 //! `.zuul.yaml` with fake Zuul variables and a test-only `zuul_return` action plugin
 //! (`support/zuul/action_plugins`) that writes what it is given to a file after checking the
-//! `file_comments` shape as Zuul does; `zuulcilint` checks `.zuul.yaml`.
+//! `file_comments` shape as Zuul does; `zuulcilint` checks `.zuul.yaml`. How the jobs get tagman
+//! (wheel, build from source, a clear failure) is tested in `install.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use crate::{harness, images, support};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use serde_json::{json, Value};
-use support::{cache_dir, describe, git, git_init, project_root, require_tool, tagman};
-
-/// One entry; `TAG` is replaced.
-const ENTRY: &str = "  - name: docker.io/starlingx/k8s-cni-sriov
-    src_build_tag: master-centos-stable-20191203T153530Z.0
-    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4
-    tag: TAG
-";
-
-fn manifest(tags: &[&str]) -> String {
-    let mut text = String::from("images:\n");
-    for tag in tags {
-        text.push_str(&ENTRY.replace("TAG", tag));
-    }
-    text
-}
-
-/// A project repository with a base commit and the change on top; returns the change's sha.
-fn project(dir: &Path, before: &str, after: &str, message: &str) -> String {
-    project_with(dir, before, after, message, &[])
-}
-
-/// Where Zuul checks the project out, under `scratch`.
-fn checkout(scratch: &Path) -> PathBuf {
-    let src = scratch.join("src/opendev.org/starlingx/root");
-    std::fs::create_dir_all(&src).unwrap();
-    src
-}
-
-/// A change that adds a well-formed entry; returns its sha.
-fn good_change(src: &Path, message: &str) -> String {
-    project(
-        src,
-        &manifest(&["stx.4.0-v2.2"]),
-        &manifest(&["stx.4.0-v2.2", "stx.4.0-v2.3"]),
-        message,
-    )
-}
-
-/// Like [`project`], with more files in the base commit that the change leaves alone.
-fn project_with(
-    dir: &Path,
-    before: &str,
-    after: &str,
-    message: &str,
-    untouched: &[(&str, &str)],
-) -> String {
-    git_init(dir);
-    for (path, text) in untouched {
-        let path = dir.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-    std::fs::create_dir_all(dir.join("build-tools")).unwrap();
-    std::fs::write(dir.join("build-tools/image-tags.yaml"), before).unwrap();
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "Start\n\nStory: 2011001"]);
-    std::fs::write(dir.join("build-tools/image-tags.yaml"), after).unwrap();
-    git(dir, &["commit", "-q", "-a", "-m", message]);
-    git(dir, &["rev-parse", "HEAD"])
-}
-
-/// Zuul's variables for a change to `src_dir`, as a vars file.
-fn zuul_vars(dir: &Path, src_dir: &Path, commit_id: &str, message: Value) -> PathBuf {
-    let mut zuul = json!({
-        "project": {
-            "name": "opendev.org/starlingx/root",
-            "short_name": "root",
-            "canonical_name": "opendev.org/starlingx/root",
-            "src_dir": src_dir,
-        },
-        "projects": {
-            "opendev.org/starlingx/root": {
-                "name": "opendev.org/starlingx/root",
-                "short_name": "root",
-                "src_dir": src_dir,
-            }
-        },
-        "branch": "master",
-        "pipeline": "check",
-        "job": "tagman-lint",
-        "change": "123456",
-        "patchset": "1",
-        "commit_id": commit_id,
-        "executor": { "work_root": dir, "log_root": dir.join("logs") },
-    });
-    zuul.as_object_mut()
-        .unwrap()
-        .extend(message.as_object().unwrap().clone());
-    // JSON is YAML: ansible-playbook reads it with `-e @file`.
-    let path = dir.join("zuul-vars.yaml");
-    std::fs::write(
-        &path,
-        serde_json::to_vec_pretty(&json!({ "zuul": zuul })).unwrap(),
-    )
-    .unwrap();
-    path
-}
-
-/// ansible-playbook on this machine, with the fake zuul_return writing to `returned`.
-fn playbook(scratch: &Path, name: &str, vars: &Path, returned: &Path, extra: &[String]) -> Output {
-    playbook_command(scratch, name, vars, returned, extra)
-        .arg("-e")
-        .arg(format!("tagman_executable={}", tagman().display()))
-        .output()
-        .unwrap()
-}
-
-/// ansible-playbook with everything but the tagman to use.
-fn playbook_command(
-    scratch: &Path,
-    name: &str,
-    vars: &Path,
-    returned: &Path,
-    extra: &[String],
-) -> Command {
-    let ansible = require_tool("ansible-playbook");
-    let plugins = project_root().join("crates/cli/tests/support/zuul/action_plugins");
-    let home = scratch.join("ansible-home");
-    std::fs::create_dir_all(&home).unwrap();
-    // Modules run with the Python ansible-core is installed in (its venv); interpreter discovery
-    // may find a shim that does not work.
-    let python = ansible.with_file_name("python3");
-    let mut cmd = Command::new(&ansible);
-    cmd.current_dir(scratch)
-        .args(["-i", "localhost,", "-c", "local"])
-        .arg(project_root().join("playbooks/tagman").join(name))
-        .arg("-e")
-        .arg(format!("@{}", vars.display()))
-        .arg("-e")
-        .arg(format!("ansible_python_interpreter={}", python.display()))
-        .args(extra)
-        .env("ANSIBLE_ACTION_PLUGINS", plugins)
-        .env("ANSIBLE_HOME", &home)
-        .env("ANSIBLE_LOCAL_TEMP", home.join("tmp"))
-        .env("ANSIBLE_REMOTE_TEMP", home.join("remote-tmp"))
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("ANSIBLE_FORCE_COLOR", "0")
-        .env("ANSIBLE_CONFIG", scratch.join("no-ansible.cfg"))
-        .env("TAGMAN_ZUUL_RETURN_FILE", returned)
-        .env_remove("TAGMAN_CONFIG");
-    cmd
-}
-
-fn returned(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("zuul_return was not called ({}): {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
-}
+use support::zuul::{
+    checkout, good_change, manifest, playbook, playbook_command, project_with, returned, zuul_vars,
+};
+use support::{describe, files_under, git, git_init, project_root, require_tool, tagman};
 
 #[test]
 fn lint_job_returns_inline_comments_for_a_bad_manifest_and_message() {
@@ -242,59 +98,6 @@ fn lint_job_passes_a_good_change_and_reads_old_zuuls_base64_message() {
     let out = playbook(scratch.path(), "lint.yaml", &vars, &out_file, &[]);
     let text = describe(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert_eq!(
-        returned(&out_file),
-        json!({"zuul": {"file_comments": {}, "warnings": []}})
-    );
-}
-
-/// On a node without tagman the job builds it from the tagman repository among the job's
-/// projects (here: this working tree) with `cargo install --locked`.
-#[test]
-fn lint_job_builds_tagman_when_the_node_has_none() {
-    let scratch = tempfile::tempdir().unwrap();
-    let src = checkout(scratch.path());
-    let message = "Bump the SR-IOV CNI image\n\nStory: 2011001\n";
-    let sha = good_change(&src, message);
-    let vars = zuul_vars(
-        scratch.path(),
-        &src,
-        &sha,
-        json!({ "change_message": message }),
-    );
-    // Add this repository to the job's projects, as required-projects would.
-    let mut data: Value = serde_json::from_slice(&std::fs::read(&vars).unwrap()).unwrap();
-    data["zuul"]["projects"]["opendev.org/starlingx/tagman"] = json!({
-        "name": "opendev.org/starlingx/tagman",
-        "short_name": "tagman",
-        "src_dir": project_root(),
-    });
-    std::fs::write(&vars, data.to_string()).unwrap();
-    let install_root = scratch.path().join("local");
-    let out_file = scratch.path().join("zuul_return.json");
-    let out = playbook_command(
-        scratch.path(),
-        "lint.yaml",
-        &vars,
-        &out_file,
-        &[
-            "-e".to_owned(),
-            "tagman_executable=tagman-is-not-installed".to_owned(),
-            "-e".to_owned(),
-            format!("tagman_install_root={}", install_root.display()),
-        ],
-    )
-    // Shares the pre-commit test's build directory and profile: only the workspace's own crates
-    // are compiled again.
-    .env("CARGO_TARGET_DIR", cache_dir("pre-commit-cargo-target"))
-    .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
-    .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-    .output()
-    .unwrap();
-    let text = describe(&out);
-    assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("cargo install tagman"), "{text}");
-    assert!(install_root.join("bin/tagman").is_file(), "{text}");
     assert_eq!(
         returned(&out_file),
         json!({"zuul": {"file_comments": {}, "warnings": []}})
@@ -529,24 +332,11 @@ fn promote_job_applies_the_change_and_never_logs_the_secret() {
     // It really is the -vvvv output (connection and module details).
     assert!(text.contains("ESTABLISH LOCAL CONNECTION"), "{text}");
     // The credentials file is gone.
-    let leftovers: Vec<_> = walk(scratch.path())
+    let leftovers: Vec<_> = files_under(scratch.path())
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n == "auth.json"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 /// Standard base64, as Zuul encodes `zuul.message`.

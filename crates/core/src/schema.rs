@@ -8,10 +8,13 @@ use crate::source::SourceFile;
 use crate::span::Span;
 use crate::yaml::{Node, NodeKind};
 
+// The schemas are embedded from this crate's own copy of the repository's `schemas/` (which editors
+// fetch by URL), so the crate packages and builds on its own; a test in crates/cli/tests/packaging.rs
+// keeps the copies equal.
 /// The manifest schema, `schemas/image-tags.schema.json`.
-pub const MANIFEST_SCHEMA: &str = include_str!("../../../schemas/image-tags.schema.json");
+pub const MANIFEST_SCHEMA: &str = include_str!("../schemas/image-tags.schema.json");
 /// The policy schema, `schemas/tagman.schema.json`.
-pub const POLICY_SCHEMA: &str = include_str!("../../../schemas/tagman.schema.json");
+pub const POLICY_SCHEMA: &str = include_str!("../schemas/tagman.schema.json");
 
 /// Which schema to check against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,11 @@
 
 #![allow(dead_code)]
 
+pub mod hooks;
+pub mod wheel;
+pub mod zuul;
+
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -23,12 +28,8 @@ pub fn tagman_in(dir: &Path) -> assert_cmd::Command {
 /// The tool `name` on PATH. A missing tool fails the test: `scripts/test` installs every one,
 /// so absence means a broken setup, never a reason to pass.
 pub fn require_tool(name: &str) -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for dir in std::env::split_paths(&path) {
-        let candidate = dir.join(name);
-        if candidate.is_file() {
-            return candidate;
-        }
+    if let Some(found) = which(name) {
+        return found;
     }
     // Running `cargo test` by hand: the project venv that scripts/test creates.
     let venv = project_root().join(".venv/bin").join(name);
@@ -89,4 +90,78 @@ pub fn describe(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// Sets up `cmd` to build tagman in the build directory the tool tests share (pre-commit's and
+/// the Zuul job's `cargo install`, scripts/build-wheel), with the release profile unoptimised: the
+/// first build there compiles the dependencies (minutes on two cores), the others only tagman's
+/// own crates. Optimising buys these tests nothing.
+pub fn shared_release_build(cmd: &mut Command) -> &mut Command {
+    cmd.env("CARGO_TARGET_DIR", cache_dir("pre-commit-cargo-target"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+}
+
+/// A PATH on which no Rust toolchain is found: a directory under `parent` holding links to
+/// `tools`, then the system directories (which must hold no cargo, rustc or rustup: the test
+/// fails rather than pass with one there). A Python venv's interpreter is linked as the
+/// interpreter it was made from, so a venv made with it stands on its own.
+pub fn path_without_rust(parent: &Path, tools: &[(&str, PathBuf)]) -> OsString {
+    let dir = parent.join("no-rust-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, target) in tools {
+        let target = target.canonicalize().unwrap();
+        std::os::unix::fs::symlink(&target, dir.join(name)).unwrap();
+    }
+    let mut dirs = vec![dir];
+    dirs.extend(
+        [
+            "/usr/local/sbin",
+            "/usr/local/bin",
+            "/usr/sbin",
+            "/usr/bin",
+            "/sbin",
+            "/bin",
+        ]
+        .map(PathBuf::from),
+    );
+    for dir in &dirs {
+        for rust in ["cargo", "rustc", "rustup"] {
+            assert!(
+                !dir.join(rust).exists(),
+                "{} holds {rust}: this test needs a PATH without Rust",
+                dir.display()
+            );
+        }
+    }
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// The first `name` on PATH.
+pub fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Prints a figure (a timing, a size) where `scripts/test` shows it: straight to stderr, past the
+/// test harness's capture, which hides a passing test's `eprintln!`.
+pub fn figure(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "figure: {text}");
+}
+
+/// Every file under `dir`, at any depth.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }
