@@ -4,7 +4,7 @@
 //! reference lookups (TM111–TM113).
 
 use tagman_core::{Entry, Manifest, Policy};
-use tagman_lint::diagnostic::Finding;
+use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{self, Rule};
 
 use crate::entry_diff::{EntryDiff, Requirement};
@@ -78,6 +78,19 @@ pub struct SrcRefContext<'a> {
     pub verdicts: &'a [(&'a Manifest, &'a Entry, Verdict)],
 }
 
+impl<'a> SrcRefContext<'a> {
+    /// Each verdict with a label at its entry's `src_ref` (entries without one have no verdict
+    /// worth reporting).
+    pub fn labelled(&self) -> impl Iterator<Item = (Label, &'a Verdict)> + '_ {
+        self.verdicts
+            .iter()
+            .filter_map(|(manifest, entry, verdict)| {
+                let src_ref = entry.src_ref.as_ref()?;
+                Some((Label::new(&manifest.source, src_ref.span), verdict))
+            })
+    }
+}
+
 /// A `src_ref` verification check.
 pub type SrcRefCheck = fn(&SrcRefContext<'_>, &mut Vec<Finding>);
 
@@ -126,7 +139,7 @@ pub(crate) fn lacks_reference(ctx: &MessageContext<'_>) -> bool {
 #[cfg(test)]
 pub(crate) mod test_support {
     use tagman_core::{Policy, SourceFile};
-    use tagman_lint::diagnostic::Finding;
+    use tagman_lint::diagnostic::{Finding, Label};
 
     use super::{MessageCheck, MessageContext, RevisionCheck, RevisionContext};
     use crate::entry_diff::{EntryDiff, Requirement};

@@ -4,7 +4,7 @@
 //! `tagman rules --explain TM108` prints it.
 
 use tagman_core::Severity;
-use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::SrcRefContext;
@@ -30,16 +30,13 @@ commit in `DIR/integ`."#,
 
 /// Reports src_ref commits the clone does not hold.
 pub fn check(cx: &SrcRefContext<'_>, out: &mut Vec<Finding>) {
-    for (manifest, entry, verdict) in cx.verdicts {
+    for (at, verdict) in cx.labelled() {
         let Verdict::UnknownCommit { project, sha } = verdict else {
-            continue;
-        };
-        let Some(src_ref) = &entry.src_ref else {
             continue;
         };
         out.push(
             Finding::new(
-                Label::new(&manifest.source, src_ref.span),
+                at,
                 format!("commit {sha} is not in the {project} clone"),
             )
             .help(format!("fetch the clone of {project} and check the hash; src_ref must name a merged commit")),

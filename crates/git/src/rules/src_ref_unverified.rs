@@ -4,7 +4,7 @@
 //! `tagman rules --explain TM110` prints it.
 
 use tagman_core::Severity;
-use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
 
 use super::SrcRefContext;
@@ -28,16 +28,13 @@ pub static RULE: Rule = Rule {
 
 /// Reports entries whose project has no clone.
 pub fn check(cx: &SrcRefContext<'_>, out: &mut Vec<Finding>) {
-    for (manifest, entry, verdict) in cx.verdicts {
+    for (at, verdict) in cx.labelled() {
         let Verdict::NoClone { project, looked } = verdict else {
-            continue;
-        };
-        let Some(src_ref) = &entry.src_ref else {
             continue;
         };
         out.push(
             Finding::new(
-                Label::new(&manifest.source, src_ref.span),
+                at,
                 format!(
                     "src_ref not verified: no clone of {project} at {}",
                     looked.display()
