@@ -139,7 +139,7 @@ pub(crate) fn lacks_reference(ctx: &MessageContext<'_>) -> bool {
 #[cfg(test)]
 pub(crate) mod test_support {
     use tagman_core::{Policy, SourceFile};
-    use tagman_lint::diagnostic::{Finding, Label};
+    use tagman_lint::diagnostic::Finding;
 
     use super::{MessageCheck, MessageContext, RevisionCheck, RevisionContext};
     use crate::entry_diff::{EntryDiff, Requirement};
