@@ -2,8 +2,12 @@
 //! against the manifests (floating, undeclared and raw build tags), and move them to a new tag.
 //!
 //! The walk is parallel and prefiltered ([`walk`]); references are read from any text file by one
-//! tokeniser ([`extract`]); the checks are rules in [`rules`] reporting through `tagman-lint`'s
-//! diagnostic model; [`bump`] rewrites tags byte-exactly. Nothing here prints.
+//! tokeniser ([`extract`]), which also says what each one is (a pull, or a comment, docs, an
+//! image being built, a build template); the checks are rules in [`rules`] reporting through
+//! `tagman-lint`'s diagnostic model, with the policy's `per_path` levels and inline
+//! `tagman: ignore` markers applied per file; [`bump`] rewrites tags byte-exactly. What earlier
+//! revisions of the manifests declared comes in as plain data ([`catalog::Superseded`]): reading
+//! git is tagman-git's business, so this crate needs no git. Nothing here prints.
 
 pub mod bump;
 pub mod catalog;
@@ -22,10 +26,10 @@ use tagman_lint::diagnostic::Report;
 use tagman_lint::{registry, Sink};
 
 pub use bump::{BumpPlan, BumpSpec, FileEdit};
-pub use catalog::Catalog;
+pub use catalog::{Catalog, Removal, Stamp, Superseded};
 pub use error::RefsError;
-pub use extract::{ImageRef, Matcher};
-pub use walk::{ScannedFile, WalkOptions, WalkStats, Walked};
+pub use extract::{ImageRef, Matcher, Role};
+pub use walk::{Chart, ScannedFile, WalkOptions, WalkStats, Walked};
 
 /// The files the policy lists as build inputs (`build_inputs` globs, relative to its root).
 #[derive(Clone, Debug)]
@@ -59,11 +63,15 @@ impl BuildInputs {
         if self.set.is_match(given) {
             return true;
         }
-        let relative = self.root.as_ref().and_then(|root| {
-            let canonical = path.canonicalize().ok()?;
-            canonical.strip_prefix(root).ok().map(Path::to_path_buf)
-        });
-        relative.is_some_and(|r| self.set.is_match(r))
+        self.relative(path).is_some_and(|r| self.set.is_match(r))
+    }
+
+    /// `path` relative to the policy's directory, `/`-separated, when it lies under it.
+    pub fn relative(&self, path: &Path) -> Option<String> {
+        let root = self.root.as_ref()?;
+        let canonical = path.canonicalize().ok()?;
+        let relative = canonical.strip_prefix(root).ok()?;
+        Some(tagman_core::select::slash_path(relative))
     }
 }
 
@@ -74,18 +82,42 @@ pub struct Scan {
     pub walked: Walked,
     /// Which of `walked.files` are build inputs (same order).
     pub build_input: Vec<bool>,
+    /// The policy's build-input globs, which also tell paths relative to its directory.
+    inputs: BuildInputs,
+}
+
+/// The codenames `@OS_CODENAME@` expands over: the policy's when it lists them, else those the
+/// manifests' tags end in (else the policy's defaults).
+pub fn expansion_codenames(policy: &Policy, catalog: &Catalog) -> Vec<String> {
+    if policy.codenames_set {
+        return policy.codenames.clone();
+    }
+    let used = catalog.codenames(&policy.codenames);
+    if used.is_empty() {
+        policy.codenames.clone()
+    } else {
+        used
+    }
 }
 
 /// Walks `paths` for references to `policy.managed_namespaces`, skipping the manifests themselves.
 ///
-/// Errors are configuration errors only; unreadable paths are in `walked.errors`.
+/// Errors are configuration errors and paths that do not exist; files that cannot be read
+/// during the walk are in `walked.errors`.
 pub fn scan(
     paths: &[PathBuf],
     policy: &Policy,
     manifests: &[Manifest],
     mut options: WalkOptions,
 ) -> Result<Scan, RefsError> {
-    let matcher = Matcher::new(&policy.managed_namespaces)?;
+    for path in paths {
+        std::fs::metadata(path).map_err(|source| RefsError::Io {
+            action: "scan",
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let matcher = Matcher::from_policy(policy)?;
     let inputs = BuildInputs::new(policy)?;
     let exclude: HashSet<PathBuf> = manifests
         .iter()
@@ -101,22 +133,65 @@ pub fn scan(
     Ok(Scan {
         walked,
         build_input,
+        inputs,
     })
 }
 
-/// Runs every refs rule over a scan, applying the policy's severity overrides.
+/// Runs every refs rule over a scan, applying the policy's levels (`rules:`, then `per_path`
+/// for each file) and dropping what inline `tagman: ignore` markers silence. References that
+/// are not pulls, and every reference of a build input, are counted as not checked.
 pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
-    let mut sink = Sink::new(policy);
+    let codenames = expansion_codenames(policy, catalog);
+    let mut report = Report::default();
     for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
+        if *build_input {
+            count(
+                &mut report,
+                "in build inputs (policy)",
+                file.extracted.refs.len(),
+            );
+            continue;
+        }
+        for r in &file.extracted.refs {
+            if let Some(reason) = r.role.not_checked() {
+                count(&mut report, reason, 1);
+            }
+        }
+        count(
+            &mut report,
+            "on lines too long to scan",
+            file.extracted.long_lines,
+        );
+        let mut sink = Sink::new(policy);
+        let from_root = scan.inputs.relative(&file.path);
+        let mut paths = vec![file.relative.as_str()];
+        paths.extend(from_root.as_deref());
+        sink.enter_file(&paths);
         let ctx = rules::FileContext {
             source: &file.source,
             extracted: &file.extracted,
             catalog,
-            codenames: &policy.codenames,
-            build_input: *build_input,
+            codenames: &codenames,
+            chart: file.chart.as_ref(),
         };
         registry::run(rules::RULES, &ctx, &mut sink);
+        let mut found = sink.finish();
+        let markers = &file.extracted.suppressions;
+        if !markers.is_empty() {
+            found.diagnostics.retain(|d| {
+                let at = d.finding.primary.span.offset;
+                !markers.iter().any(|m| m.silences(at, d.code(), d.name()))
+            });
+        }
+        report.extend(found);
     }
-    sink.add_files(usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX));
-    sink.finish()
+    report.files = usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX);
+    report.sort();
+    report
+}
+
+fn count(report: &mut Report, reason: &'static str, n: usize) {
+    if n > 0 {
+        *report.not_checked.entry(reason).or_default() += n;
+    }
 }

@@ -2,6 +2,7 @@
 //! `.git/info/exclude` respected (a git repository is not required; the user's global excludes
 //! file is ignored so results do not depend on the machine), `.git/` skipped, binaries and
 //! oversized files skipped, each file prefiltered for the managed namespaces before it is decoded.
+//! A Helm values file with an empty `tag:` gets the `Chart.yaml` beside it read too.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
-use tagman_core::SourceFile;
+use tagman_core::{SourceFile, Span};
 
 use crate::error::RefsError;
 use crate::extract::{Extracted, Matcher};
@@ -42,15 +43,66 @@ impl Default for WalkOptions {
     }
 }
 
+/// Largest `Chart.yaml` read for an `appVersion`.
+const MAX_CHART: u64 = 1024 * 1024;
+
 /// A file that mentions a managed namespace, with what was found in it.
 #[derive(Clone, Debug)]
 pub struct ScannedFile {
     /// The path as walked.
     pub path: PathBuf,
+    /// The path relative to the scanned path it was found under, `/`-separated (what
+    /// `per_path` globs match, with the path relative to the policy's directory).
+    pub relative: String,
     /// Its text.
     pub source: SourceFile,
     /// The references in it.
     pub extracted: Extracted,
+    /// The Helm chart beside it, read when one of its references has an empty `tag:`.
+    pub chart: Option<Chart>,
+}
+
+/// A Helm chart's `Chart.yaml`, and where its `appVersion` value stands.
+#[derive(Clone, Debug)]
+pub struct Chart {
+    /// The file.
+    pub source: SourceFile,
+    /// The `appVersion` value, when the chart has one.
+    pub app_version: Option<Span>,
+}
+
+impl Chart {
+    /// Reads the `Chart.yaml` in `dir`, if there is one.
+    fn beside(dir: &Path) -> Option<Self> {
+        let source = SourceFile::read(&dir.join("Chart.yaml"), MAX_CHART).ok()?;
+        let app_version = app_version(source.text());
+        Some(Self {
+            source,
+            app_version,
+        })
+    }
+}
+
+/// The value of a top-level `appVersion:` key, unquoted.
+fn app_version(text: &str) -> Option<Span> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("appVersion:") {
+            let value = rest.trim_end_matches(['\r', '\n']);
+            let trimmed = value.trim_start();
+            let start = offset + "appVersion:".len() + (value.len() - trimmed.len());
+            let unquoted = trimmed
+                .split(" #")
+                .next()
+                .unwrap_or(trimmed)
+                .trim_end()
+                .trim_matches(['"', '\'']);
+            let quote = usize::from(trimmed.starts_with(['"', '\'']));
+            return (!unquoted.is_empty()).then(|| Span::new(start + quote, unquoted.len()));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Counts of what the walk saw.
@@ -134,6 +186,7 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
     let counters = Counters::default();
     let found = Mutex::new(Vec::new());
     let errors = Mutex::new(Vec::new());
+    let roots = paths;
     builder.build_parallel().run(|| {
         let mut buf = Vec::new();
         let (counters, found, errors) = (&counters, &found, &errors);
@@ -148,7 +201,8 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return WalkState::Continue;
             }
-            match visit(entry.path(), matcher, options, counters, &mut buf) {
+            let relative = relative_to_roots(entry.path(), roots);
+            match visit(entry.path(), relative, matcher, options, counters, &mut buf) {
                 Ok(Some(file)) => push(found, file),
                 Ok(None) => {}
                 Err(e) => push(errors, e),
@@ -172,8 +226,20 @@ fn push<T>(into: &Mutex<Vec<T>>, item: T) {
     into.lock().unwrap_or_else(|e| e.into_inner()).push(item);
 }
 
+/// `path` relative to the scanned path it lies under (a scanned file: its name), `/`-separated.
+fn relative_to_roots(path: &Path, roots: &[PathBuf]) -> String {
+    let relative = roots
+        .iter()
+        .filter_map(|root| path.strip_prefix(root).ok())
+        .find(|r| !r.as_os_str().is_empty())
+        .or_else(|| path.file_name().map(Path::new))
+        .unwrap_or(path);
+    tagman_core::select::slash_path(relative)
+}
+
 fn visit(
     path: &Path,
+    relative: String,
     matcher: &Matcher,
     options: &WalkOptions,
     counters: &Counters,
@@ -226,14 +292,25 @@ fn visit(
         Counters::bump(&counters.not_utf8, 1);
         return Ok(None);
     };
-    let extracted = matcher.extract(source.text());
-    if extracted.refs.is_empty() && extracted.templated_names.is_empty() {
+    let extracted = matcher.extract_file(&relative, source.text());
+    if extracted.is_empty() {
         return Ok(None);
     }
+    let empty_tag = extracted
+        .refs
+        .iter()
+        .any(|r| r.tag.as_ref().is_some_and(|t| t.empty));
+    let chart = if empty_tag {
+        path.parent().and_then(Chart::beside)
+    } else {
+        None
+    };
     Ok(Some(ScannedFile {
         path: path.to_path_buf(),
+        relative,
         source,
         extracted,
+        chart,
     }))
 }
 
@@ -241,4 +318,35 @@ fn visit(
 fn display_name(path: &Path) -> String {
     let shown = path.strip_prefix(".").unwrap_or(path);
     shown.to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_version_values() {
+        let text = "apiVersion: v2\nappVersion: \"1.2.3\"\nversion: 0.1.0\n";
+        let span = app_version(text).unwrap();
+        assert_eq!(&text[span.offset..span.end()], "1.2.3");
+        let text = "appVersion: stx.9.0-v1 # pinned\n";
+        let span = app_version(text).unwrap();
+        assert_eq!(&text[span.offset..span.end()], "stx.9.0-v1");
+        assert!(app_version("name: x\n  appVersion: 1\n").is_none());
+        assert!(app_version("appVersion: \"\"\n").is_none());
+    }
+
+    #[test]
+    fn relative_paths_are_taken_from_the_scanned_path() {
+        let roots = [PathBuf::from("/r/config"), PathBuf::from("one.yaml")];
+        assert_eq!(
+            relative_to_roots(Path::new("/r/config/a/tests/x.py"), &roots),
+            "a/tests/x.py"
+        );
+        assert_eq!(relative_to_roots(Path::new("one.yaml"), &roots), "one.yaml");
+        assert_eq!(
+            relative_to_roots(Path::new("./k8s/pod.yaml"), &[PathBuf::from(".")]),
+            "k8s/pod.yaml"
+        );
+    }
 }

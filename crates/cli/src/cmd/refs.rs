@@ -6,9 +6,13 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
+use tagman_core::tag::iso_date;
 use tagman_core::Policy;
+use tagman_git::{CommitStamp, Repo};
 use tagman_refs::walk::DEFAULT_MAX_FILE_SIZE;
-use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions};
+use tagman_refs::{
+    bump, BumpSpec, Catalog, RefsError, Removal, Scan, Stamp, Superseded, WalkOptions,
+};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -42,6 +46,10 @@ pub struct RefsArgs {
     /// Worker threads for the walk (0: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Do not read the manifests' git history: a tag an earlier revision declared is then
+    /// reported as undeclared (TM202) rather than superseded (TM205).
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 /// Runs the scan, or the bump.
@@ -63,8 +71,12 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let started = Instant::now();
     let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
     note_stats(ui, &scan, started);
-    let outcome = match &spec {
-        Some(spec) => run_bump(args, &scan, spec, &catalog.catalog, &policy.codenames, ui)?,
+    let codenames = tagman_refs::expansion_codenames(&policy, &catalog.catalog);
+    let outcome = match spec {
+        Some(spec) => {
+            let spec = spec.resolve(&catalog.catalog)?;
+            run_bump(args, &scan, &spec, &catalog.catalog, &codenames, ui)?
+        }
         None => {
             let report = tagman_refs::check(&scan, &policy, &catalog.catalog);
             ui.print_report(&report, args.format)?;
@@ -99,11 +111,76 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, C
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    let catalog = Catalog::new(&loaded.manifests);
+    let mut catalog = Catalog::new(&loaded.manifests);
+    if !args.no_history {
+        if let Some((past, revisions)) = history(&files, policy, ui)? {
+            catalog.set_history(past, revisions);
+        }
+    }
     Ok(Declared {
         manifests: loaded.manifests,
         catalog,
     })
+}
+
+/// What earlier revisions of the manifests declared, when they are in a git repository: each
+/// pair with its story, and how many commits were read.
+type History = (Vec<(String, Superseded)>, usize);
+
+fn history(files: &[PathBuf], policy: &Policy, ui: &Ui) -> Result<Option<History>, CliError> {
+    let Some(first) = files.first() else {
+        return Ok(None);
+    };
+    let dir = first
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let Ok(repo) = Repo::discover(dir) else {
+        ui.note("the manifests are not in a git repository: no history of superseded tags");
+        return Ok(None);
+    };
+    let started = Instant::now();
+    let read = match repo.manifest_history(files, policy) {
+        Ok(read) => read,
+        Err(e) => {
+            // The history only refines TM202 into TM205: without it the scan still stands.
+            writeln!(
+                std::io::stderr().lock(),
+                "tagman: warning: cannot read the manifests' history ({e}); tags of earlier revisions are reported as undeclared"
+            )?;
+            return Ok(None);
+        }
+    };
+    ui.note(format_args!(
+        "history of the manifests in {}: {} commit(s), {} state(s), {} manifest version(s), {} tag(s) ever declared, in {:.2} s",
+        repo.root().display(),
+        read.commits,
+        read.states,
+        read.blobs,
+        read.tags.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    let stamp = |c: &CommitStamp| Stamp {
+        commit: c.short.clone(),
+        date: iso_date(c.time),
+    };
+    let past = read
+        .tags
+        .iter()
+        .map(|t| {
+            let superseded = Superseded {
+                tag: t.tag.clone(),
+                declared: stamp(&t.first),
+                removed: t.removed.as_ref().map(|r| Removal {
+                    at: stamp(&r.at),
+                    file: r.file.clone(),
+                    replaced_by: r.replaced_by.clone(),
+                }),
+            };
+            (t.name.clone(), superseded)
+        })
+        .collect();
+    Ok(Some((past, read.commits)))
 }
 
 fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
