@@ -3,7 +3,7 @@
 //! JSON and human output are pinned by snapshots. Which command checks a fixture follows the
 //! rule's subject: `lint` for manifests (with `base-*` files committed first and `--base HEAD`),
 //! `commit-msg` outside a repository for messages (a reference is then always required), `refs`
-//! for source trees.
+//! for source trees (with `base-*` manifests committed first, as the history they are read from).
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -59,10 +59,14 @@ fn field<'a>(rule: &'a Value, key: &str) -> &'a str {
 
 /// One fixture checked the way its rule's subject is: the binary's output in `format`.
 fn check(subject: &str, fixtures: &RuleFixtures, fixture: &Path, format: &str) -> Output {
-    let dir = tempfile::tempdir().unwrap();
     let policy = fixtures
         .policy()
         .map_or_else(String::new, |p| std::fs::read_to_string(p).unwrap());
+    if subject == "source tree" {
+        // The fixture's own policy, if it has one, replaces the rule directory's.
+        return crate::support::refs_fixture(fixture, &policy, format, &[]).1;
+    }
+    let dir = tempfile::tempdir().unwrap();
     // An explicit policy: nothing above the temp dir can change the outcome.
     std::fs::write(dir.path().join("tagman.yaml"), policy).unwrap();
     let mut cmd = tagman_in(dir.path());
@@ -96,11 +100,6 @@ fn check(subject: &str, fixtures: &RuleFixtures, fixture: &Path, format: &str) -
             let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
             std::fs::copy(fixture, dir.path().join(&name)).unwrap();
             cmd.args(["commit-msg", "--format", format, &name]);
-        }
-        "source tree" => {
-            tagman_testkit::tree::copy(fixture, dir.path());
-            // The fixture's own policy, if it has one, replaces the rule directory's.
-            cmd.args(["refs", "--format", format, "."]);
         }
         other => panic!("no fixture runner for subject {other}"),
     }

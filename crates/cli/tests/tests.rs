@@ -18,5 +18,6 @@ mod cli;
 mod git;
 mod pre_commit;
 mod refs;
+mod refs_classes;
 mod rules;
 mod zuul;

@@ -93,7 +93,9 @@ pub(super) fn tag_keys_for(key: &str) -> Vec<String> {
 }
 
 /// What the line before a reference (`before`: from the line start to the reference) does with
-/// a reference that has no tag. `parent` finds the key of the enclosing block when needed.
+/// a reference that has no tag: a command pulls or makes it in any file; a Dockerfile `FROM`
+/// pulls it; in data (YAML, JSON, config), an image key pulls it. `parent` finds the key of the
+/// enclosing block when needed.
 pub(super) fn use_of(before: &str, kind: FileKind, parent: impl FnOnce() -> String) -> Use {
     let window = tail(before, LOOK_BEHIND);
     if let Some(found) = command_use(window) {
@@ -106,13 +108,18 @@ pub(super) fn use_of(before: &str, kind: FileKind, parent: impl FnOnce() -> Stri
     {
         return Use::Pull { appendable: true };
     }
+    if kind.is_code() {
+        // In code, `image = "starlingx/x"` is a variable holding a name: whatever pulls it may
+        // add a tag elsewhere. Only commands (above) pull there.
+        return Use::Mention;
+    }
     let key = key_before(window);
     let squashed = squash(key);
     if is_image_key(&squashed) {
-        // `image: x` in a data file takes the whole reference; in code the variable may get its
-        // tag elsewhere, and `*_image` keys often pair with a `*_tag` key.
+        // `image: x` takes the whole reference; `*_image` keys often pair with a `*_tag` key
+        // elsewhere, so `:TAG` is appended only to `image:`.
         return Use::Pull {
-            appendable: squashed == "image" && !kind.is_code(),
+            appendable: squashed == "image",
         };
     }
     let item = key.is_empty() && trimmed.trim_end_matches(['"', '\'']).trim_end() == "-";
@@ -257,7 +264,11 @@ mod tests {
         );
         assert_eq!(
             use_of("image = \"", FileKind::Python, String::new),
-            Use::Pull { appendable: false }
+            Use::Mention
+        );
+        assert_eq!(
+            use_of("subprocess.run([\"docker\", \"pull\", \"", FileKind::Python, String::new),
+            pull
         );
         assert_eq!(
             bare("  repository: ", "image"),

@@ -59,12 +59,10 @@ impl FileKind {
         }
     }
 
-    /// Whether it is code, where a variable holding a bare name may get its tag elsewhere.
+    /// Whether it is code, where a variable holding a bare name may get its tag elsewhere (a
+    /// file of unknown kind is read as data, like YAML).
     pub fn is_code(self) -> bool {
-        matches!(
-            self,
-            Self::Shell | Self::Python | Self::Slash | Self::Unknown
-        )
+        matches!(self, Self::Shell | Self::Python | Self::Slash)
     }
 
     /// Whether a `{{/* */}}` or `{# #}` template comment can occur (YAML may be a Helm template).

@@ -49,22 +49,20 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
         if missing.is_empty() {
             continue;
         }
+        // Say which: with the history read, "never" covers every earlier revision too.
         let never = if ctx.catalog.revisions() > 0 {
-            format!(
-                "no manifest declares it, nor did any of {} earlier revision(s)",
-                ctx.catalog.revisions()
-            )
+            ", and no earlier revision did"
         } else {
-            "this tag is never created".to_owned()
+            ""
         };
         let message = if checked.placeholders.is_empty() {
             format!(
-                "no manifest declares `{}` for {name}: {never}",
+                "no manifest declares `{}` for {name}{never}: this tag is never created",
                 checked.text
             )
         } else {
             format!(
-                "`{}` expands to {} that no manifest declares for {name}: {}",
+                "`{}` expands to {} that no manifest declares for {name}{never}: {}",
                 checked.text,
                 if missing.len() == 1 { "a tag" } else { "tags" },
                 list(&missing)
@@ -112,7 +110,7 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "no manifest declares `stx.4.0-v2.14.1` for docker.io/starlingx/dex: no manifest declares it, nor did any of 2 earlier revision(s)"
+            "no manifest declares `stx.4.0-v2.14.1` for docker.io/starlingx/dex, and no earlier revision did: this tag is never created"
         );
         assert_eq!(found[0].secondary.len(), 1);
         let found = run_check(check, "image: docker.io/starlingx/other:stx.4.0-v1\n");
