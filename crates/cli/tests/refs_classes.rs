@@ -54,10 +54,16 @@ fn run_class(name: &str) -> Value {
         .map(|d| d["file"].as_str().unwrap())
         .collect();
     for file in &files {
-        assert!(file.starts_with("bad/"), "{name}: a finding in {file}: {json:#}");
+        assert!(
+            file.starts_with("bad/"),
+            "{name}: a finding in {file}: {json:#}"
+        );
     }
     for bad in files_under(&tree, &tree.join("bad")) {
-        assert!(files.contains(&bad.as_str()), "{name}: nothing found in {bad}: {json:#}");
+        assert!(
+            files.contains(&bad.as_str()),
+            "{name}: nothing found in {bad}: {json:#}"
+        );
     }
     let errors = json["summary"]["errors"].as_u64().unwrap();
     assert_eq!(out.status.code(), Some(i32::from(errors > 0)), "{name}");
@@ -135,7 +141,10 @@ fn class_4_null_and_empty_tags_are_no_tag_string() {
         .iter()
         .map(|d| d["message"].as_str().unwrap())
         .collect();
-    assert!(messages.iter().all(|m| !m.contains("`null`")), "{messages:?}");
+    assert!(
+        messages.iter().all(|m| !m.contains("`null`")),
+        "{messages:?}"
+    );
 }
 
 #[test]

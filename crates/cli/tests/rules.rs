@@ -225,3 +225,28 @@ fn unknown_rule_codes_in_the_policy_are_errors_at_their_line() {
     assert!(err.contains("no rule is called `nonsense`"), "{err}");
     assert!(err.contains("tagman.yaml:3:3"), "{err}");
 }
+
+#[test]
+fn per_path_keys_must_name_source_tree_rules_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tagman.yaml"),
+        "per_path:\n  \"doc/**\": {TM202: off, TM2O1: warning}\n  \"old/**\":\n    tag-format: off\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("image-tags.yaml"), "images: []\n").unwrap();
+    let out = tagman_in(dir.path()).args(["refs", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no rule is called `TM2O1`"), "{err}");
+    assert!(
+        err.contains("did you mean TM201 (floating-reference)?"),
+        "{err}"
+    );
+    assert!(err.contains("tagman.yaml:2:26"), "{err}");
+    assert!(
+        err.contains("TM004 (tag-format) checks the manifest, but `per_path` sets"),
+        "{err}"
+    );
+    assert!(err.contains("tagman.yaml:4:5"), "{err}");
+}

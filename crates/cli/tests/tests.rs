@@ -16,6 +16,7 @@ mod support;
 mod apply;
 mod cli;
 mod git;
+mod git_history;
 mod pre_commit;
 mod refs;
 mod refs_classes;

@@ -126,7 +126,7 @@ impl std::fmt::Display for SkipReason {
             Self::SplitWithoutTag => write!(f, "`repository:` without a sibling `tag:` key"),
             Self::BareInCode => write!(
                 f,
-                "a name without a tag in code: its tag may be added elsewhere, so `:TAG` is not appended"
+                "a name without a tag, whose tag may be added elsewhere (a variable, a `*_image` key): `:TAG` is not appended"
             ),
             Self::EmptyTag => write!(
                 f,
@@ -138,6 +138,7 @@ impl std::fmt::Display for SkipReason {
                 Role::BuildTarget => "an image being built or pushed here",
                 Role::BuiltHere => "an image built in this file",
                 Role::BuildTemplate => "a tag the package build fills in",
+                Role::Name => "a name in code",
                 Role::Pull => "pulled",
             }),
             Self::NoCodename => write!(
@@ -316,8 +317,10 @@ fn edit_for(
     if build_input {
         return Edit::Skip(SkipReason::BuildInput);
     }
-    if reference.role != Role::Pull {
-        return Edit::Skip(SkipReason::NotPulled(reference.role));
+    match reference.role {
+        Role::Pull => {}
+        Role::Name => return Edit::Skip(SkipReason::BareInCode),
+        role => return Edit::Skip(SkipReason::NotPulled(role)),
     }
     if reference.digest.is_some() {
         return Edit::Skip(SkipReason::Digest);

@@ -267,7 +267,11 @@ mod tests {
             Use::Mention
         );
         assert_eq!(
-            use_of("subprocess.run([\"docker\", \"pull\", \"", FileKind::Python, String::new),
+            use_of(
+                "subprocess.run([\"docker\", \"pull\", \"",
+                FileKind::Python,
+                String::new
+            ),
             pull
         );
         assert_eq!(

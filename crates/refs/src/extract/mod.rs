@@ -169,6 +169,10 @@ pub enum Role {
     BuiltHere,
     /// Its tag is made only of package-build placeholders, filled in by the package build.
     BuildTemplate,
+    /// A name without a tag held by a variable or key in code (`image_name = "starlingx/x"`):
+    /// whatever pulls it adds the tag elsewhere. Not a reference; kept so `--bump` can say why
+    /// it leaves it alone.
+    Name,
 }
 
 impl Role {
@@ -180,6 +184,7 @@ impl Role {
             Self::Documentation => Some("in documentation"),
             Self::BuildTarget | Self::BuiltHere => Some("built, not pulled"),
             Self::BuildTemplate => Some("in build-input templates"),
+            Self::Name => None,
         }
     }
 }

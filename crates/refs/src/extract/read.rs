@@ -5,7 +5,8 @@ use tagman_core::reference::{canonical_registry, DOCKER_HUB};
 use tagman_core::{ImageName, Span};
 
 use super::context::{
-    content_indent, is_name_key, is_repository_key, key_before, parent_key, squash, use_of, Use,
+    content_indent, is_image_key, is_name_key, is_repository_key, key_before, parent_key, squash,
+    use_of, Use,
 };
 use super::split::split_tag;
 use super::syntax::{Comments, FileKind};
@@ -233,13 +234,21 @@ impl<'t> Scan<'t> {
         } else {
             Role::Pull
         };
-        if bare {
-            // A name without a tag is a reference only where something pulls or builds it.
-            let kept = matches!((role, found), (Role::Pull, Use::Pull { .. }))
-                || role == Role::BuildTarget;
-            if !kept {
+        let role = if bare && role == Role::Pull && found == Use::Mention {
+            // A name without a tag is a reference only where something pulls or builds it; in
+            // code, a variable or key naming an image is kept as a name (for --bump's reasons).
+            let image_key = is_image_key(&squashed)
+                || is_repository_key(&squashed)
+                || squashed.ends_with("imagename");
+            if !(self.kind.is_code() && image_key) {
                 return None;
             }
+            Role::Name
+        } else {
+            role
+        };
+        if bare && !matches!(role, Role::Pull | Role::BuildTarget | Role::Name) {
+            return None;
         }
         Some(Read::Ref(ImageRef {
             span: Span::new(token.start, end - token.start),

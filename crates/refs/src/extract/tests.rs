@@ -134,8 +134,18 @@ fn a_bare_name_is_a_pull_only_where_something_pulls_it() {
         assert_eq!(r.appendable, appendable, "{pulled}");
     }
     // In code, `image = "…"` is a variable holding a name; only a command there pulls.
-    none_of("image = \"starlingx/x\"\n", FileKind::Python);
-    assert!(one_of("IMG=starlingx/x\ndocker pull starlingx/x\n", FileKind::Shell).appendable);
+    assert_eq!(
+        one_of("image = \"starlingx/x\"\n", FileKind::Python).role,
+        Role::Name
+    );
+    none_of("name = \"starlingx/x\"\n", FileKind::Python);
+    assert!(
+        one_of(
+            "IMG=starlingx/x\ndocker pull starlingx/x\n",
+            FileKind::Shell
+        )
+        .appendable
+    );
     for mention in [
         "git_mirror_repository: starlingx/config\n",
         "required-projects:\n  - name: starlingx/root\n",
