@@ -3,11 +3,15 @@
 //! `docker push`), or merely mention it. The keys that name images, and the keys whose tag
 //! lives in a sibling key, are decided here too. Every look-behind is bounded.
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::syntax::FileKind;
 use super::token::tail;
 
 /// How far back on the line a command or a key is looked for.
-const LOOK_BEHIND: usize = 512;
+const LOOK_BEHIND: usize = 256;
 /// How many lines up a parent key is looked for, and how many bytes at most.
 const PARENT_LINES: usize = 24;
 const PARENT_BYTES: usize = 4096;
@@ -140,6 +144,10 @@ pub(super) fn use_of(before: &str, kind: FileKind, parent: impl FnOnce() -> Stri
 /// there: `docker pull|run|create`, `skopeo`/`crane` arguments are pulled; `build -t`,
 /// `push`, `commit` and the destination of `tag` are made.
 fn command_use(window: &str) -> Option<Use> {
+    // Most references stand in no command line: one pass of the tools' automaton says so.
+    if !mentions_a_tool(window) {
+        return None;
+    }
     // Only the last command of a pipeline or list is the one the argument belongs to.
     let segment = window
         .rsplit(['|', ';', '&', '(', '`'])
@@ -178,6 +186,24 @@ fn command_use(window: &str) -> Option<Use> {
         }
     }
     None
+}
+
+/// Whether `window` mentions a container tool at all (a cheap filter before splitting words).
+fn mentions_a_tool(window: &str) -> bool {
+    static TOOLS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let tools = TOOLS
+        .get_or_init(|| AhoCorasick::new(CONTAINER_TOOLS.iter().chain(COPY_TOOLS.iter())).ok());
+    // The automaton is built from constants; should it ever fail, look at every window.
+    let Some(tools) = tools else {
+        return true;
+    };
+    let bytes = window.as_bytes();
+    let word = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b"_.-/".contains(b));
+    // A whole word: `docker pull`, not `docker.io/`.
+    tools.find_iter(window).any(|m| {
+        let before = m.start().checked_sub(1).and_then(|i| bytes.get(i));
+        !word(before) && !word(bytes.get(m.end()))
+    })
 }
 
 /// The key of the block enclosing the line at `line_start` with content indentation `indent`:

@@ -342,15 +342,17 @@ impl Matcher {
     pub fn extract_as(&self, text: &str, kind: FileKind) -> Extracted {
         let mut out = Extracted::default();
         let mut scan = read::Scan::new(text, kind);
-        let mut resume = 0;
-        for hit in self.automaton.find_iter(text) {
-            if hit.start() < resume {
-                continue;
-            }
+        let mut at = 0;
+        while let Some(hit) = self
+            .automaton
+            .find(aho_corasick::Input::new(text).range(at..))
+        {
+            at = hit.end();
             let line = scan.line_of(hit.start());
             if line.end - line.start > MAX_LINE {
+                // Minified or generated: resume the search after the line, not hit by hit.
                 out.long_lines += 1;
-                resume = line.end;
+                at = line.end;
                 continue;
             }
             let read = match self.needles.get(hit.pattern().as_usize()) {
@@ -367,11 +369,11 @@ impl Matcher {
             };
             match read {
                 Some(read::Read::Ref(r)) => {
-                    resume = r.span.end();
+                    at = at.max(r.span.end());
                     out.refs.push(r);
                 }
                 Some(read::Read::TemplatedName(u)) => {
-                    resume = u.span.end();
+                    at = at.max(u.span.end());
                     out.templated_names.push(u);
                 }
                 None => {}

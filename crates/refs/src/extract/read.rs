@@ -213,7 +213,7 @@ impl<'t> Scan<'t> {
         } = parsed;
         let text = self.text;
         let before = &text[line.start..token.start];
-        let key = key_before(tail(before, 512));
+        let key = key_before(tail(before, 256));
         let squashed = squash(key);
         if tag.is_none() && digest.is_none() {
             tag = split_tag(text, line, token.start, key);
