@@ -80,21 +80,21 @@ fn gerrit() -> Gerrit {
     let root = commit(
         &repo,
         &[],
-        &[(path, manifest(&[ceph12.clone()]))],
+        &[(path, manifest(std::slice::from_ref(&ceph12)))],
         "Add ceph manager\n\nStory: 2011100\n",
         T0,
     );
     let replace = commit(
         &repo,
         &[root],
-        &[(path, manifest(&[ceph13.clone()]))],
+        &[(path, manifest(std::slice::from_ref(&ceph13)))],
         "Update stx-ceph-manager to stx.13.0\n\nCloses-Bug: 2084021\n",
         T0 + DAY,
     );
     let merge_replace = commit(
         &repo,
         &[root, replace],
-        &[(path, manifest(&[ceph13.clone()]))],
+        &[(path, manifest(std::slice::from_ref(&ceph13)))],
         "Merge \"Update stx-ceph-manager to stx.13.0\"",
         T0 + 2 * DAY,
     );

@@ -248,22 +248,20 @@ impl Extracted {
     }
 }
 
-/// What an automaton pattern stands for.
-#[derive(Clone, Debug)]
-enum Needle {
-    /// A managed namespace; whether the pattern includes its registry.
-    Namespace { index: usize, with_registry: bool },
-    /// A registry placeholder (`@PLATFORM_REGISTRY@/`) and the name prefix it stands for.
-    Placeholder { value: String },
-}
-
-/// The compiled namespaces and registry placeholders: a multi-pattern prefilter plus what each
-/// pattern means.
+/// The compiled namespaces and registry placeholders: a prefilter plus what each pattern means.
+///
+/// Namespaces and placeholders are two automata: with a single pattern each (the usual case),
+/// each searches like `memmem` on its rarest bytes, where one automaton for both would check
+/// every `s` of the text (`starlingx/`, `@PLATFORM_REGISTRY@/`): several times slower.
 #[derive(Clone, Debug)]
 pub struct Matcher {
-    automaton: AhoCorasick,
-    needles: Vec<Needle>,
+    namespaces_ac: AhoCorasick,
+    /// Per namespace pattern: the namespace index and whether the pattern includes its registry.
+    needles: Vec<(usize, bool)>,
     namespaces: Vec<Namespace>,
+    /// Registry placeholders (`@PLATFORM_REGISTRY@/`), and the name prefix each stands for.
+    placeholders_ac: Option<AhoCorasick>,
+    values: Vec<String>,
 }
 
 impl Matcher {
@@ -296,25 +294,24 @@ impl Matcher {
             } else {
                 ns.path.clone()
             });
-            needles.push(Needle::Namespace {
-                index,
-                with_registry,
-            });
+            needles.push((index, with_registry));
         }
-        for (placeholder, value) in placeholders {
-            patterns.push(format!("{placeholder}/"));
-            needles.push(Needle::Placeholder {
-                value: value.trim_end_matches('/').to_owned(),
-            });
-        }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .map_err(|source| RefsError::Matcher { source })?;
+        let placeholders_ac = if placeholders.is_empty() {
+            None
+        } else {
+            Some(automaton(
+                placeholders.iter().map(|(p, _)| format!("{p}/")),
+            )?)
+        };
         Ok(Self {
-            automaton,
+            namespaces_ac: automaton(patterns)?,
             needles,
             namespaces,
+            placeholders_ac,
+            values: placeholders
+                .iter()
+                .map(|(_, v)| v.trim_end_matches('/').to_owned())
+                .collect(),
         })
     }
 
@@ -323,9 +320,13 @@ impl Matcher {
         &self.namespaces
     }
 
-    /// The prefilter: whether `bytes` mention a managed namespace at all.
+    /// The prefilter: whether `bytes` mention a managed namespace or a registry placeholder.
     pub fn is_candidate(&self, bytes: &[u8]) -> bool {
-        self.automaton.is_match(bytes)
+        self.namespaces_ac.is_match(bytes)
+            || self
+                .placeholders_ac
+                .as_ref()
+                .is_some_and(|p| p.is_match(bytes))
     }
 
     /// Every reference in `text`, a file of unknown kind.
@@ -342,11 +343,12 @@ impl Matcher {
     pub fn extract_as(&self, text: &str, kind: FileKind) -> Extracted {
         let mut out = Extracted::default();
         let mut scan = read::Scan::new(text, kind);
+        let mut hits = Hits {
+            namespaces: Cursor::new(&self.namespaces_ac),
+            placeholders: self.placeholders_ac.as_ref().map(Cursor::new),
+        };
         let mut at = 0;
-        while let Some(hit) = self
-            .automaton
-            .find(aho_corasick::Input::new(text).range(at..))
-        {
+        while let Some((hit, placeholder)) = hits.next(text, at) {
             at = hit.end();
             let line = scan.line_of(hit.start());
             if line.end - line.start > MAX_LINE {
@@ -355,17 +357,18 @@ impl Matcher {
                 at = line.end;
                 continue;
             }
-            let read = match self.needles.get(hit.pattern().as_usize()) {
-                Some(Needle::Namespace {
-                    index,
-                    with_registry,
-                }) => self.namespaces.get(*index).and_then(|ns| {
-                    scan.namespace_ref(line, hit.start(), hit.end(), ns, *with_registry)
-                }),
-                Some(Needle::Placeholder { value }) => {
+            let pattern = hit.pattern().as_usize();
+            let read = if placeholder {
+                self.values.get(pattern).and_then(|value| {
                     scan.placeholder_ref(line, hit.start(), hit.end(), value, &self.namespaces)
-                }
-                None => None,
+                })
+            } else {
+                self.needles
+                    .get(pattern)
+                    .and_then(|&(index, with_registry)| {
+                        let ns = self.namespaces.get(index)?;
+                        scan.namespace_ref(line, hit.start(), hit.end(), ns, with_registry)
+                    })
             };
             match read {
                 Some(read::Read::Ref(r)) => {
@@ -384,6 +387,64 @@ impl Matcher {
         }
         mark_built_here(&mut out.refs);
         out
+    }
+}
+
+fn automaton(patterns: impl IntoIterator<Item = String>) -> Result<AhoCorasick, RefsError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(patterns)
+        .map_err(|source| RefsError::Matcher { source })
+}
+
+/// The next match of one automaton at or after a position, remembered so that each part of the
+/// text is searched about once however often the other automaton's hits ask.
+struct Cursor<'a> {
+    automaton: &'a AhoCorasick,
+    next: Option<aho_corasick::Match>,
+    exhausted: bool,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(automaton: &'a AhoCorasick) -> Self {
+        Self {
+            automaton,
+            next: None,
+            exhausted: false,
+        }
+    }
+
+    fn peek(&mut self, text: &str, at: usize) -> Option<aho_corasick::Match> {
+        match self.next {
+            Some(m) if m.start() >= at => return Some(m),
+            None if self.exhausted => return None,
+            _ => {}
+        }
+        self.next = self
+            .automaton
+            .find(aho_corasick::Input::new(text).range(at.min(text.len())..));
+        self.exhausted = self.next.is_none();
+        self.next
+    }
+}
+
+/// The hits of both automata in text order (a namespace hit first at equal starts).
+struct Hits<'a> {
+    namespaces: Cursor<'a>,
+    placeholders: Option<Cursor<'a>>,
+}
+
+impl Hits<'_> {
+    /// The next hit at or after `at`, and whether it is a placeholder's.
+    fn next(&mut self, text: &str, at: usize) -> Option<(aho_corasick::Match, bool)> {
+        let namespace = self.namespaces.peek(text, at);
+        let placeholder = self.placeholders.as_mut().and_then(|p| p.peek(text, at));
+        match (namespace, placeholder) {
+            (Some(n), Some(p)) if p.start() < n.start() => Some((p, true)),
+            (Some(n), _) => Some((n, false)),
+            (None, Some(p)) => Some((p, true)),
+            (None, None) => None,
+        }
     }
 }
 
