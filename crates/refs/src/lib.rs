@@ -63,14 +63,29 @@ impl BuildInputs {
         if self.set.is_match(given) {
             return true;
         }
-        self.relative(path).is_some_and(|r| self.set.is_match(r))
+        let relative = self.root.as_ref().and_then(|root| {
+            let canonical = path.canonicalize().ok()?;
+            canonical.strip_prefix(root).ok().map(Path::to_path_buf)
+        });
+        relative.is_some_and(|r| self.set.is_match(r))
+    }
+}
+
+/// Paths relative to the policy's directory, found lexically (no system call per file: the
+/// `per_path` levels of every file with references need it).
+#[derive(Clone, Debug)]
+struct PolicyRoot(Option<PathBuf>);
+
+impl PolicyRoot {
+    fn new(policy: &Policy) -> Self {
+        Self(std::path::absolute(&policy.root).ok())
     }
 
     /// `path` relative to the policy's directory, `/`-separated, when it lies under it.
-    pub fn relative(&self, path: &Path) -> Option<String> {
-        let root = self.root.as_ref()?;
-        let canonical = path.canonicalize().ok()?;
-        let relative = canonical.strip_prefix(root).ok()?;
+    fn relative(&self, path: &Path) -> Option<String> {
+        let root = self.0.as_ref()?;
+        let absolute = std::path::absolute(path).ok()?;
+        let relative = absolute.strip_prefix(root).ok()?;
         Some(tagman_core::select::slash_path(relative))
     }
 }
@@ -82,8 +97,8 @@ pub struct Scan {
     pub walked: Walked,
     /// Which of `walked.files` are build inputs (same order).
     pub build_input: Vec<bool>,
-    /// The policy's build-input globs, which also tell paths relative to its directory.
-    inputs: BuildInputs,
+    /// The policy's directory, for `per_path`.
+    root: PolicyRoot,
 }
 
 /// The codenames `@OS_CODENAME@` expands over: the policy's when it lists them, else those the
@@ -133,7 +148,7 @@ pub fn scan(
     Ok(Scan {
         walked,
         build_input,
-        inputs,
+        root: PolicyRoot::new(policy),
     })
 }
 
@@ -163,7 +178,7 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
             file.extracted.long_lines,
         );
         let mut sink = Sink::new(policy);
-        let from_root = scan.inputs.relative(&file.path);
+        let from_root = scan.root.relative(&file.path);
         let mut paths = vec![file.relative.as_str()];
         paths.extend(from_root.as_deref());
         sink.enter_file(&paths);
