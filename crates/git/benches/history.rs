@@ -25,8 +25,12 @@ const IMAGES: usize = 60;
 fn manifest(version: usize, codename: &str) -> String {
     let mut text = String::from("images:\n");
     for i in 0..IMAGES {
-        // Each change re-tags one image: image `version % IMAGES` moves to v`version`.
-        let v = if i == version % IMAGES { version } else { i };
+        // Each change re-tags one image: image `version % IMAGES` moves to v1000+`version`.
+        let v = if version > 0 && i == version % IMAGES {
+            1000 + version
+        } else {
+            i
+        };
         text.push_str(&format!(
             "  - name: docker.io/starlingx/image-{i}\n    src_build_tag: master-debian-stable-20260101T000000Z.{v}\n    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4\n    tag: stx.13.0-v1.{v}.0-{codename}\n"
         ));

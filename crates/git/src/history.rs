@@ -74,12 +74,14 @@ type Key = (String, String);
 /// A state of the manifests: every pair declared, with the file declaring it.
 type State = BTreeMap<Key, String>;
 
-/// The walk's working data: each commit's state index, the states, the parse cache.
+/// The walk's working data: each commit's state index, the states (first as the manifest files
+/// of each distinct set of directory trees, then as the pairs they declare), the parsed blobs.
 struct Walk<'r> {
     repo: &'r git2::Repository,
     dirs: &'r [String],
     names: &'r GlobSet,
     policy: &'r Policy,
+    listings: Vec<Vec<(String, Oid)>>,
     states: Vec<State>,
     by_trees: HashMap<Vec<Option<Oid>>, usize>,
     of_commit: HashMap<Oid, usize>,
@@ -105,6 +107,7 @@ impl Repo {
             dirs: &dirs,
             names: &names,
             policy,
+            listings: Vec::new(),
             states: Vec::new(),
             by_trees: HashMap::new(),
             of_commit: HashMap::new(),
@@ -119,6 +122,7 @@ impl Repo {
         for id in revwalk {
             walk.visit(id.map_err(git("walking the history"))?)?;
         }
+        walk.parse_all()?;
         let head =
             repo.head()
                 .ok()
@@ -135,6 +139,50 @@ impl Repo {
             blobs: walk.blobs.len(),
         })
     }
+}
+
+/// The (name, tag) pairs each manifest version declares, parsed on every core (git2's repository
+/// is read on the calling thread; parsing is the expensive part).
+fn parse_in_parallel(
+    texts: Vec<(Oid, String, Vec<u8>)>,
+    policy: &Policy,
+) -> HashMap<Oid, Vec<Key>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, 8);
+    let chunk = texts.len().div_ceil(workers).max(1);
+    let mut chunks: Vec<Vec<(Oid, String, Vec<u8>)>> = Vec::new();
+    let mut texts = texts.into_iter().peekable();
+    while texts.peek().is_some() {
+        chunks.push(texts.by_ref().take(chunk).collect());
+    }
+    let parse = |chunk: Vec<(Oid, String, Vec<u8>)>| -> Vec<(Oid, Vec<Key>)> {
+        chunk
+            .into_iter()
+            .map(|(blob, path, bytes)| {
+                let mut loaded = Loaded::default();
+                loaded.push(SourceName::new(path), bytes, policy);
+                let pairs = loaded
+                    .manifests
+                    .iter()
+                    .flat_map(|m| m.entries.iter().filter_map(tagman_core::Entry::key))
+                    .collect();
+                (blob, pairs)
+            })
+            .collect()
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| scope.spawn(move || parse(chunk)))
+            .collect();
+        // A worker that panicked parsed nothing usable: its manifests count as declaring nothing.
+        handles
+            .into_iter()
+            .filter_map(|h| h.join().ok())
+            .flatten()
+            .collect()
+    })
 }
 
 /// The repository-relative directories of `manifests` that lie in the repository at `root`.
@@ -184,9 +232,9 @@ impl Walk<'_> {
         let state = match self.by_trees.get(&trees) {
             Some(&state) => state,
             None => {
-                let state = self.read_state(&trees)?;
-                self.states.push(state);
-                let index = self.states.len() - 1;
+                let listing = self.list_files(&trees)?;
+                self.listings.push(listing);
+                let index = self.listings.len() - 1;
                 self.by_trees.insert(trees, index);
                 index
             }
@@ -204,9 +252,9 @@ impl Walk<'_> {
         Ok(())
     }
 
-    /// The pairs the manifest files of the directory trees `trees` declare.
-    fn read_state(&mut self, trees: &[Option<Oid>]) -> Result<State, GitError> {
-        let mut state = State::new();
+    /// The manifest files (path, blob) of the directory trees `trees`.
+    fn list_files(&self, trees: &[Option<Oid>]) -> Result<Vec<(String, Oid)>, GitError> {
+        let mut files = Vec::new();
         for (dir, tree) in self.dirs.iter().zip(trees) {
             let Some(tree) = tree else { continue };
             let tree = self.repo.find_tree(*tree).map_err(git("reading a tree"))?;
@@ -220,34 +268,42 @@ impl Walk<'_> {
                 } else {
                     format!("{dir}/{name}")
                 };
-                for key in self.pairs(entry.id(), &path)? {
-                    state.entry(key).or_insert_with(|| path.clone());
-                }
+                files.push((path, entry.id()));
             }
         }
-        Ok(state)
+        Ok(files)
     }
 
-    /// The (name, tag) pairs a manifest blob declares, parsed once per blob.
-    fn pairs(&mut self, blob: Oid, path: &str) -> Result<Vec<Key>, GitError> {
-        if let Some(pairs) = self.blobs.get(&blob) {
-            return Ok(pairs.clone());
+    /// Parses every distinct manifest version once, on all cores, then builds each state.
+    fn parse_all(&mut self) -> Result<(), GitError> {
+        let mut wanted: Vec<(Oid, &str)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (path, blob) in self.listings.iter().flatten() {
+            if seen.insert(*blob) {
+                wanted.push((*blob, path.as_str()));
+            }
         }
-        let bytes = self
-            .repo
-            .find_blob(blob)
-            .map_err(git("reading a blob"))?
-            .content()
-            .to_vec();
-        let mut loaded = Loaded::default();
-        loaded.push(SourceName::new(path), bytes, self.policy);
-        let pairs: Vec<Key> = loaded
-            .manifests
+        let mut texts = Vec::with_capacity(wanted.len());
+        for (blob, path) in wanted {
+            let bytes = self.repo.find_blob(blob).map_err(git("reading a blob"))?;
+            texts.push((blob, path.to_owned(), bytes.content().to_vec()));
+        }
+        self.blobs = parse_in_parallel(texts, self.policy);
+        let empty = Vec::new();
+        self.states = self
+            .listings
             .iter()
-            .flat_map(|m| m.entries.iter().filter_map(tagman_core::Entry::key))
+            .map(|files| {
+                let mut state = State::new();
+                for (path, blob) in files {
+                    for key in self.blobs.get(blob).unwrap_or(&empty) {
+                        state.entry(key.clone()).or_insert_with(|| path.clone());
+                    }
+                }
+                state
+            })
             .collect();
-        self.blobs.insert(blob, pairs.clone());
-        Ok(pairs)
+        Ok(())
     }
 
     fn stamp(&self, id: Oid) -> Option<CommitStamp> {
