@@ -8,9 +8,8 @@ use std::path::Path;
 use std::process::Output;
 
 use git2::{Oid, Repository};
-use serde_json::Value;
 
-use crate::support::tagman_in;
+use crate::support::{json, tagman_in};
 
 const DAY: i64 = 86_400;
 /// 2026-05-01T00:00:00Z.
@@ -43,15 +42,8 @@ fn commit(
         std::fs::write(&full, text).unwrap();
         index.add_path(Path::new(path)).unwrap();
     }
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = tagman_testkit::git::signature(time);
-    let parents: Vec<git2::Commit<'_>> = parents
-        .iter()
-        .map(|p| repo.find_commit(*p).unwrap())
-        .collect();
-    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(None, &sig, &sig, message, &tree, &parents)
-        .unwrap()
+    let tree = index.write_tree().unwrap();
+    tagman_testkit::git::commit_detached(repo, parents, tree, message, time)
 }
 
 /// The repository: `master` is the first-parent line of Gerrit merges.
@@ -138,16 +130,6 @@ fn gerrit() -> Gerrit {
         unreferenced,
         merge_unreferenced,
     }
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 fn lint_commit(g: &Gerrit, rev: Oid) -> Output {

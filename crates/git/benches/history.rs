@@ -16,9 +16,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use git2::{Oid, Repository, Signature, Time};
+use git2::{Oid, Repository};
 use tagman_core::Policy;
 use tagman_git::Repo;
+use tagman_testkit::git::commit_detached;
 
 const IMAGES: usize = 60;
 
@@ -67,18 +68,6 @@ fn tree(repo: &Repository, files: &[(String, String)]) -> Oid {
     build(repo, &split)
 }
 
-fn commit(repo: &Repository, parents: &[Oid], tree_id: Oid, message: &str, time: i64) -> Oid {
-    let sig = Signature::new("Bench", "bench@example.org", &Time::new(time, 0)).unwrap();
-    let tree = repo.find_tree(tree_id).unwrap();
-    let parents: Vec<git2::Commit<'_>> = parents
-        .iter()
-        .map(|p| repo.find_commit(*p).unwrap())
-        .collect();
-    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(None, &sig, &sig, message, &tree, &parents)
-        .unwrap()
-}
-
 /// Builds the repository with `changes` manifest changes (each with a merge and nine commits
 /// elsewhere before it); returns the manifests' paths in its working tree.
 fn generate(dir: &Path, changes: usize) -> Vec<PathBuf> {
@@ -103,7 +92,7 @@ fn generate(dir: &Path, changes: usize) -> Vec<PathBuf> {
             ("src/notes.txt".to_owned(), format!("change {other}\n")),
         ]
     };
-    let mut head = commit(&repo, &[], tree(&repo, &files(0, 0, false)), "root\n", time);
+    let mut head = commit_detached(&repo, &[], tree(&repo, &files(0, 0, false)), "root\n", time);
     // Each change to the manifests is landed by a merge: 150 changes, 300 commits touching them.
     let renamed_after = changes * 2 / 3;
     for version in 1..=changes {
@@ -112,13 +101,13 @@ fn generate(dir: &Path, changes: usize) -> Vec<PathBuf> {
             other += 1;
             time += 60;
             let t = tree(&repo, &files(version - 1, other, version > renamed_after));
-            head = commit(&repo, &[head], t, "Elsewhere\n", time);
+            head = commit_detached(&repo, &[head], t, "Elsewhere\n", time);
         }
         time += 60;
         let t = tree(&repo, &files(version, other, version > renamed_after));
-        let change = commit(&repo, &[head], t, "Update an image\n\nStory: 1\n", time);
+        let change = commit_detached(&repo, &[head], t, "Update an image\n\nStory: 1\n", time);
         time += 60;
-        head = commit(&repo, &[head, change], t, "Merge \"Update an image\"", time);
+        head = commit_detached(&repo, &[head, change], t, "Merge \"Update an image\"", time);
     }
     repo.reference("refs/heads/master", head, true, "bench")
         .unwrap();

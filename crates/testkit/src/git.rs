@@ -75,3 +75,23 @@ pub fn stage(repo: &Repository, path: &str) {
     index.add_path(Path::new(path)).unwrap();
     index.write().unwrap();
 }
+
+/// Commits the tree `tree` with exactly `parents` (first parent first), moving no reference:
+/// for building histories whose branches are set at the end.
+pub fn commit_detached(
+    repo: &Repository,
+    parents: &[git2::Oid],
+    tree: git2::Oid,
+    message: &str,
+    time: i64,
+) -> git2::Oid {
+    let tree = repo.find_tree(tree).unwrap();
+    let sig = signature(time);
+    let parents: Vec<git2::Commit<'_>> = parents
+        .iter()
+        .map(|id| repo.find_commit(*id).unwrap())
+        .collect();
+    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(None, &sig, &sig, message, &tree, &parents)
+        .unwrap()
+}

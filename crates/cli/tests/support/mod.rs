@@ -130,3 +130,14 @@ pub fn refs_fixture(
         .unwrap();
     (dir, out)
 }
+
+/// The JSON a command printed on stdout; not JSON fails the test, showing both streams.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
