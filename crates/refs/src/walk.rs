@@ -72,6 +72,20 @@ pub struct Chart {
 }
 
 impl Chart {
+    /// The chart beside the file at `path`, read only when one of its references has an empty
+    /// `tag:` (which stands for the chart's `appVersion`).
+    fn for_file(path: &Path, extracted: &Extracted) -> Option<Self> {
+        let empty_tag = extracted
+            .refs
+            .iter()
+            .any(|r| r.tag.as_ref().is_some_and(|t| t.empty));
+        if empty_tag {
+            path.parent().and_then(Self::beside)
+        } else {
+            None
+        }
+    }
+
     /// Reads the `Chart.yaml` in `dir`, if there is one.
     fn beside(dir: &Path) -> Option<Self> {
         let source = SourceFile::read(&dir.join("Chart.yaml"), MAX_CHART).ok()?;
@@ -296,15 +310,7 @@ fn visit(
     if extracted.is_empty() {
         return Ok(None);
     }
-    let empty_tag = extracted
-        .refs
-        .iter()
-        .any(|r| r.tag.as_ref().is_some_and(|t| t.empty));
-    let chart = if empty_tag {
-        path.parent().and_then(Chart::beside)
-    } else {
-        None
-    };
+    let chart = Chart::for_file(path, &extracted);
     Ok(Some(ScannedFile {
         path: path.to_path_buf(),
         relative,
