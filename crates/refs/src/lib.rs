@@ -160,11 +160,8 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
     let mut report = Report::default();
     for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
         if *build_input {
-            count(
-                &mut report,
-                "in build inputs (policy)",
-                file.extracted.refs.len(),
-            );
+            let references = file.extracted.refs.iter().filter(|r| r.role != Role::Name);
+            count(&mut report, "in build inputs (policy)", references.count());
             continue;
         }
         for r in &file.extracted.refs {
