@@ -215,8 +215,7 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return WalkState::Continue;
             }
-            let relative = relative_to_roots(entry.path(), roots);
-            match visit(entry.path(), relative, matcher, options, counters, &mut buf) {
+            match visit(entry.path(), roots, matcher, options, counters, &mut buf) {
                 Ok(Some(file)) => push(found, file),
                 Ok(None) => {}
                 Err(e) => push(errors, e),
@@ -253,7 +252,7 @@ fn relative_to_roots(path: &Path, roots: &[PathBuf]) -> String {
 
 fn visit(
     path: &Path,
-    relative: String,
+    roots: &[PathBuf],
     matcher: &Matcher,
     options: &WalkOptions,
     counters: &Counters,
@@ -306,6 +305,7 @@ fn visit(
         Counters::bump(&counters.not_utf8, 1);
         return Ok(None);
     };
+    let relative = relative_to_roots(path, roots);
     let extracted = matcher.extract_file(&relative, source.text());
     if extracted.is_empty() {
         return Ok(None);

@@ -2,8 +2,10 @@
 //! `//`), block comments (`/* */`, Helm's `{{/* */}}`, Jinja's `{# #}`, `<!-- -->`) and Python
 //! docstrings. A reference inside one is an example for a reader, not something anything pulls.
 //!
-//! Everything here is linear in the text: block comments are found by one pass of substring
-//! searches, and a line's comment start is computed once per line, however many hits it holds.
+//! Everything here is linear in the text: block comments are found by substring searches that
+//! advance with the positions asked about (a file whose only hit is on its first line is not
+//! searched further), and a line's comment start is computed once per line, however many hits
+//! it holds.
 
 use memchr::memmem;
 
@@ -76,8 +78,12 @@ impl FileKind {
 pub struct Comments<'t> {
     text: &'t str,
     kind: FileKind,
-    /// Block comments and docstrings, sorted, not overlapping (computed on first use).
-    blocks: Option<Vec<(usize, usize)>>,
+    /// The block openers and closers of this kind of file.
+    pairs: Vec<(&'static [u8], &'static [u8])>,
+    /// Block comments and docstrings found so far, sorted, not overlapping.
+    blocks: Vec<(usize, usize)>,
+    /// Every block starting before this offset is in `blocks`.
+    scanned: usize,
     /// Where the line holding the last position asked about starts, and its comment start.
     line: Option<(usize, Option<usize>)>,
 }
@@ -85,19 +91,32 @@ pub struct Comments<'t> {
 impl<'t> Comments<'t> {
     /// The comments of `text`, a file of `kind`.
     pub fn new(text: &'t str, kind: FileKind) -> Self {
+        let mut pairs: Vec<(&'static [u8], &'static [u8])> = Vec::new();
+        if kind == FileKind::Slash {
+            pairs.push((b"/*", b"*/"));
+        }
+        if kind.template_comments() {
+            pairs.extend([
+                (&b"{{/*"[..], &b"*/"[..]),
+                (b"{{- /*", b"*/"),
+                (b"{#", b"#}"),
+            ]);
+        }
+        if kind == FileKind::Markup {
+            pairs.push((b"<!--", b"-->"));
+        }
         Self {
             text,
             kind,
-            blocks: None,
+            pairs,
+            blocks: Vec::new(),
+            scanned: 0,
             line: None,
         }
     }
 
     /// Whether the byte at `at` (on the line starting at `line_start`) is inside a comment.
     pub fn contains(&mut self, line_start: usize, at: usize) -> bool {
-        if self.in_block(at) {
-            return true;
-        }
         let comment = match self.line {
             Some((start, comment)) if start == line_start => comment,
             _ => {
@@ -106,17 +125,96 @@ impl<'t> Comments<'t> {
                 comment
             }
         };
-        comment.is_some_and(|c| c <= at)
+        comment.is_some_and(|c| c <= at) || self.in_block(at)
     }
 
     /// Whether `at` lies in a block comment or a docstring.
     pub fn in_block(&mut self, at: usize) -> bool {
-        let blocks = self
-            .blocks
-            .get_or_insert_with(|| block_comments(self.text, self.kind));
-        let i = blocks.partition_point(|&(_, end)| end <= at);
-        blocks.get(i).is_some_and(|&(start, _)| start <= at)
+        self.extend_to(at.saturating_add(1));
+        let i = self.blocks.partition_point(|&(start, _)| start <= at);
+        i > 0 && self.blocks.get(i - 1).is_some_and(|&(_, end)| at < end)
     }
+
+    /// Finds every block that starts before `upto`.
+    fn extend_to(&mut self, upto: usize) {
+        let upto = upto.min(self.text.len());
+        while self.scanned < upto {
+            match self.next_block(self.scanned, upto) {
+                Some((start, end, comment)) => {
+                    if comment {
+                        self.blocks.push((start, end));
+                    }
+                    self.scanned = end.max(start + 1);
+                }
+                None => self.scanned = upto,
+            }
+        }
+    }
+
+    /// The first block (start, end, whether it is a comment) that starts in `from..upto`: a
+    /// comment, or a Python data string, which is skipped whole.
+    fn next_block(&self, from: usize, upto: usize) -> Option<(usize, usize, bool)> {
+        let bytes = self.text.as_bytes();
+        let mut best: Option<(usize, usize, bool)> = None;
+        for (open, close) in &self.pairs {
+            let Some(start) = find_opener(bytes, from, upto, open) else {
+                continue;
+            };
+            if best.is_some_and(|b| b.0 <= start) {
+                continue;
+            }
+            let body = start + open.len();
+            let end =
+                memmem::find(&bytes[body..], close).map_or(bytes.len(), |j| body + j + close.len());
+            best = Some((start, end, true));
+        }
+        if self.kind == FileKind::Python {
+            if let Some(string) = triple_quoted(bytes, from, upto) {
+                if best.is_none_or(|b| string.0 < b.0) {
+                    best = Some(string);
+                }
+            }
+        }
+        best
+    }
+}
+
+/// The first `open` starting in `from..upto`; `/*` only where it starts a comment, not inside a
+/// path or a glob (`"**/*.yaml"`).
+fn find_opener(bytes: &[u8], from: usize, upto: usize, open: &[u8]) -> Option<usize> {
+    let window = &bytes[from..(upto + open.len() - 1).min(bytes.len())];
+    let mut at = 0;
+    while let Some(i) = memmem::find(&window[at..], open) {
+        let start = from + at + i;
+        if open != b"/*" || start == 0 || bytes[start - 1].is_ascii_whitespace() {
+            return Some(start);
+        }
+        at += i + 1;
+    }
+    None
+}
+
+/// The first Python triple-quoted string starting in `from..upto` (start, end, whether it is a
+/// docstring: one that starts a statement, prose rather than data).
+fn triple_quoted(bytes: &[u8], from: usize, upto: usize) -> Option<(usize, usize, bool)> {
+    let mut at = from;
+    while at < upto {
+        let start = at + memchr::memchr2(b'"', b'\'', &bytes[at..upto])?;
+        let quote = bytes[start];
+        let triple = [quote; 3];
+        if bytes.get(start..start + 3) != Some(&triple[..]) {
+            at = start + 1;
+            continue;
+        }
+        let body = start + 3;
+        let end = memmem::find(&bytes[body..], &triple).map_or(bytes.len(), |j| body + j + 3);
+        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |n| n + 1);
+        let statement = bytes[line_start..start]
+            .iter()
+            .all(|b| b.is_ascii_whitespace() || matches!(b, b'r' | b'R' | b'u' | b'U'));
+        return Some((start, end, statement));
+    }
+    None
 }
 
 /// The offset where a line comment starts on the line beginning at `line_start`, if one does:
@@ -157,80 +255,6 @@ fn line_comment_start(text: &str, line_start: usize, kind: FileKind) -> Option<u
         prev = b;
     }
     None
-}
-
-/// Block comments and docstrings of the whole text, sorted, as `(start, end)`.
-fn block_comments(text: &str, kind: FileKind) -> Vec<(usize, usize)> {
-    let bytes = text.as_bytes();
-    let mut blocks = Vec::new();
-    let mut pairs: Vec<(&[u8], &[u8])> = Vec::new();
-    if kind == FileKind::Slash {
-        pairs.push((b"/*", b"*/"));
-    }
-    if kind.template_comments() {
-        pairs.push((b"{{/*", b"*/"));
-        pairs.push((b"{{- /*", b"*/"));
-        pairs.push((b"{#", b"#}"));
-    }
-    if kind == FileKind::Markup {
-        pairs.push((b"<!--", b"-->"));
-    }
-    for (open, close) in pairs {
-        let mut from = 0;
-        while let Some(i) = memmem::find(&bytes[from..], open) {
-            let start = from + i;
-            let body = start + open.len();
-            let end =
-                memmem::find(&bytes[body..], close).map_or(bytes.len(), |j| body + j + close.len());
-            // `/*` inside a path or a glob (`"**/*.yaml"`) opens no comment.
-            let standalone = open != b"/*" || start == 0 || bytes[start - 1].is_ascii_whitespace();
-            if standalone {
-                blocks.push((start, end));
-            }
-            from = if standalone { end } else { body };
-        }
-    }
-    if kind == FileKind::Python {
-        blocks.extend(docstrings(bytes));
-    }
-    blocks.sort_unstable();
-    // Keep them disjoint: a block inside an earlier one is part of it.
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(blocks.len());
-    for (s, e) in blocks {
-        match merged.last_mut() {
-            Some(last) if s < last.1 => last.1 = last.1.max(e),
-            _ => merged.push((s, e)),
-        }
-    }
-    merged
-}
-
-/// Python triple-quoted strings that start a statement: docstrings and prose, not data. A
-/// triple-quoted string assigned or passed somewhere is data and is skipped over whole.
-fn docstrings(bytes: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = memchr::memchr2(b'"', b'\'', &bytes[from..]) {
-        let start = from + i;
-        let quote = bytes[start];
-        let triple = [quote; 3];
-        if bytes.get(start..start + 3) != Some(&triple[..]) {
-            from = start + 1;
-            continue;
-        }
-        let body = start + 3;
-        let end = memmem::find(&bytes[body..], &triple).map_or(bytes.len(), |j| body + j + 3);
-        let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |n| n + 1);
-        let lead = &bytes[line_start..start];
-        let statement = lead
-            .iter()
-            .all(|b| b.is_ascii_whitespace() || matches!(b, b'r' | b'R' | b'u' | b'U'));
-        if statement {
-            out.push((start, end));
-        }
-        from = end;
-    }
-    out
 }
 
 /// An inline suppression: `tagman: ignore` or `tagman: ignore[TM201, floating-reference]` in a
