@@ -188,8 +188,9 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
         };
         registry::run(rules::RULES, &ctx, &mut sink);
         let mut found = sink.finish();
-        let markers = &file.extracted.suppressions;
-        if !markers.is_empty() {
+        if !found.diagnostics.is_empty() {
+            let kind = extract::FileKind::of(&file.relative);
+            let markers = extract::syntax::suppressions(file.source.text(), kind);
             found.diagnostics.retain(|d| {
                 let at = d.finding.primary.span.offset;
                 !markers.iter().any(|m| m.silences(at, d.code(), d.name()))

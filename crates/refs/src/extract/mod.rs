@@ -230,8 +230,6 @@ pub struct Extracted {
     pub refs: Vec<ImageRef>,
     /// References outside comments whose image name holds a placeholder.
     pub templated_names: Vec<Unreadable>,
-    /// Inline `tagman: ignore` markers.
-    pub suppressions: Vec<Suppression>,
     /// Lines over [`MAX_LINE`] bytes that mention a managed namespace and were not scanned.
     pub long_lines: usize,
 }
@@ -381,9 +379,6 @@ impl Matcher {
                 }
                 None => {}
             }
-        }
-        if memchr::memmem::find(text.as_bytes(), syntax::SUPPRESSION_MARKER.as_bytes()).is_some() {
-            out.suppressions = syntax::suppressions(text, scan.comments());
         }
         mark_built_here(&mut out.refs);
         out

@@ -68,10 +68,6 @@ impl<'t> Scan<'t> {
         }
     }
 
-    pub(super) fn comments(&mut self) -> &mut Comments<'t> {
-        &mut self.comments
-    }
-
     /// The line holding `at`. Hits come in increasing order, so the search back for the line's
     /// start stops at the previous hit's line: all lines together cost one pass.
     pub(super) fn line_of(&mut self, at: usize) -> Line {

@@ -282,8 +282,10 @@ impl Suppression {
 /// The marker of an inline suppression.
 pub const SUPPRESSION_MARKER: &str = "tagman: ignore";
 
-/// Every suppression marker of `text` that stands in a comment.
-pub fn suppressions(text: &str, comments: &mut Comments<'_>) -> Vec<Suppression> {
+/// Every suppression marker of `text`, a file of `kind`, that stands in a comment. Looked for
+/// only in files with findings, so the search costs nothing where there is nothing to silence.
+pub fn suppressions(text: &str, kind: FileKind) -> Vec<Suppression> {
+    let comments = &mut Comments::new(text, kind);
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     for at in memmem::find_iter(bytes, SUPPRESSION_MARKER.as_bytes()) {
@@ -408,8 +410,7 @@ mod tests {
     #[test]
     fn suppression_markers() {
         let text = "# tagman: ignore[TM201, undeclared-tag]\na: x\nb: y # tagman: ignore\nc: z\nd: '# tagman: ignore'\n";
-        let mut comments = Comments::new(text, FileKind::Hash);
-        let found = suppressions(text, &mut comments);
+        let found = suppressions(text, FileKind::Hash);
         assert_eq!(found.len(), 2, "{found:?}");
         let a = text.find("a: x").unwrap();
         assert!(found[0].silences(a, "TM201", "floating-reference"));

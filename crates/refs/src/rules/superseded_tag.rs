@@ -38,6 +38,9 @@ stx_ceph_manager: registry.local:9001/docker.io/starlingx/stx-ceph-manager:stx.1
 
 /// Pushes a finding per pull whose tag (or an expansion of it) is superseded.
 pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+    if ctx.catalog.revisions() == 0 {
+        return; // no history read: nothing can be superseded
+    }
     for (reference, tag) in ctx.pulls() {
         let Some(checked) = tag.checked() else {
             continue;
