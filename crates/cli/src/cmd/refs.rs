@@ -112,7 +112,8 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, C
             .join(", ")
     ));
     let mut catalog = Catalog::new(&loaded.manifests);
-    if !args.no_history {
+    // A bump moves references to a declared tag; only the check needs the history.
+    if !args.no_history && args.bump.is_none() {
         if let Some((past, revisions)) = history(&files, policy, ui)? {
             catalog.set_history(past, revisions);
         }
