@@ -6,7 +6,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 use git2::{Repository, Signature, Time};
-use serde_json::Value;
+
+use crate::support::json;
 
 use crate::support::describe;
 
@@ -90,16 +91,6 @@ impl Repo {
     fn tagman(&self) -> Command {
         crate::support::tagman_in(self.path())
     }
-}
-
-fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
 }
 
 fn codes(out: &Output) -> Vec<String> {

@@ -3,7 +3,7 @@
 //! JSON and human output are pinned by snapshots. Which command checks a fixture follows the
 //! rule's subject: `lint` for manifests (with `base-*` files committed first and `--base HEAD`),
 //! `commit-msg` outside a repository for messages (a reference is then always required), `refs`
-//! for source trees.
+//! for source trees (with `base-*` manifests committed first, as the history they are read from).
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -59,10 +59,14 @@ fn field<'a>(rule: &'a Value, key: &str) -> &'a str {
 
 /// One fixture checked the way its rule's subject is: the binary's output in `format`.
 fn check(subject: &str, fixtures: &RuleFixtures, fixture: &Path, format: &str) -> Output {
-    let dir = tempfile::tempdir().unwrap();
     let policy = fixtures
         .policy()
         .map_or_else(String::new, |p| std::fs::read_to_string(p).unwrap());
+    if subject == "source tree" {
+        // The fixture's own policy, if it has one, replaces the rule directory's.
+        return crate::support::refs_fixture(fixture, &policy, format, &[]).1;
+    }
+    let dir = tempfile::tempdir().unwrap();
     // An explicit policy: nothing above the temp dir can change the outcome.
     std::fs::write(dir.path().join("tagman.yaml"), policy).unwrap();
     let mut cmd = tagman_in(dir.path());
@@ -96,11 +100,6 @@ fn check(subject: &str, fixtures: &RuleFixtures, fixture: &Path, format: &str) -
             let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
             std::fs::copy(fixture, dir.path().join(&name)).unwrap();
             cmd.args(["commit-msg", "--format", format, &name]);
-        }
-        "source tree" => {
-            tagman_testkit::tree::copy(fixture, dir.path());
-            // The fixture's own policy, if it has one, replaces the rule directory's.
-            cmd.args(["refs", "--format", format, "."]);
         }
         other => panic!("no fixture runner for subject {other}"),
     }
@@ -225,4 +224,29 @@ fn unknown_rule_codes_in_the_policy_are_errors_at_their_line() {
     assert!(err.contains("did you mean TM004 (tag-format)?"), "{err}");
     assert!(err.contains("no rule is called `nonsense`"), "{err}");
     assert!(err.contains("tagman.yaml:3:3"), "{err}");
+}
+
+#[test]
+fn per_path_keys_must_name_source_tree_rules_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tagman.yaml"),
+        "per_path:\n  \"doc/**\": {TM202: off, TM2O1: warning}\n  \"old/**\":\n    tag-format: off\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("image-tags.yaml"), "images: []\n").unwrap();
+    let out = tagman_in(dir.path()).args(["refs", "."]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no rule is called `TM2O1`"), "{err}");
+    assert!(
+        err.contains("did you mean TM201 (floating-reference)?"),
+        "{err}"
+    );
+    assert!(err.contains("tagman.yaml:2:26"), "{err}");
+    assert!(
+        err.contains("TM004 (tag-format) checks the manifest, but `per_path` sets"),
+        "{err}"
+    );
+    assert!(err.contains("tagman.yaml:4:5"), "{err}");
 }

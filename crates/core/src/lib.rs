@@ -6,6 +6,7 @@
 //! in `tagman-apply`.
 
 pub mod manifest;
+pub mod per_path;
 pub mod policy;
 pub mod reference;
 pub mod schema;
@@ -18,6 +19,7 @@ pub mod write;
 pub mod yaml;
 
 pub use manifest::{Entry, Manifest, ManifestError};
+pub use per_path::{PathScope, PerPath};
 pub use policy::{Policy, PolicyError, RuleLevel, Severity};
 pub use reference::{ImageName, NameError, Reference};
 pub use select::{GlobError, InvalidGlob, ManifestSelector};

@@ -4,11 +4,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::per_path::{PathRules, PerPath};
 use crate::schema::{self, Schema, SchemaError, Violation};
 use crate::select::{GlobError, ManifestSelector};
 use crate::source::{SourceError, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::span::{Span, Spanned};
-use crate::yaml::{self, Limits, NodeKind, YamlError};
+use crate::yaml::{self, Limits, Node, NodeKind, YamlError};
 
 /// The file name searched for.
 pub const POLICY_FILE: &str = "tagman.yaml";
@@ -79,6 +80,9 @@ pub struct Policy {
     pub registries: Vec<String>,
     /// OS codenames allowed as a tag's last part.
     pub codenames: Vec<String>,
+    /// Whether the policy file lists `codenames` (then `@OS_CODENAME@` expands over them rather
+    /// than over the codenames the manifests declare).
+    pub codenames_set: bool,
     /// Per-rule severity overrides.
     pub rules: Vec<RuleOverride>,
     /// Largest manifest read, in bytes.
@@ -91,8 +95,13 @@ pub struct Policy {
     pub storyboard_api: String,
     /// Image name prefixes whose references `tagman refs` checks.
     pub managed_namespaces: Vec<String>,
-    /// Globs of build-input files that may use floating tags.
+    /// Globs of build-input files, which no source-tree rule checks.
     pub build_inputs: Vec<String>,
+    /// Source-tree rule levels by path: the built-in test-path entries, extended by the policy's.
+    pub per_path: PerPath,
+    /// Registry placeholders and the registry/namespace each stands for
+    /// (`@PLATFORM_REGISTRY@` → `docker.io/starlingx`), in order.
+    pub placeholders: Vec<(String, String)>,
     /// Registries (`host:port`) that may be reached over plain HTTP.
     pub insecure_registries: Vec<String>,
 }
@@ -168,6 +177,7 @@ impl Policy {
             src_ref_prefixes: strings(&["https://opendev.org/starlingx/"]),
             registries: Vec::new(),
             codenames: strings(&["buster", "bullseye", "bookworm", "trixie", "forky", "duke"]),
+            codenames_set: false,
             rules: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             references: strings(&["closes-bug", "partial-bug", "related-bug", "story", "task"]),
@@ -175,6 +185,9 @@ impl Policy {
             storyboard_api: "https://storyboard.openstack.org/api/v1".to_owned(),
             managed_namespaces: strings(&["docker.io/starlingx/"]),
             build_inputs: Vec::new(),
+            per_path: PerPath::builtin(),
+            // None by default: each placeholder costs the prefilter a pass over every file.
+            placeholders: Vec::new(),
             insecure_registries: Vec::new(),
         }
     }
@@ -250,20 +263,21 @@ impl Policy {
         let span_of = |key: &str| doc.get(key).map_or(Span::default(), |n| n.span);
         policy.release = file.release.map(|r| Spanned::new(r, span_of("release")));
         if let Some(rules) = doc.get("rules") {
-            if let NodeKind::Map(pairs) = &rules.kind {
-                for (key, value) in pairs {
-                    let level = match value.as_str() {
-                        Some("error") => RuleLevel::Error,
-                        Some("warning") => RuleLevel::Warning,
-                        _ => RuleLevel::Off,
-                    };
-                    policy.rules.push(RuleOverride {
-                        rule: Spanned::new(key.key_text(&source).to_owned(), key.span),
-                        level,
-                    });
-                }
-            }
+            policy.rules = rule_levels(rules, &source);
         }
+        if let Some(node) = doc.get("per_path") {
+            policy.per_path = per_path(node, &source)?;
+        }
+        if let Some(NodeKind::Map(pairs)) = doc.get("placeholders").map(|n| &n.kind) {
+            policy.placeholders = pairs
+                .iter()
+                .map(|(k, v)| {
+                    let value = v.as_str().unwrap_or_default().trim_end_matches('/');
+                    (k.key_text(&source).to_owned(), value.to_owned())
+                })
+                .collect();
+        }
+        policy.codenames_set = file.codenames.is_some();
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = file.$field { policy.$field = v; } )* };
         }
@@ -306,6 +320,63 @@ impl Policy {
             .find(|o| names_rule(&o.rule.value, code, name))
             .map(|o| o.level)
     }
+}
+
+/// The levels of a `rules:`-shaped map (rule code or name → `error`/`warning`/`off`), with spans.
+fn rule_levels(node: &Node, source: &SourceFile) -> Vec<RuleOverride> {
+    let NodeKind::Map(pairs) = &node.kind else {
+        return Vec::new();
+    };
+    pairs
+        .iter()
+        .map(|(key, value)| RuleOverride {
+            rule: Spanned::new(key.key_text(source).to_owned(), key.span),
+            level: match value.as_str() {
+                Some("error") => RuleLevel::Error,
+                Some("warning") => RuleLevel::Warning,
+                _ => RuleLevel::Off,
+            },
+        })
+        .collect()
+}
+
+/// `per_path:` (glob → rule levels), extending the built-in entries; a glob that does not
+/// compile is an error at its line.
+fn per_path(node: &Node, source: &SourceFile) -> Result<PerPath, PolicyError> {
+    let NodeKind::Map(pairs) = &node.kind else {
+        return Ok(PerPath::builtin());
+    };
+    let mut entries = Vec::new();
+    let mut violations = Vec::new();
+    for (key, value) in pairs {
+        let glob = key.key_text(source).to_owned();
+        if let Err(e) = crate::select::compile_globs(std::slice::from_ref(&glob)) {
+            violations.push(Violation::Other {
+                pointer: "/per_path".to_owned(),
+                message: format!("`{glob}` is not a valid glob: {}", e.source),
+                span: key.span,
+            });
+        }
+        entries.push(PathRules {
+            glob: Spanned::new(glob, key.span),
+            levels: rule_levels(value, source),
+            demote: false,
+        });
+    }
+    if !violations.is_empty() {
+        return Err(PolicyError::Invalid {
+            source_file: source.clone(),
+            violations,
+        });
+    }
+    PerPath::extended(entries).map_err(|e| PolicyError::Invalid {
+        source_file: source.clone(),
+        violations: vec![Violation::Other {
+            pointer: "/per_path".to_owned(),
+            message: e.to_string(),
+            span: node.span,
+        }],
+    })
 }
 
 /// Whether `text` (a key under `rules:`) names the rule with `code` (in any case) and `name`.
@@ -353,5 +424,36 @@ mod tests {
             parse("release: 13.0\n"),
             Err(PolicyError::Invalid { .. })
         ));
+    }
+
+    #[test]
+    fn per_path_placeholders_and_codenames_are_read() {
+        let p = parse(
+            "per_path:\n  \"doc/**\": {TM202: off}\n  \"**/tests/**\":\nplaceholders:\n  \"@REG@\": quay.io/stx/\ncodenames: [trixie]\n",
+        )
+        .unwrap();
+        let globs: Vec<&str> = p
+            .per_path
+            .entries()
+            .iter()
+            .map(|e| e.glob.value.as_str())
+            .collect();
+        assert!(globs.ends_with(&["doc/**", "**/tests/**"]), "{globs:?}");
+        assert!(!globs[..globs.len() - 2].contains(&"**/tests/**"));
+        let doc = &p.per_path.entries()[globs.len() - 2];
+        assert_eq!(doc.levels[0].rule.value, "TM202");
+        assert_eq!(doc.levels[0].rule.span, Span::new(23, 5));
+        assert_eq!(
+            p.placeholders,
+            [("@REG@".to_owned(), "quay.io/stx".to_owned())]
+        );
+        assert!(p.codenames_set);
+        assert!(!parse("").unwrap().codenames_set);
+        let Err(PolicyError::Invalid { violations, .. }) = parse("per_path:\n  \"a/[\": {}\n")
+        else {
+            panic!("accepted a bad glob");
+        };
+        assert_eq!(violations[0].span(), Span::new(12, 5));
+        assert!(parse("placeholders: {\"PLATFORM\": x}\n").is_err());
     }
 }

@@ -254,14 +254,9 @@ pub fn read_capped(path: &Path, max_size: u64) -> Result<Vec<u8>, SourceError> {
 }
 
 fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    // memchr's vectorised search: this runs on every file `tagman refs` reads into a source.
     let mut starts = vec![0];
-    starts.extend(
-        bytes
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .map(|(i, _)| i + 1),
-    );
+    starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
     starts
 }
 

@@ -121,6 +121,7 @@ impl Addition {
                 .cloned()
                 .collect(),
             files: self.report.files,
+            ..Report::default()
         }
     }
 

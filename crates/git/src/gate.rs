@@ -71,7 +71,7 @@ impl LintRequest {
     }
 }
 
-/// A commit read for checking: its manifests, its first parent's, and its message.
+/// A commit read for checking: its manifests, its first parent's, and the messages to check.
 #[derive(Debug)]
 pub struct CommitCheck {
     /// The commit.
@@ -80,13 +80,13 @@ pub struct CommitCheck {
     pub head: Snapshot,
     /// Its first parent's manifests (empty for a root commit).
     pub base: Snapshot,
-    /// Whether its message needs a reference.
-    pub requirement: Requirement,
-    /// The message as parsed.
-    pub message: Message,
+    /// The messages to check, each with whether it needs a reference: the commit's own against
+    /// its first parent; for a merge, those of the commits it brings in, each against its own
+    /// first parent (a Gerrit `Merge "…"` message carries no reference, and needs none).
+    pub messages: Vec<(Message, Requirement)>,
 }
 
-/// Reads commit `rev`, its first parent and its message.
+/// Reads commit `rev`, its first parent and the messages to check.
 pub fn read_commit(repo: &Repo, rev: &str, policy: &Policy) -> Result<CommitCheck, GitError> {
     let commit = repo.commit(rev)?;
     let base = match commit.parents.first() {
@@ -94,19 +94,50 @@ pub fn read_commit(repo: &Repo, rev: &str, policy: &Policy) -> Result<CommitChec
         None => Snapshot::empty("(none)"),
     };
     let head = repo.snapshot_labeled(&commit.id, rev, policy)?;
-    let requirement = reference_requirement(&base, &head);
-    // A stored message is already cleaned up: a `#` line in it is text, not a comment. Its name
-    // is the one a commit message is known by in a review (Gerrit's `/COMMIT_MSG`).
-    let source =
-        SourceFile::new("COMMIT_MSG", commit.message.clone()).at_revision(commit.short.as_str());
-    let message = Message::parse(source, false);
+    let mut messages = match commit.parents.as_slice() {
+        [first, second, ..] => brought_in_messages(repo, first, second, policy)?,
+        _ => Vec::new(),
+    };
+    if messages.is_empty() {
+        // Not a merge, or a merge that brings in nothing: the commit answers for itself.
+        messages.push((stored_message(&commit), reference_requirement(&base, &head)));
+    }
     Ok(CommitCheck {
         commit,
         head,
         base,
-        requirement,
-        message,
+        messages,
     })
+}
+
+/// A stored commit message. It is already cleaned up: a `#` line in it is text, not a comment.
+/// Its name is the one a commit message is known by in a review (Gerrit's `/COMMIT_MSG`).
+fn stored_message(commit: &CommitInfo) -> Message {
+    let source =
+        SourceFile::new("COMMIT_MSG", commit.message.clone()).at_revision(commit.short.as_str());
+    Message::parse(source, false)
+}
+
+/// The messages of the commits a merge of `second` into `first` brings in (reachable from
+/// `second`, not from `first`; merges among them left out), each with its own requirement
+/// against its first parent, as `lint --commit` would check it alone.
+pub fn brought_in_messages(
+    repo: &Repo,
+    first: &str,
+    second: &str,
+    policy: &Policy,
+) -> Result<Vec<(Message, Requirement)>, GitError> {
+    let mut out = Vec::new();
+    for id in repo.range(first, second)? {
+        let commit = repo.commit(&id)?;
+        let [parent] = commit.parents.as_slice() else {
+            continue;
+        };
+        let base = repo.snapshot_labeled(parent, &format!("{}^", commit.short), policy)?;
+        let head = repo.snapshot_labeled(&commit.id, &commit.short, policy)?;
+        out.push((stored_message(&commit), reference_requirement(&base, &head)));
+    }
+    Ok(out)
 }
 
 /// Runs everything `request` asks for, with "now" (Unix seconds) for timestamps; `cwd` is where
@@ -127,7 +158,7 @@ pub fn lint(
     let (head, base) = match (&request.commit, &repo) {
         (Some(rev), Some(repo)) => {
             let check = read_commit(repo, rev, policy)?;
-            messages.push((check.message, check.requirement));
+            messages.extend(check.messages);
             (check.head, Some(check.base))
         }
         _ => {
@@ -246,7 +277,9 @@ pub struct MessageCheck {
 
 /// The `commit-msg` hook: checks the message git is about to record (comments not part of it),
 /// requiring a reference when what is staged adds or changes entries against `HEAD`. `index_file`
-/// is git's `GIT_INDEX_FILE`; outside a repository a reference is always required.
+/// is git's `GIT_INDEX_FILE`; outside a repository a reference is always required. A `Merge …`
+/// message while a merge is in progress (`MERGE_HEAD`) needs none: the commits it brings in are
+/// checked instead, as `lint --commit` checks a merge.
 pub fn commit_msg(
     message: SourceFile,
     cwd: &Path,
@@ -273,9 +306,20 @@ pub fn commit_msg(
             requirement: Requirement::NotRequired,
         });
     }
-    let requirement = match repo {
-        Ok(repo) => staged_requirement(&repo, index_file, policy),
-        Err(_) => Requirement::unknown(
+    let repo = repo.ok();
+    let merging = repo
+        .as_ref()
+        .filter(|_| is_merge_message(&message))
+        .and_then(|r| r.merge_head().map(|head| (r, head)));
+    let requirement = match (&repo, merging) {
+        (_, Some((repo, merge_head))) => {
+            for (brought, needs) in brought_in_messages(repo, "HEAD", &merge_head, policy)? {
+                check_message(&brought, &needs, policy, &mut sink);
+            }
+            Requirement::NotRequired
+        }
+        (Some(repo), None) => staged_requirement(repo, index_file, policy),
+        (None, None) => Requirement::unknown(
             "tagman is not inside a git repository, so it cannot tell what the commit changes",
         ),
     };
@@ -287,6 +331,13 @@ pub fn commit_msg(
         report: sink.finish(),
         requirement,
     })
+}
+
+/// Whether a message is git's or Gerrit's merge message (`Merge branch …`, `Merge "…"`).
+fn is_merge_message(message: &Message) -> bool {
+    message
+        .subject
+        .is_some_and(|s| message.source.slice(s).starts_with("Merge "))
 }
 
 /// Two states of the manifests and the entries that differ between them.

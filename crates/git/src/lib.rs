@@ -1,5 +1,6 @@
 //! tagman-git: the git-aware gates. Reads manifests at a revision, in the index or the working
-//! tree (git2, no network); diffs entries between two states; parses commit messages for
+//! tree (git2, no network), and every revision of them at once ([`history`]); diffs entries
+//! between two states; parses commit messages for
 //! Launchpad / StoryBoard references; describes upstream commits for `suggest`; verifies `src_ref`
 //! against local clones; appends entries to a manifest byte for byte.
 //!
@@ -11,6 +12,7 @@ pub mod add;
 pub mod entry_diff;
 pub mod error;
 pub mod gate;
+pub mod history;
 pub mod message;
 pub mod online;
 pub mod repo;
@@ -22,6 +24,7 @@ pub mod verify;
 pub use entry_diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
 pub use error::GitError;
 pub use gate::{Base, LintRequest, MessageCheck};
+pub use history::{CommitStamp, ManifestHistory, PastRemoval, PastTag};
 pub use message::{Message, RefKind, RefLine};
 pub use repo::{CommitInfo, Repo};
 pub use snapshot::Snapshot;

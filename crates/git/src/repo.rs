@@ -73,6 +73,11 @@ impl Repo {
         &self.root
     }
 
+    /// The git2 repository, for this crate's other readers.
+    pub(crate) fn git(&self) -> &Repository {
+        &self.repo
+    }
+
     /// The commit `rev` names.
     pub fn commit(&self, rev: &str) -> Result<CommitInfo, GitError> {
         let commit = self.find_commit(rev)?;
@@ -83,6 +88,24 @@ impl Repo {
             message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
             parents: commit.parent_ids().map(|p| p.to_string()).collect(),
         })
+    }
+
+    /// The commits reachable from `to` and not from `from`, newest first (`from..to`).
+    pub fn range(&self, from: &str, to: &str) -> Result<Vec<String>, GitError> {
+        let (from, to) = (self.find_commit(from)?.id(), self.find_commit(to)?.id());
+        let mut walk = self.repo.revwalk().map_err(git("walking a range"))?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
+            .map_err(git("walking a range"))?;
+        walk.push(to).map_err(git("walking a range"))?;
+        walk.hide(from).map_err(git("walking a range"))?;
+        walk.map(|id| id.map(|id| id.to_string()).map_err(git("walking a range")))
+            .collect()
+    }
+
+    /// The commit `MERGE_HEAD` names while a merge is in progress.
+    pub fn merge_head(&self) -> Option<String> {
+        let reference = self.repo.find_reference("MERGE_HEAD").ok()?;
+        reference.peel_to_commit().ok().map(|c| c.id().to_string())
     }
 
     /// Whether `HEAD` points at a commit yet.

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod corpus;
+mod history;
 #[cfg(feature = "online")]
 mod online;
 mod src_repos;

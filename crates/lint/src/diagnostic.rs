@@ -172,6 +172,9 @@ pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
     /// Files checked.
     pub files: usize,
+    /// Things found but deliberately not checked, by reason (`tagman refs`: references in
+    /// build-input templates, comments, documentation); empty for most commands.
+    pub not_checked: std::collections::BTreeMap<&'static str, usize>,
 }
 
 impl Report {
@@ -207,17 +210,24 @@ impl Report {
     pub fn extend(&mut self, other: Report) {
         self.diagnostics.extend(other.diagnostics);
         self.files += other.files;
+        for (reason, n) in other.not_checked {
+            *self.not_checked.entry(reason).or_default() += n;
+        }
     }
 
     /// The `--format json` document.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut doc = serde_json::json!({
             "diagnostics": self.diagnostics.iter().map(Diagnostic::to_json).collect::<Vec<_>>(),
             "summary": {
                 "errors": self.errors(),
                 "warnings": self.warnings(),
                 "files": self.files,
             }
-        })
+        });
+        if !self.not_checked.is_empty() {
+            doc["summary"]["not_checked"] = serde_json::json!(self.not_checked);
+        }
+        doc
     }
 }

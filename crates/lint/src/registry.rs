@@ -130,7 +130,8 @@ pub struct Registry {
     rules: Vec<&'static Rule>,
 }
 
-/// A policy key under `rules:` that names no rule.
+/// A policy key under `rules:` or `per_path:` that names no rule, or (under `per_path:`) a rule
+/// that does not check source-tree files.
 #[derive(Clone, Debug)]
 pub struct UnknownRule {
     /// The key as written.
@@ -139,6 +140,8 @@ pub struct UnknownRule {
     pub span: Span,
     /// The rule it probably means, when one is close.
     pub suggestion: Option<&'static Rule>,
+    /// The rule it names, when that rule exists but `per_path` does not apply to it.
+    pub wrong_subject: Option<&'static Rule>,
 }
 
 impl Registry {
@@ -215,13 +218,29 @@ impl Registry {
                 text: o.rule.value.clone(),
                 span: o.rule.span,
                 suggestion: self.suggest(&o.rule.value),
+                wrong_subject: None,
             })
             .collect()
     }
 
-    /// The policy's unknown rule keys (see [`Registry::unknown_overrides`]).
+    /// The policy's unknown rule keys under `rules:` and `per_path:` (see
+    /// [`Registry::unknown_overrides`]), and `per_path:` keys naming a rule that checks no
+    /// source-tree file (per_path levels apply to the files `tagman refs` scans).
     pub fn check_policy(&self, policy: &Policy) -> Vec<UnknownRule> {
-        self.unknown_overrides(&policy.rules)
+        let mut found = self.unknown_overrides(&policy.rules);
+        let per_path = policy.per_path.entries().iter().flat_map(|e| &e.levels);
+        found.extend(self.unknown_overrides(per_path.clone()));
+        found.extend(per_path.filter_map(|o| {
+            let rule = self.find(&o.rule.value)?;
+            (rule.subject != Subject::SourceTree).then(|| UnknownRule {
+                text: o.rule.value.clone(),
+                span: o.rule.span,
+                suggestion: None,
+                wrong_subject: Some(rule),
+            })
+        }));
+        found.sort_by_key(|u| u.span);
+        found
     }
 
     /// The rule a misspelt code or name most likely means.

@@ -1,5 +1,12 @@
 //! `--bump NAME=TAG`: move every reference to an image to a declared tag, changing nothing but the
 //! tag bytes (line endings, quoting, mirror prefixes and everything else stay as they were).
+//!
+//! Only references something pulls are moved: the tag token of `name:tag`, or the tag half of a
+//! split pair (`repository:`+`tag:`, `image_name`+`image_tag`). `:TAG` is appended to a bare name
+//! only where the whole reference is consumed as written (an `image:` value in a data file, a
+//! Dockerfile `FROM`, a `pull`/`run` argument), never to a name in code, whose tag may be added
+//! elsewhere. Comments, documentation, images being built and build templates are left alone,
+//! each with the reason.
 
 use std::path::{Path, PathBuf};
 
@@ -10,8 +17,9 @@ use tagman_lint::diagnostic::Label;
 
 use crate::catalog::Catalog;
 use crate::error::RefsError;
-use crate::extract::{TagRef, CODENAME_PLACEHOLDER};
+use crate::extract::{Role, TagRef, CODENAME_PLACEHOLDER};
 use crate::unified_diff;
+use crate::walk::ScannedFile;
 use crate::Scan;
 
 /// A parsed `NAME=TAG`.
@@ -19,6 +27,8 @@ use crate::Scan;
 pub struct BumpSpec {
     /// The image, canonical.
     pub name: ImageName,
+    /// The name as written (`stx-ceph-manager` for a short name).
+    pub written: String,
     /// The tag to move to.
     pub tag: String,
 }
@@ -40,6 +50,7 @@ impl BumpSpec {
                 (&spec[..slash + colon], &spec[slash + colon + 1..])
             }
         };
+        let written = name;
         let name = ImageName::parse(name).map_err(|e| bad(&e.to_string()))?;
         if !is_valid_tag(tag) {
             return Err(bad(&format!(
@@ -48,8 +59,37 @@ impl BumpSpec {
         }
         Ok(Self {
             name,
+            written: written.to_owned(),
             tag: tag.to_owned(),
         })
+    }
+
+    /// The spec with its name resolved against what the manifests declare: a short name
+    /// (`stx-ceph-manager`, `starlingx/x`) means the one declared image whose path ends with it.
+    pub fn resolve(self, catalog: &Catalog) -> Result<Self, RefsError> {
+        if !catalog.tags_for(&self.name).is_empty() || self.written.contains('.') {
+            return Ok(self);
+        }
+        let suffix = format!("/{}", self.written);
+        let candidates: Vec<&str> = catalog
+            .names()
+            .into_iter()
+            .filter(|n| n.ends_with(&suffix))
+            .collect();
+        match candidates.as_slice() {
+            [] => Ok(self),
+            [one] => Ok(Self {
+                name: ImageName::parse(one).map_err(|e| RefsError::BumpSpec {
+                    spec: self.written.clone(),
+                    reason: e.to_string(),
+                })?,
+                ..self
+            }),
+            many => Err(RefsError::AmbiguousName {
+                name: self.written.clone(),
+                candidates: many.iter().map(|c| (*c).to_owned()).collect(),
+            }),
+        }
     }
 }
 
@@ -65,6 +105,12 @@ pub enum SkipReason {
     BuildInput,
     /// `repository:` with no sibling `tag:` key: there is no tag to change.
     SplitWithoutTag,
+    /// A name without a tag in code (a variable): its tag may be added elsewhere.
+    BareInCode,
+    /// The sibling `tag:` is empty: Helm takes the chart's `appVersion`.
+    EmptyTag,
+    /// Not a pull (a comment, documentation, an image being built, a build template).
+    NotPulled(Role),
     /// The tag holds `@OS_CODENAME@` but the new tag ends in none of the policy's codenames.
     NoCodename,
     /// The tag holds `@OS_CODENAME@` and the new tag is not declared for every codename.
@@ -78,6 +124,23 @@ impl std::fmt::Display for SkipReason {
             Self::Placeholder(p) => write!(f, "the tag holds the placeholder `{p}`"),
             Self::BuildInput => write!(f, "the file is a build input"),
             Self::SplitWithoutTag => write!(f, "`repository:` without a sibling `tag:` key"),
+            Self::BareInCode => write!(
+                f,
+                "a name without a tag, whose tag may be added elsewhere (a variable, a `*_image` key): `:TAG` is not appended"
+            ),
+            Self::EmptyTag => write!(
+                f,
+                "the `tag:` is empty, so Helm uses the chart's appVersion: bump it in Chart.yaml"
+            ),
+            Self::NotPulled(role) => f.write_str(match role {
+                Role::Comment => "in a comment",
+                Role::Documentation => "in documentation",
+                Role::BuildTarget => "an image being built or pushed here",
+                Role::BuiltHere => "an image built in this file",
+                Role::BuildTemplate => "a tag the package build fills in",
+                Role::Name => "a name in code",
+                Role::Pull => "pulled",
+            }),
             Self::NoCodename => write!(
                 f,
                 "the tag holds `{CODENAME_PLACEHOLDER}` and the new tag ends in none of the policy's codenames"
@@ -105,6 +168,8 @@ pub struct Skipped {
 pub struct FileEdit {
     /// The file.
     pub path: PathBuf,
+    /// The path its diff names: as walked when relative, else relative to the scanned path.
+    pub label: String,
     /// Its text as scanned.
     pub before: SourceFile,
     /// Its text after the bump.
@@ -116,7 +181,7 @@ pub struct FileEdit {
 impl FileEdit {
     /// The unified diff of the edit.
     pub fn unified_diff(&self) -> String {
-        unified_diff::unified(self.before.name(), self.before.text(), &self.after)
+        unified_diff::unified(&self.label, self.before.text(), &self.after)
     }
 
     /// Where the new text goes: the file resolved through any symlinks, refused when outside
@@ -249,68 +314,118 @@ pub fn plan(
     }
     let mut out = BumpPlan::default();
     for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
-        let mut replacements: Vec<(Span, String)> = Vec::new();
-        // Compare canonical names: `starlingx/x` and `docker.io/starlingx/x` are one image.
-        let same = |r: &&crate::ImageRef| {
-            r.name.registry() == spec.name.registry()
-                && r.name.repository() == spec.name.repository()
-        };
-        for reference in file.extracted.refs.iter().filter(same) {
-            out.references += 1;
-            let skip = |reason| Skipped {
-                label: Label::new(&file.source, reference.span),
-                reason,
-            };
-            if *build_input {
-                out.skipped.push(skip(SkipReason::BuildInput));
-                continue;
-            }
-            if reference.digest.is_some() {
-                out.skipped.push(skip(SkipReason::Digest));
-                continue;
-            }
-            match &reference.tag {
-                Some(tag) if !tag.placeholders.is_empty() => {
-                    match templated_target(tag, spec, catalog, codenames) {
-                        Ok(new) if new == tag.text => out.already += 1,
-                        Ok(new) => replacements.push((tag.span, new)),
-                        Err(reason) => out.skipped.push(skip(reason)),
-                    }
-                }
-                Some(tag) if tag.text == spec.tag => out.already += 1,
-                Some(tag) => replacements.push((tag.span, spec.tag.clone())),
-                None if reference.repository_key => {
-                    out.skipped.push(skip(SkipReason::SplitWithoutTag));
-                }
-                None => replacements.push((
-                    Span::new(reference.name_span.end(), 0),
-                    format!(":{}", spec.tag),
-                )),
-            }
+        let replacements =
+            file_replacements(file, *build_input, spec, catalog, codenames, &mut out);
+        if let Some(edit) = apply(file, replacements) {
+            out.edits.push(edit);
         }
-        if replacements.is_empty() {
-            continue;
-        }
-        // Two references can share a split-form `tag:` value: replace it once.
-        replacements.sort_by_key(|(span, _)| *span);
-        replacements.dedup_by_key(|(span, _)| *span);
-        let text = file.source.text();
-        let mut after = String::with_capacity(text.len() + 64);
-        let mut at = 0;
-        for (span, new) in &replacements {
-            after.push_str(&text[at..span.offset]);
-            after.push_str(new);
-            at = span.end();
-        }
-        after.push_str(&text[at..]);
-        out.edits.push(FileEdit {
-            path: file.path.clone(),
-            before: file.source.clone(),
-            after,
-            changes: replacements.into_iter().map(|(span, _)| span).collect(),
-        });
     }
     Ok(out)
+}
+
+/// The replacements in one file (span, new text), recording skipped and unchanged references.
+fn file_replacements(
+    file: &ScannedFile,
+    build_input: bool,
+    spec: &BumpSpec,
+    catalog: &Catalog,
+    codenames: &[String],
+    out: &mut BumpPlan,
+) -> Vec<(Span, String)> {
+    let mut replacements = Vec::new();
+    // Compare canonical names: `starlingx/x` and `docker.io/starlingx/x` are one image.
+    let same = |r: &&crate::ImageRef| {
+        r.name.registry() == spec.name.registry() && r.name.repository() == spec.name.repository()
+    };
+    for reference in file.extracted.refs.iter().filter(same) {
+        out.references += 1;
+        let skip = |reason| Skipped {
+            label: Label::new(&file.source, reference.span),
+            reason,
+        };
+        match edit_for(reference, build_input, spec, catalog, codenames) {
+            Edit::Replace(span, new) => replacements.push((span, new)),
+            Edit::Already => out.already += 1,
+            Edit::Skip(reason) => out.skipped.push(skip(reason)),
+        }
+    }
+    replacements
+}
+
+/// What to do with one reference to the image.
+enum Edit {
+    Replace(Span, String),
+    Already,
+    Skip(SkipReason),
+}
+
+fn edit_for(
+    reference: &crate::ImageRef,
+    build_input: bool,
+    spec: &BumpSpec,
+    catalog: &Catalog,
+    codenames: &[String],
+) -> Edit {
+    if build_input {
+        return Edit::Skip(SkipReason::BuildInput);
+    }
+    match reference.role {
+        Role::Pull => {}
+        Role::Name => return Edit::Skip(SkipReason::BareInCode),
+        role => return Edit::Skip(SkipReason::NotPulled(role)),
+    }
+    if reference.digest.is_some() {
+        return Edit::Skip(SkipReason::Digest);
+    }
+    match &reference.tag {
+        Some(tag) if tag.empty => Edit::Skip(SkipReason::EmptyTag),
+        Some(tag) if !tag.placeholders.is_empty() => {
+            match templated_target(tag, spec, catalog, codenames) {
+                Ok(new) if new == tag.text => Edit::Already,
+                Ok(new) => Edit::Replace(tag.span, new),
+                Err(reason) => Edit::Skip(reason),
+            }
+        }
+        Some(tag) if tag.text == spec.tag => Edit::Already,
+        Some(tag) => Edit::Replace(tag.span, spec.tag.clone()),
+        None if reference.repository_key => Edit::Skip(SkipReason::SplitWithoutTag),
+        None if !reference.appendable => Edit::Skip(SkipReason::BareInCode),
+        None => Edit::Replace(
+            Span::new(reference.name_span.end(), 0),
+            format!(":{}", spec.tag),
+        ),
+    }
+}
+
+/// The file with `replacements` made, unless there are none.
+fn apply(file: &ScannedFile, mut replacements: Vec<(Span, String)>) -> Option<FileEdit> {
+    if replacements.is_empty() {
+        return None;
+    }
+    // Two references can share a split-form `tag:` value: replace it once.
+    replacements.sort_by_key(|(span, _)| *span);
+    replacements.dedup_by_key(|(span, _)| *span);
+    let text = file.source.text();
+    let mut after = String::with_capacity(text.len() + 64);
+    let mut at = 0;
+    for (span, new) in &replacements {
+        after.push_str(&text[at..span.offset]);
+        after.push_str(new);
+        at = span.end();
+    }
+    after.push_str(&text[at..]);
+    let label = if Path::new(file.source.name()).is_absolute() {
+        file.relative.clone()
+    } else {
+        file.source.name().to_owned()
+    };
+    Some(FileEdit {
+        path: file.path.clone(),
+        label,
+        before: file.source.clone(),
+        after,
+        changes: replacements.into_iter().map(|(span, _)| span).collect(),
+    })
 }
 
 /// The new text of a tag templated with `@OS_CODENAME@`, or why it is left alone.
@@ -355,5 +470,7 @@ mod tests {
         assert!(BumpSpec::parse("docker.io/starlingx/dex=").is_err());
         assert!(BumpSpec::parse("docker.io/starlingx/dex=-x").is_err());
         assert!(BumpSpec::parse("docker.io/starlingx/dex:1=2").is_err());
+        let s = BumpSpec::parse("stx-ceph-manager=stx.13.0-v18.2.2-0").unwrap();
+        assert_eq!(s.written, "stx-ceph-manager");
     }
 }

@@ -64,6 +64,14 @@ pub enum RefsError {
         /// The tags the manifests do declare for it, in manifest order.
         declared: Vec<String>,
     },
+    /// `--bump` names an image by a short name that several declared images end with.
+    #[error("`{name}` could mean {}: name the image in full", candidates.join(", "))]
+    AmbiguousName {
+        /// The name as written.
+        name: String,
+        /// The declared images whose path ends with it.
+        candidates: Vec<String>,
+    },
     /// A manifest that declares the tags does not parse.
     #[error("{file} cannot be parsed: {message}")]
     UnparsedManifest {
@@ -122,6 +130,10 @@ impl RefsError {
                     .to_owned(),
             ),
             Self::Archive(e) => Some(e.help()),
+            Self::AmbiguousName { candidates, .. } => Some(format!(
+                "e.g. `--bump {}=TAG`",
+                candidates.first().map_or("NAME", String::as_str)
+            )),
             Self::Changed { .. } | Self::Matcher { .. } | Self::Write(_) => None,
         }
     }

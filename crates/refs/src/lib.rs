@@ -2,10 +2,15 @@
 //! against the manifests (floating, undeclared and raw build tags), and move them to a new tag.
 //!
 //! The walk is parallel and prefiltered ([`walk`]); references are read from any text file by one
-//! tokeniser ([`extract`]); the checks are rules in [`rules`] reporting through `tagman-lint`'s
-//! diagnostic model; [`bump`] rewrites tags byte-exactly. Archives (packages, tarballs, charts)
-//! are read in memory by [`archive`], their members scanned like files; [`helm`] tells chart
-//! defaults from overrides; [`inventory`] lists every image reference. Nothing here prints.
+//! tokeniser ([`extract`]), which also says what each one is (a pull, or a comment, docs, an
+//! image being built, a build template); the checks are rules in [`rules`] reporting through
+//! `tagman-lint`'s diagnostic model, with the policy's `per_path` levels and inline
+//! `tagman: ignore` markers applied per file; [`bump`] rewrites tags byte-exactly. Archives
+//! (packages, tarballs, charts) are read in memory by [`archive`], their members scanned like
+//! files; [`helm`] tells chart defaults from overrides; [`inventory`] lists every image
+//! reference. What earlier revisions of the manifests declared comes in as plain data
+//! ([`catalog::Superseded`]): reading git is tagman-git's business, so this crate needs no git.
+//! Nothing here prints.
 
 pub mod archive;
 pub mod bump;
@@ -27,10 +32,10 @@ use tagman_lint::diagnostic::Report;
 use tagman_lint::{registry, Sink};
 
 pub use bump::{BumpPlan, BumpSpec, FileEdit, WriteScope};
-pub use catalog::Catalog;
+pub use catalog::{Catalog, Removal, Stamp, Superseded};
 pub use error::RefsError;
-pub use extract::{Extracted, ImageRef, Matcher};
-pub use walk::{ScannedFile, WalkOptions, WalkStats, Walked};
+pub use extract::{Extracted, ImageRef, Matcher, Role};
+pub use walk::{Chart, ScannedFile, WalkOptions, WalkStats, Walked};
 
 /// The files the policy lists as build inputs (`build_inputs` globs, relative to its root).
 #[derive(Clone, Debug)]
@@ -72,6 +77,25 @@ impl BuildInputs {
     }
 }
 
+/// Paths relative to the policy's directory, found lexically (no system call per file: the
+/// `per_path` levels of every file with references need it).
+#[derive(Clone, Debug)]
+struct PolicyRoot(Option<PathBuf>);
+
+impl PolicyRoot {
+    fn new(policy: &Policy) -> Self {
+        Self(std::path::absolute(&policy.root).ok())
+    }
+
+    /// `path` relative to the policy's directory, `/`-separated, when it lies under it.
+    fn relative(&self, path: &Path) -> Option<String> {
+        let root = self.0.as_ref()?;
+        let absolute = std::path::absolute(path).ok()?;
+        let relative = absolute.strip_prefix(root).ok()?;
+        Some(tagman_core::select::slash_path(relative))
+    }
+}
+
 /// A scan of a tree: the files with references, what the walk saw, and what it could not read.
 #[derive(Debug)]
 pub struct Scan {
@@ -81,6 +105,8 @@ pub struct Scan {
     pub build_input: Vec<bool>,
     /// Chart defaults whose tag an override replaces: they are not what ships, so not checked.
     pub overridden: Vec<helm::Overridden>,
+    /// The policy's directory, for `per_path`.
+    root: PolicyRoot,
 }
 
 impl Scan {
@@ -96,16 +122,38 @@ impl Scan {
     }
 }
 
+/// The codenames `@OS_CODENAME@` expands over: the policy's when it lists them, else those the
+/// manifests' tags end in (else the policy's defaults).
+pub fn expansion_codenames(policy: &Policy, catalog: &Catalog) -> Vec<String> {
+    if policy.codenames_set {
+        return policy.codenames.clone();
+    }
+    let used = catalog.codenames(&policy.codenames);
+    if used.is_empty() {
+        policy.codenames.clone()
+    } else {
+        used
+    }
+}
+
 /// Walks `paths` for references to `policy.managed_namespaces`, skipping the manifests themselves.
 ///
-/// Errors are configuration errors only; unreadable paths are in `walked.errors`.
+/// Errors are configuration errors and paths that do not exist; files that cannot be read
+/// during the walk are in `walked.errors`.
 pub fn scan(
     paths: &[PathBuf],
     policy: &Policy,
     manifests: &[Manifest],
     mut options: WalkOptions,
 ) -> Result<Scan, RefsError> {
-    let matcher = Matcher::new(&policy.managed_namespaces)?;
+    for path in paths {
+        std::fs::metadata(path).map_err(|source| RefsError::Io {
+            action: "scan",
+            path: path.clone(),
+            source,
+        })?;
+    }
+    let matcher = Matcher::from_policy(policy)?;
     let inputs = BuildInputs::new(policy)?;
     let exclude: HashSet<PathBuf> = manifests
         .iter()
@@ -123,12 +171,16 @@ pub fn scan(
         walked,
         build_input,
         overridden,
+        root: PolicyRoot::new(policy),
     })
 }
 
-/// Runs every refs rule over a scan, applying the policy's severity overrides.
+/// Runs every refs rule over a scan, applying the policy's levels (`rules:`, then `per_path`
+/// for each file) and dropping what inline `tagman: ignore` markers silence. References that
+/// are not pulls, and every reference of a build input, are counted as not checked.
 pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
-    let mut sink = Sink::new(policy);
+    let codenames = expansion_codenames(policy, catalog);
+    let mut report = Report::default();
     // What ships is a chart default as its overrides leave it: replaced defaults are not checked.
     let mut gone: std::collections::HashMap<usize, HashSet<usize>> =
         std::collections::HashMap::new();
@@ -136,7 +188,32 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
         gone.entry(o.file).or_default().insert(o.reference);
     }
     for (i, (file, build_input)) in scan.walked.files.iter().zip(&scan.build_input).enumerate() {
+        if *build_input {
+            let references = file.extracted.refs.iter().filter(|r| r.role != Role::Name);
+            count(&mut report, "in build inputs (policy)", references.count());
+            continue;
+        }
+        for r in &file.extracted.refs {
+            if let Some(reason) = r.role.not_checked() {
+                count(&mut report, reason, 1);
+            }
+        }
+        count(
+            &mut report,
+            "on lines too long to scan",
+            file.extracted.long_lines,
+        );
+        let mut sink = Sink::new(policy);
+        let from_root = scan.root.relative(&file.path);
+        let mut paths = vec![file.relative.as_str()];
+        paths.extend(from_root.as_deref());
+        sink.enter_file(&paths);
         let shipped = gone.get(&i).map(|gone| {
+            count(
+                &mut report,
+                "chart defaults an override replaces",
+                gone.len(),
+            );
             let mut kept = file.extracted.clone();
             let mut index = 0;
             kept.refs.retain(|_| {
@@ -149,11 +226,28 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
             source: &file.source,
             extracted: shipped.as_ref().unwrap_or(&file.extracted),
             catalog,
-            codenames: &policy.codenames,
-            build_input: *build_input,
+            codenames: &codenames,
+            chart: file.chart.as_ref(),
         };
         registry::run(rules::RULES, &ctx, &mut sink);
+        let mut found = sink.finish();
+        if !found.diagnostics.is_empty() {
+            let kind = extract::FileKind::of(&file.relative);
+            let markers = extract::syntax::suppressions(file.source.text(), kind);
+            found.diagnostics.retain(|d| {
+                let at = d.finding.primary.span.offset;
+                !markers.iter().any(|m| m.silences(at, d.code(), d.name()))
+            });
+        }
+        report.extend(found);
     }
-    sink.add_files(usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX));
-    sink.finish()
+    report.files = usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX);
+    report.sort();
+    report
+}
+
+fn count(report: &mut Report, reason: &'static str, n: usize) {
+    if n > 0 {
+        *report.not_checked.entry(reason).or_default() += n;
+    }
 }

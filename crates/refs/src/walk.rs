@@ -3,7 +3,8 @@
 //! file is ignored so results do not depend on the machine), `.git/` skipped, binaries and
 //! oversized files skipped, each file prefiltered for the managed namespaces before it is decoded.
 //! Archives (by their magic, whatever their name) are read as streams by [`crate::archive`], and
-//! each member goes through the same per-file path as a file on disk, under its `!` path.
+//! each member goes through the same per-file path as a file on disk, under its `!` path. A Helm
+//! values file on disk with an empty `tag:` gets the `Chart.yaml` beside it read too.
 
 use std::collections::HashSet;
 use std::io::Read;
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
-use tagman_core::SourceFile;
+use tagman_core::{SourceFile, Span};
 
 use crate::archive::{self, ArchiveWarning, Budgets, Member};
 use crate::error::RefsError;
@@ -53,11 +54,18 @@ impl Default for WalkOptions {
     }
 }
 
+/// Largest `Chart.yaml` read for an `appVersion`.
+const MAX_CHART: u64 = 1024 * 1024;
+
 /// A file that mentions a managed namespace, with what was found in it.
 #[derive(Clone, Debug)]
 pub struct ScannedFile {
     /// The path as walked (for an archive member: the archive on disk).
     pub path: PathBuf,
+    /// The path relative to the scanned path it was found under, `/`-separated (what
+    /// `per_path` globs match, with the path relative to the policy's directory); an archive
+    /// member's is its `!` path.
+    pub relative: String,
     /// Its text; its name is the `!` path of an archive member.
     pub source: SourceFile,
     /// The references in it.
@@ -68,6 +76,65 @@ pub struct ScannedFile {
     pub unmanaged: Vec<ImageRef>,
     /// What it is to Helm (chart defaults, overrides), set after the walk.
     pub role: Option<Role>,
+    /// The Helm chart beside it, read when one of its references has an empty `tag:`.
+    pub chart: Option<Chart>,
+}
+
+/// A Helm chart's `Chart.yaml`, and where its `appVersion` value stands.
+#[derive(Clone, Debug)]
+pub struct Chart {
+    /// The file.
+    pub source: SourceFile,
+    /// The `appVersion` value, when the chart has one.
+    pub app_version: Option<Span>,
+}
+
+impl Chart {
+    /// The chart beside the file at `path`, read only when one of its references has an empty
+    /// `tag:` (which stands for the chart's `appVersion`).
+    fn for_file(path: &Path, extracted: &Extracted) -> Option<Self> {
+        let empty_tag = extracted
+            .refs
+            .iter()
+            .any(|r| r.tag.as_ref().is_some_and(|t| t.empty));
+        if empty_tag {
+            path.parent().and_then(Self::beside)
+        } else {
+            None
+        }
+    }
+
+    /// Reads the `Chart.yaml` in `dir`, if there is one.
+    fn beside(dir: &Path) -> Option<Self> {
+        let source = SourceFile::read(&dir.join("Chart.yaml"), MAX_CHART).ok()?;
+        let app_version = app_version(source.text());
+        Some(Self {
+            source,
+            app_version,
+        })
+    }
+}
+
+/// The value of a top-level `appVersion:` key, unquoted.
+fn app_version(text: &str) -> Option<Span> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("appVersion:") {
+            let value = rest.trim_end_matches(['\r', '\n']);
+            let trimmed = value.trim_start();
+            let start = offset + "appVersion:".len() + (value.len() - trimmed.len());
+            let unquoted = trimmed
+                .split(" #")
+                .next()
+                .unwrap_or(trimmed)
+                .trim_end()
+                .trim_matches(['"', '\'']);
+            let quote = usize::from(trimmed.starts_with(['"', '\'']));
+            return (!unquoted.is_empty()).then(|| Span::new(start + quote, unquoted.len()));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// Counts of what the walk saw.
@@ -170,6 +237,7 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
     let visitor = Visitor {
         matcher,
         options,
+        roots: paths,
         sinks: &sinks,
     };
     builder.build_parallel().run(|| {
@@ -249,6 +317,8 @@ fn push<T>(into: &Mutex<Vec<T>>, item: T) {
 struct Visitor<'w> {
     matcher: &'w Matcher,
     options: &'w WalkOptions,
+    /// The paths given, which `per_path` paths are relative to.
+    roots: &'w [PathBuf],
     sinks: &'w Sinks,
 }
 
@@ -382,9 +452,14 @@ impl Visitor<'_> {
                 push(&self.sinks.helm, doc);
             }
         }
+        let relative = if in_archive {
+            name.clone()
+        } else {
+            relative_to_roots(path, self.roots)
+        };
         let extracted = if candidate {
             Counters::bump(&counters.candidates, 1);
-            self.matcher.extract(text)
+            self.matcher.extract_file(&relative, text)
         } else {
             Extracted::default()
         };
@@ -393,22 +468,29 @@ impl Visitor<'_> {
         } else {
             Vec::new()
         };
-        if extracted.refs.is_empty() && extracted.templated_names.is_empty() && unmanaged.is_empty()
-        {
+        if extracted.is_empty() && unmanaged.is_empty() {
             return;
         }
         let Ok(source) = SourceFile::from_bytes(name, std::mem::take(buf)) else {
             return;
         };
+        // A chart inside an archive is read by the Helm pass, not from beside the member.
+        let chart = if in_archive {
+            None
+        } else {
+            Chart::for_file(path, &extracted)
+        };
         push(
             &self.sinks.found,
             ScannedFile {
                 path: path.to_path_buf(),
+                relative,
                 source,
                 extracted,
                 in_archive,
                 unmanaged,
                 role: None,
+                chart,
             },
         );
     }
@@ -424,8 +506,50 @@ fn is_helm_name(name: &str, bytes: &[u8]) -> bool {
             && memchr::memmem::find(bytes, b"HelmRelease").is_some())
 }
 
+/// `path` relative to the scanned path it lies under (a scanned file: its name), `/`-separated.
+fn relative_to_roots(path: &Path, roots: &[PathBuf]) -> String {
+    let relative = roots
+        .iter()
+        .filter_map(|root| path.strip_prefix(root).ok())
+        .find(|r| !r.as_os_str().is_empty())
+        .or_else(|| path.file_name().map(Path::new))
+        .unwrap_or(path);
+    tagman_core::select::slash_path(relative)
+}
+
 /// The name findings show: the path as walked, without a leading `./`.
 fn display_name(path: &Path) -> String {
     let shown = path.strip_prefix(".").unwrap_or(path);
     shown.to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_version_values() {
+        let text = "apiVersion: v2\nappVersion: \"1.2.3\"\nversion: 0.1.0\n";
+        let span = app_version(text).unwrap();
+        assert_eq!(&text[span.offset..span.end()], "1.2.3");
+        let text = "appVersion: stx.9.0-v1 # pinned\n";
+        let span = app_version(text).unwrap();
+        assert_eq!(&text[span.offset..span.end()], "stx.9.0-v1");
+        assert!(app_version("name: x\n  appVersion: 1\n").is_none());
+        assert!(app_version("appVersion: \"\"\n").is_none());
+    }
+
+    #[test]
+    fn relative_paths_are_taken_from_the_scanned_path() {
+        let roots = [PathBuf::from("/r/config"), PathBuf::from("one.yaml")];
+        assert_eq!(
+            relative_to_roots(Path::new("/r/config/a/tests/x.py"), &roots),
+            "a/tests/x.py"
+        );
+        assert_eq!(relative_to_roots(Path::new("one.yaml"), &roots), "one.yaml");
+        assert_eq!(
+            relative_to_roots(Path::new("./k8s/pod.yaml"), &[PathBuf::from(".")]),
+            "k8s/pod.yaml"
+        );
+    }
 }

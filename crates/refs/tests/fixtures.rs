@@ -1,6 +1,7 @@
 //! Fixture-driven tests: the tree under `fixtures/refs/tree` holds one file per kind (Helm values
 //! and templates, Ansible vars, a Kubernetes manifest, Python, shell, Jinja, a Dockerfile, docs),
-//! mirror prefixes, placeholders, a build input, a `.gitignore`d file and a binary file.
+//! mirror prefixes, placeholders, a build input, a `.gitignore`d file and a binary file. The
+//! per-class trees (`fixtures/refs/classes/`) run through the binary in tagman's CLI tests.
 
 use std::path::{Path, PathBuf};
 
@@ -66,7 +67,8 @@ fn every_file_kind_yields_its_references() {
         .collect();
     let expected = [
         ("ansible/vars.yml", 3),
-        ("build/build-input.yaml", 2),
+        // `sriov: starlingx/x` names an image under a key nothing pulls: not a reference.
+        ("build/build-input.yaml", 1),
         ("docker/Dockerfile", 2),
         ("docs/README.md", 3),
         ("helm/templates/deployment.yaml", 1),
@@ -85,6 +87,19 @@ fn every_file_kind_yields_its_references() {
     // Not there: the manifests (declarations, not references), tagman.yaml (no image),
     // ignored/ (.gitignore), bin/ (binary).
     assert_eq!(by_file, expected);
+    // Documentation is prose: its references are kept (for counts and --bump's reasons) but
+    // none is a pull.
+    let docs = scanned
+        .walked
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("docs/README.md"))
+        .unwrap();
+    assert!(docs
+        .extracted
+        .refs
+        .iter()
+        .all(|r| r.role == tagman_refs::Role::Documentation));
     assert_eq!(scanned.walked.stats.binary, 1);
     // image-tags.yaml and archive/image-tags-3.0.yaml.orig.
     assert_eq!(scanned.walked.stats.manifests, 2);
@@ -143,7 +158,6 @@ fn findings_of_the_fixture_tree() {
         [
             "ansible/vars.yml:5 TM202",
             "docker/Dockerfile:1 TM201",
-            "docs/README.md:5 TM202",
             "helm/templates/deployment.yaml:10 TM204",
             "helm/values.yaml:5 TM201",
             "helm/values.yaml:10 TM202",
@@ -156,6 +170,13 @@ fn findings_of_the_fixture_tree() {
             "shell/build.sh:5 TM201",
         ]
     );
+    assert_eq!(
+        report.not_checked.get("in documentation"),
+        Some(&3),
+        "{:?}",
+        report.not_checked
+    );
+    assert_eq!(report.not_checked.get("in build inputs (policy)"), Some(&1));
     insta::assert_json_snapshot!("fixture_tree", report.to_json());
 }
 
@@ -230,9 +251,8 @@ fn bump_changes_only_the_tag_bytes_and_round_trips() {
             "shell/build.sh" => old_text
                 .replace("k8s-cni-sriov:stx.4.0-v2.2", "k8s-cni-sriov:stx.9.0-v2.2-1")
                 .replace("k8s-cni-sriov:latest", "k8s-cni-sriov:stx.9.0-v2.2-1"),
-            "docs/README.md" => {
-                old_text.replace("k8s-cni-sriov:stx.4.0-v2.3", "k8s-cni-sriov:stx.9.0-v2.2-1")
-            }
+            // Documentation is prose, not a pull: left as written.
+            "docs/README.md" => old_text.clone(),
             _ => old_text.replace("k8s-cni-sriov:stx.4.0-v2.2", "k8s-cni-sriov:stx.9.0-v2.2-1"),
         };
         if expected != old_text {
@@ -240,8 +260,8 @@ fn bump_changes_only_the_tag_bytes_and_round_trips() {
         }
         assert_eq!(String::from_utf8_lossy(new), expected, "{name}");
     }
-    assert_eq!(replaced, 7);
-    assert_eq!(changed, 8);
+    assert_eq!(replaced, 6);
+    assert_eq!(changed, 7);
 
     // Back to the first tag: every file that only ever held it is byte-identical again.
     bump_tree(dir.path(), "docker.io/starlingx/k8s-cni-sriov=stx.4.0-v2.2");
@@ -252,10 +272,7 @@ fn bump_changes_only_the_tag_bytes_and_round_trips() {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        if !matches!(
-            name.as_str(),
-            "k8s/pod.yaml" | "shell/build.sh" | "docs/README.md"
-        ) {
+        if !matches!(name.as_str(), "k8s/pod.yaml" | "shell/build.sh") {
             assert!(
                 old == new,
                 "{name} is not byte-identical after the round trip"
@@ -282,7 +299,8 @@ fn bump_diff_names_the_file_and_shows_only_tag_lines() {
         reasons,
         [
             "the file is a build input",
-            "pinned by digest",
+            "in documentation",
+            "in documentation",
             "the tag holds the placeholder `{{ .Values.dexTag }}`",
             "the tag holds the placeholder `{{ dex_tag }}`",
             "the tag holds the placeholder `${DEX_TAG}`",

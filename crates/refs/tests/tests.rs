@@ -5,4 +5,5 @@
 
 mod archives;
 mod fixtures;
+mod linear;
 mod support;

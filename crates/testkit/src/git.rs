@@ -57,16 +57,8 @@ pub fn commit_with_parents(
     time: i64,
     parents: &[git2::Oid],
 ) -> git2::Oid {
-    let mut index = repo.index().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = signature(time);
-    let parents: Vec<git2::Commit<'_>> = parents
-        .iter()
-        .map(|id| repo.find_commit(*id).unwrap())
-        .collect();
-    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap()
+    let tree = repo.index().unwrap().write_tree().unwrap();
+    commit_on(repo, Some("HEAD"), parents, tree, message, time)
 }
 
 /// Stages `path` (already written in the working tree).
@@ -74,4 +66,35 @@ pub fn stage(repo: &Repository, path: &str) {
     let mut index = repo.index().unwrap();
     index.add_path(Path::new(path)).unwrap();
     index.write().unwrap();
+}
+
+/// Commits the tree `tree` with exactly `parents` (first parent first), moving no reference:
+/// for building histories whose branches are set at the end.
+pub fn commit_detached(
+    repo: &Repository,
+    parents: &[git2::Oid],
+    tree: git2::Oid,
+    message: &str,
+    time: i64,
+) -> git2::Oid {
+    commit_on(repo, None, parents, tree, message, time)
+}
+
+fn commit_on(
+    repo: &Repository,
+    reference: Option<&str>,
+    parents: &[git2::Oid],
+    tree: git2::Oid,
+    message: &str,
+    time: i64,
+) -> git2::Oid {
+    let tree = repo.find_tree(tree).unwrap();
+    let sig = signature(time);
+    let parents: Vec<git2::Commit<'_>> = parents
+        .iter()
+        .map(|id| repo.find_commit(*id).unwrap())
+        .collect();
+    let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
+    repo.commit(reference, &sig, &sig, message, &tree, &parents)
+        .unwrap()
 }

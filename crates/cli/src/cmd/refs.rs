@@ -7,10 +7,14 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::{Args, ValueEnum};
+use tagman_core::tag::iso_date;
 use tagman_core::Policy;
+use tagman_git::{CommitStamp, Repo};
 use tagman_refs::archive::{self, Budgets};
 use tagman_refs::walk::DEFAULT_MAX_FILE_SIZE;
-use tagman_refs::{bump, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
+use tagman_refs::{
+    bump, BumpSpec, Catalog, RefsError, Removal, Scan, Stamp, Superseded, WalkOptions, WriteScope,
+};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -83,6 +87,10 @@ pub struct RefsArgs {
     /// Most members in one archive (nested archives included).
     #[arg(long, value_name = "N", default_value_t = archive::DEFAULT_MEMBERS)]
     pub archive_max_members: u64,
+    /// Do not read the manifests' git history: a tag an earlier revision declared is then
+    /// reported as undeclared (TM202) rather than superseded (TM205).
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 impl RefsArgs {
@@ -155,15 +163,16 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
     note_stats(ui, &scan, started);
     note_overrides(ui, &scan);
-    let outcome = match (&spec, inventory_format) {
+    let codenames = tagman_refs::expansion_codenames(&policy, &catalog.catalog);
+    let outcome = match (spec, inventory_format) {
         (Some(spec), _) => {
             scan.refuse_archives()?;
+            let spec = spec.resolve(&catalog.catalog)?;
             let scope = WriteScope::new(&paths, args.follow_symlinks);
-            let catalog = &catalog.catalog;
-            run_bump(args, &scan, spec, catalog, &policy.codenames, &scope, ui)?
+            run_bump(args, &scan, &spec, &catalog.catalog, &codenames, &scope, ui)?
         }
         (None, Some(format)) => {
-            let listed = tagman_refs::inventory::build(&scan, &catalog.catalog, &policy.codenames);
+            let listed = tagman_refs::inventory::build(&scan, &catalog.catalog, &codenames);
             inventory::print(&listed, format, ui)?;
             Outcome::Clean
         }
@@ -207,7 +216,13 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, C
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    let catalog = Catalog::new(&loaded.manifests);
+    let mut catalog = Catalog::new(&loaded.manifests);
+    // A bump moves references to a declared tag; only the check needs the history.
+    if !args.no_history && args.bump.is_none() {
+        if let Some((past, revisions)) = history(&files, policy, ui)? {
+            catalog.set_history(past, revisions);
+        }
+    }
     Ok(Declared {
         manifests: loaded.manifests,
         catalog,
@@ -239,6 +254,66 @@ fn note_overrides(ui: &Ui, scan: &Scan) {
             o.tag
         ));
     }
+}
+
+/// What earlier revisions of the manifests declared, when they are in a git repository: each
+/// pair with its story, and how many commits were read.
+type History = (Vec<(String, Superseded)>, usize);
+
+fn history(files: &[PathBuf], policy: &Policy, ui: &Ui) -> Result<Option<History>, CliError> {
+    let Some(first) = files.first() else {
+        return Ok(None);
+    };
+    let dir = first
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let Ok(repo) = Repo::discover(dir) else {
+        ui.note("the manifests are not in a git repository: no history of superseded tags");
+        return Ok(None);
+    };
+    let started = Instant::now();
+    let read = match repo.manifest_history(files, policy) {
+        Ok(read) => read,
+        Err(e) => {
+            // The history only refines TM202 into TM205: without it the scan still stands.
+            writeln!(
+                std::io::stderr().lock(),
+                "tagman: warning: cannot read the manifests' history ({e}); tags of earlier revisions are reported as undeclared"
+            )?;
+            return Ok(None);
+        }
+    };
+    ui.note(format_args!(
+        "history of the manifests in {}: {} commit(s), {} state(s), {} manifest version(s), {} tag(s) ever declared, in {:.2} s",
+        repo.root().display(),
+        read.commits,
+        read.states,
+        read.blobs,
+        read.tags.len(),
+        started.elapsed().as_secs_f64()
+    ));
+    let stamp = |c: &CommitStamp| Stamp {
+        commit: c.short.clone(),
+        date: iso_date(c.time),
+    };
+    let past = read
+        .tags
+        .iter()
+        .map(|t| {
+            let superseded = Superseded {
+                tag: t.tag.clone(),
+                declared: stamp(&t.first),
+                removed: t.removed.as_ref().map(|r| Removal {
+                    at: stamp(&r.at),
+                    file: r.file.clone(),
+                    replaced_by: r.replaced_by.clone(),
+                }),
+            };
+            (t.name.clone(), superseded)
+        })
+        .collect();
+    Ok(Some((past, read.commits)))
 }
 
 fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {

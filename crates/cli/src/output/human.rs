@@ -71,15 +71,26 @@ pub fn one_line(d: &Diagnostic) -> String {
     )
 }
 
-/// `tagman: 2 errors, 1 warning in 3 files`.
+/// `tagman: 2 errors, 1 warning in 3 files`, then what was found and not checked, if anything
+/// (`; not checked: 261 in build-input templates, 3 in comments`).
 pub fn summary(report: &Report) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
+    let mut line = format!(
         "tagman: {}, {} in {}",
         plural(report.errors(), "error"),
         plural(report.warnings(), "warning"),
         plural(report.files, "file")
-    )
+    );
+    let skipped: Vec<String> = report
+        .not_checked
+        .iter()
+        .map(|(reason, n)| format!("{n} {reason}"))
+        .collect();
+    if !skipped.is_empty() {
+        line.push_str("; not checked: ");
+        line.push_str(&skipped.join(", "));
+    }
+    line
 }
 
 /// Renders an error that ends the run; policy problems are shown at their lines.
@@ -102,6 +113,18 @@ pub fn render_error(err: &CliError, color: bool, width: usize) -> String {
         } => unknown
             .iter()
             .map(|u| {
+                if let Some(rule) = u.wrong_subject {
+                    return (
+                        source_file,
+                        u.span,
+                        format!(
+                            "{} ({}) checks the {}, but `per_path` sets levels for source-tree rules",
+                            rule.code, rule.name, rule.subject
+                        ),
+                        "move it under `rules:`, or name a TM2xx rule (`tagman rules` lists them)"
+                            .to_owned(),
+                    );
+                }
                 let help = match u.suggestion {
                     Some(rule) => format!("did you mean {} ({})?", rule.code, rule.name),
                     None => "`tagman rules` lists every rule's code and name".to_owned(),

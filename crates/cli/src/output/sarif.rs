@@ -168,6 +168,7 @@ mod tests {
             &Report {
                 diagnostics: vec![d],
                 files: 1,
+                ..Report::default()
             },
             registry(),
         );
@@ -225,6 +226,7 @@ mod tests {
             &Report {
                 diagnostics,
                 files: 1,
+                ..Report::default()
             },
             registry(),
         );

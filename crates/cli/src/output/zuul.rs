@@ -191,6 +191,7 @@ mod tests {
         Report {
             diagnostics,
             files: 1,
+            ..Report::default()
         }
     }
 

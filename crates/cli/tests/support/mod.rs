@@ -165,3 +165,54 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Runs `tagman --config tagman.yaml refs --format FORMAT .` (then `extra` arguments) on a copy of
+/// the source-tree fixture `fixture` in a fresh temp dir, with `policy` as `tagman.yaml` (the
+/// fixture's own `tagman.yaml`, when it has one, replaces it). Files named `base-*` at the
+/// fixture's top are the manifests as an earlier revision declared them: they are committed
+/// first, under their names without the prefix, so the manifests have a git history, and are
+/// then replaced by the fixture's own files (left uncommitted, as in a change under review).
+/// The temp dir is returned with the output, so a test can look at what was (not) written.
+pub fn refs_fixture(
+    fixture: &Path,
+    policy: &str,
+    format: &str,
+    extra: &[&str],
+) -> (tempfile::TempDir, Output) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tagman.yaml"), policy).unwrap();
+    let (base, _) = tagman_testkit::fixtures::split_base(fixture);
+    if !base.is_empty() {
+        let repo = git2::Repository::init(dir.path()).unwrap();
+        let committed: Vec<(String, Vec<u8>)> = base
+            .iter()
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy();
+                let name = name.strip_prefix("base-").unwrap_or(&name).to_owned();
+                (name, std::fs::read(p).unwrap())
+            })
+            .collect();
+        tagman_testkit::git::commit_tree(&repo, &committed, "base\n", 1_700_000_000);
+    }
+    tagman_testkit::tree::copy(fixture, dir.path());
+    for path in &base {
+        std::fs::remove_file(dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let out = tagman_in(dir.path())
+        .args(["--config", "tagman.yaml", "refs", "--format", format, "."])
+        .args(extra)
+        .output()
+        .unwrap();
+    (dir, out)
+}
+
+/// The JSON a command printed on stdout; not JSON fails the test, showing both streams.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}

@@ -1,24 +1,40 @@
 //! Finding image references to the managed namespaces in any text file, without parsing its format.
 //!
-//! A reference is found from a namespace hit (`starlingx/`) outward: left over the registry and an
-//! optional mirror prefix (`registry.local:9001/docker.io/`), right over the repository path, an
-//! optional `:tag` (which may hold build placeholders) and an optional `@digest`. The same scanner
-//! serves YAML, Python, shell, templates, Dockerfiles and prose, because in all of them an image
-//! reference is one unbroken token. Helm's split form (`repository:` with a sibling `tag:` key) is
-//! joined back into one reference.
+//! A reference is found from a namespace hit (`starlingx/`, or a registry placeholder such as
+//! `@PLATFORM_REGISTRY@/`) outward: left over the registry and an optional mirror prefix
+//! (`registry.local:9001/docker.io/`), right over the repository path, an optional `:tag` (which
+//! may hold placeholders) and an optional `@digest`; a split form (`repository:` + `tag:`,
+//! `image_name` + `image_tag`) is joined back into one reference ([`split`]).
+//!
+//! Each reference then gets a [`Role`]: only pulls are checked. A reference in a comment or in
+//! documentation, an image being built or pushed, one built earlier in the same file, and a tag
+//! made only of build placeholders are kept (for counts, and so `--bump` can say why it leaves
+//! them alone) but not checked. A name without a tag is kept only where something pulls it
+//! ([`context`]): everywhere else it is just a name.
+//!
+//! The scan is linear in the text: the namespace automaton runs once, the line around a hit is
+//! found incrementally, every look-around is bounded, and lines longer than [`MAX_LINE`] bytes
+//! (minified or generated files) are skipped and counted.
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use tagman_core::reference::{canonical_registry, is_valid_digest, is_valid_tag, DOCKER_HUB};
-use tagman_core::{ImageName, Span};
+use tagman_core::reference::{canonical_registry, DOCKER_HUB};
+use tagman_core::{ImageName, Policy, Span};
 
 use crate::error::RefsError;
 
+mod context;
+mod read;
 mod split;
+pub mod syntax;
+mod token;
 
-use split::{key_before, split_name_key, split_tag};
+pub use syntax::{FileKind, Suppression};
 
-/// The placeholder that the policy's codenames expand.
+/// The placeholder that the codenames expand.
 pub const CODENAME_PLACEHOLDER: &str = "@OS_CODENAME@";
+
+/// Lines longer than this (minified or generated text) are not scanned.
+pub const MAX_LINE: usize = 32 * 1024;
 
 /// A managed namespace, split into its registry and the repository prefix under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +73,7 @@ impl Namespace {
     }
 }
 
-/// A build placeholder inside a tag.
+/// A placeholder inside a tag or a name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placeholder {
     /// Where it is written.
@@ -67,26 +83,35 @@ pub struct Placeholder {
 }
 
 impl Placeholder {
-    /// Whether the policy can expand it (only `@OS_CODENAME@`, over the codenames).
+    /// Whether the codenames expand it (only `@OS_CODENAME@`).
     pub fn is_expandable(&self) -> bool {
         self.text == CODENAME_PLACEHOLDER
+    }
+
+    /// Whether it is a package-build placeholder (`@IMAGE_PREFIX@`), which `sed` fills in
+    /// when the package is built, rather than a template or shell variable.
+    pub fn is_build(&self) -> bool {
+        self.text.len() > 2 && self.text.starts_with('@') && self.text.ends_with('@')
     }
 }
 
 /// A tag as written, possibly with placeholders.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagRef {
-    /// Where the tag is written (for the split form: the sibling `tag:` value).
+    /// Where the tag is written (for the split form: the sibling key's value).
     pub span: Span,
-    /// The tag text.
+    /// The tag text (empty when the sibling key has no value).
     pub text: String,
     /// Placeholders in it, in order.
     pub placeholders: Vec<Placeholder>,
-    /// Whether it came from a sibling `tag:` key rather than `name:tag`.
+    /// Whether it came from a sibling key (`tag:`, `image_tag =`) rather than `name:tag`.
     pub split: bool,
+    /// The sibling tag key holds no value (`""`, `null`, `~`): Helm then uses the chart's
+    /// `appVersion`.
+    pub empty: bool,
 }
 
-/// What a tag stands for once the policy's placeholders are expanded.
+/// What a tag stands for once the codenames are expanded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expansion {
     /// A tag without placeholders.
@@ -113,6 +138,55 @@ impl TagRef {
                 .collect(),
         )
     }
+
+    /// Whether the tag is made only of package-build placeholders and separators
+    /// (`@IMAGE_PREFIX@-@OS@-@OS_CODENAME@-@BUILD_STREAM@`): the package build writes it.
+    pub fn is_build_template(&self) -> bool {
+        if self.placeholders.is_empty() || !self.placeholders.iter().all(Placeholder::is_build) {
+            return false;
+        }
+        let mut rest = self.text.clone();
+        for p in &self.placeholders {
+            rest = rest.replacen(&p.text, "", 1);
+        }
+        rest.bytes().all(|b| matches!(b, b'-' | b'.' | b'_'))
+    }
+}
+
+/// What a reference is in its file; only [`Role::Pull`] is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Something pulls it: checked.
+    Pull,
+    /// In a comment or a docstring: an example for a reader.
+    Comment,
+    /// In a documentation file (`.md`, `.rst`, `.txt`): prose.
+    Documentation,
+    /// An image being built, tagged or pushed (`docker build -t`, `docker tag SRC DST`,
+    /// `docker push`): made here, not pulled.
+    BuildTarget,
+    /// Built earlier in the same file (`docker build -t x`, then `docker run x`): not pulled.
+    BuiltHere,
+    /// Its tag is made only of package-build placeholders, filled in by the package build.
+    BuildTemplate,
+    /// A name without a tag held by a variable or key in code (`image_name = "starlingx/x"`):
+    /// whatever pulls it adds the tag elsewhere. Not a reference; kept so `--bump` can say why
+    /// it leaves it alone.
+    Name,
+}
+
+impl Role {
+    /// How the summary counts references of this role that are not checked.
+    pub fn not_checked(self) -> Option<&'static str> {
+        match self {
+            Self::Pull => None,
+            Self::Comment => Some("in comments"),
+            Self::Documentation => Some("in documentation"),
+            Self::BuildTarget | Self::BuiltHere => Some("built, not pulled"),
+            Self::BuildTemplate => Some("in build-input templates"),
+            Self::Name => None,
+        }
+    }
 }
 
 /// One image reference found in a file.
@@ -130,9 +204,14 @@ pub struct ImageRef {
     pub tag: Option<TagRef>,
     /// The digest, if any.
     pub digest: Option<Span>,
-    /// Whether it is the value of a `repository:`/`name:` key (Helm's and kustomize's split form),
-    /// so its tag, if any, lives in a sibling key.
+    /// Whether it is the value of a `repository:`/`name:` key (Helm's and kustomize's split
+    /// form), so its tag, if any, lives in a sibling key.
     pub repository_key: bool,
+    /// What it is in its file.
+    pub role: Role,
+    /// Whether `:TAG` may be appended to it as written: a bare name where the whole reference is
+    /// consumed (an `image:` value in a data file, a Dockerfile `FROM`, a `pull`/`run` argument).
+    pub appendable: bool,
 }
 
 /// Something that starts like a managed reference but cannot be read as one.
@@ -147,47 +226,90 @@ pub struct Unreadable {
 /// Every reference in one text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Extracted {
-    /// Readable references, in file order.
+    /// References, in file order, whatever their role.
     pub refs: Vec<ImageRef>,
-    /// References whose image name holds a placeholder.
+    /// References outside comments whose image name holds a placeholder.
     pub templated_names: Vec<Unreadable>,
+    /// Lines over [`MAX_LINE`] bytes that mention a managed namespace and were not scanned.
+    pub long_lines: usize,
 }
 
-/// The compiled namespaces: a multi-pattern prefilter plus what each pattern means.
+impl Extracted {
+    /// The references something pulls: what the rules check.
+    pub fn pulls(&self) -> impl Iterator<Item = &ImageRef> {
+        self.refs.iter().filter(|r| r.role == Role::Pull)
+    }
+
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.refs.is_empty() && self.templated_names.is_empty() && self.long_lines == 0
+    }
+}
+
+/// The compiled namespaces and registry placeholders: a prefilter plus what each pattern means.
+///
+/// Namespaces and placeholders are two automata: with a single pattern each (the usual case),
+/// each searches like `memmem` on its rarest bytes, where one automaton for both would check
+/// every `s` of the text (`starlingx/`, `@PLATFORM_REGISTRY@/`): several times slower.
 #[derive(Clone, Debug)]
 pub struct Matcher {
-    automaton: AhoCorasick,
-    /// Per pattern: the namespace index and whether the needle includes the registry.
+    namespaces_ac: AhoCorasick,
+    /// Per namespace pattern: the namespace index and whether the pattern includes its registry.
     needles: Vec<(usize, bool)>,
     namespaces: Vec<Namespace>,
+    /// Registry placeholders (`@PLATFORM_REGISTRY@/`), and the name prefix each stands for.
+    placeholders_ac: Option<AhoCorasick>,
+    values: Vec<String>,
 }
 
 impl Matcher {
-    /// Compiles the policy's `managed_namespaces`.
+    /// Compiles `managed_namespaces`, without registry placeholders.
     pub fn new(namespaces: &[String]) -> Result<Self, RefsError> {
+        Self::with_placeholders(namespaces, &[])
+    }
+
+    /// Compiles the policy's `managed_namespaces` and `placeholders`.
+    pub fn from_policy(policy: &Policy) -> Result<Self, RefsError> {
+        Self::with_placeholders(&policy.managed_namespaces, &policy.placeholders)
+    }
+
+    /// Compiles `namespaces`, and `placeholders` (placeholder, the registry/namespace it stands
+    /// for) so that `@PLATFORM_REGISTRY@/stx-x` reads as `docker.io/starlingx/stx-x`.
+    pub fn with_placeholders(
+        namespaces: &[String],
+        placeholders: &[(String, String)],
+    ) -> Result<Self, RefsError> {
         let namespaces = namespaces
             .iter()
             .map(|n| Namespace::parse(n))
             .collect::<Result<Vec<_>, _>>()?;
         let mut patterns = Vec::new();
         let mut needles = Vec::new();
-        for (i, ns) in namespaces.iter().enumerate() {
-            if ns.path.is_empty() {
-                patterns.push(format!("{}/", ns.registry));
-                needles.push((i, true));
+        for (index, ns) in namespaces.iter().enumerate() {
+            let with_registry = ns.path.is_empty();
+            patterns.push(if with_registry {
+                format!("{}/", ns.registry)
             } else {
-                patterns.push(ns.path.clone());
-                needles.push((i, false));
-            }
+                ns.path.clone()
+            });
+            needles.push((index, with_registry));
         }
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&patterns)
-            .map_err(|source| RefsError::Matcher { source })?;
+        let placeholders_ac = if placeholders.is_empty() {
+            None
+        } else {
+            Some(automaton(
+                placeholders.iter().map(|(p, _)| format!("{p}/")),
+            )?)
+        };
         Ok(Self {
-            automaton,
+            namespaces_ac: automaton(patterns)?,
             needles,
             namespaces,
+            placeholders_ac,
+            values: placeholders
+                .iter()
+                .map(|(_, v)| v.trim_end_matches('/').to_owned())
+                .collect(),
         })
     }
 
@@ -196,503 +318,160 @@ impl Matcher {
         &self.namespaces
     }
 
-    /// The prefilter: whether `bytes` mention a managed namespace at all.
+    /// The prefilter: whether `bytes` mention a managed namespace or a registry placeholder.
     pub fn is_candidate(&self, bytes: &[u8]) -> bool {
-        self.automaton.is_match(bytes)
+        self.namespaces_ac.is_match(bytes)
+            || self
+                .placeholders_ac
+                .as_ref()
+                .is_some_and(|p| p.is_match(bytes))
     }
 
-    /// Every reference in `text`.
+    /// Every reference in `text`, a file of unknown kind.
     pub fn extract(&self, text: &str) -> Extracted {
+        self.extract_as(text, FileKind::Unknown)
+    }
+
+    /// Every reference in `text`, the file `name` (its name decides its kind).
+    pub fn extract_file(&self, name: &str, text: &str) -> Extracted {
+        self.extract_as(text, FileKind::of(name))
+    }
+
+    /// Every reference in `text`, a file of `kind`.
+    pub fn extract_as(&self, text: &str, kind: FileKind) -> Extracted {
         let mut out = Extracted::default();
-        let mut resume = 0;
-        for hit in self.automaton.find_iter(text) {
-            if hit.start() < resume {
+        let mut scan = read::Scan::new(text, kind);
+        let mut hits = Hits {
+            namespaces: Cursor::new(&self.namespaces_ac),
+            placeholders: self.placeholders_ac.as_ref().map(Cursor::new),
+        };
+        let mut at = 0;
+        while let Some((hit, placeholder)) = hits.next(text, at) {
+            at = hit.end();
+            let line = scan.line_of(hit.start());
+            if line.end - line.start > MAX_LINE {
+                // Minified or generated: resume the search after the line, not hit by hit.
+                out.long_lines += 1;
+                at = line.end;
                 continue;
             }
-            let Some(&(ns_index, with_registry)) = self.needles.get(hit.pattern().as_usize())
-            else {
-                continue;
+            let pattern = hit.pattern().as_usize();
+            let read = if placeholder {
+                self.values.get(pattern).and_then(|value| {
+                    scan.placeholder_ref(line, hit.start(), hit.end(), value, &self.namespaces)
+                })
+            } else {
+                self.needles
+                    .get(pattern)
+                    .and_then(|&(index, with_registry)| {
+                        let ns = self.namespaces.get(index)?;
+                        scan.namespace_ref(line, hit.start(), hit.end(), ns, with_registry)
+                    })
             };
-            let Some(ns) = self.namespaces.get(ns_index) else {
-                continue;
-            };
-            match read_reference(text, hit.start(), hit.end(), ns, with_registry) {
-                Some(Read::Ref(r)) => {
-                    resume = r.span.end();
+            match read {
+                Some(read::Read::Ref(r)) => {
+                    at = at.max(r.span.end());
                     out.refs.push(r);
                 }
-                Some(Read::TemplatedName(u)) => {
-                    resume = u.span.end();
+                Some(read::Read::TemplatedName(u)) => {
+                    at = at.max(u.span.end());
                     out.templated_names.push(u);
                 }
                 None => {}
             }
         }
+        mark_built_here(&mut out.refs);
         out
     }
 }
 
-enum Read {
-    Ref(ImageRef),
-    TemplatedName(Unreadable),
+fn automaton(patterns: impl IntoIterator<Item = String>) -> Result<AhoCorasick, RefsError> {
+    AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(patterns)
+        .map_err(|source| RefsError::Matcher { source })
 }
 
-/// Bytes that may appear in a reference token left of the namespace.
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b'/' | b':')
+/// The next match of one automaton at or after a position, remembered so that each part of the
+/// text is searched about once however often the other automaton's hits ask.
+struct Cursor<'a> {
+    automaton: &'a AhoCorasick,
+    next: Option<aho_corasick::Match>,
+    exhausted: bool,
 }
 
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-' | b'/')
-}
-
-fn read_reference(
-    text: &str,
-    hit: usize,
-    needle_end: usize,
-    ns: &Namespace,
-    with_registry: bool,
-) -> Option<Read> {
-    let bytes = text.as_bytes();
-    // The namespace must start a path component, not sit inside one (`notstarlingx/`).
-    if hit > 0 {
-        let before = bytes[hit - 1];
-        if before != b'/' && is_token_byte(before) && before != b':' {
-            return None;
+impl<'a> Cursor<'a> {
+    fn new(automaton: &'a AhoCorasick) -> Self {
+        Self {
+            automaton,
+            next: None,
+            exhausted: false,
         }
     }
-    let mut start = hit;
-    while start > 0 && is_token_byte(bytes[start - 1]) {
-        start -= 1;
-    }
-    let prefix = &text[start..hit];
-    // Split the prefix into the mirror and the registry as written.
-    let (mirror_len, registry_written) = if with_registry {
-        if prefix.is_empty() {
-            (0, true)
-        } else if prefix.ends_with('/') && is_mirror(&prefix[..prefix.len() - 1]) {
-            (prefix.len(), true)
-        } else {
-            return None;
+
+    fn peek(&mut self, text: &str, at: usize) -> Option<aho_corasick::Match> {
+        match self.next {
+            Some(m) if m.start() >= at => return Some(m),
+            None if self.exhausted => return None,
+            _ => {}
         }
-    } else if prefix.is_empty() {
-        if ns.registry != DOCKER_HUB {
-            return None;
-        }
-        (0, false)
-    } else {
-        let inner = prefix.strip_suffix('/')?;
-        let (mirror, registry) = match inner.rsplit_once('/') {
-            Some((m, r)) => (Some(m), r),
-            None => (None, inner),
-        };
-        if canonical_registry(registry) != ns.registry {
-            return None;
-        }
-        match mirror {
-            Some(m) if is_mirror(m) || templated_mirror(bytes, start, m) => (m.len() + 1, true),
-            Some(_) => return None,
-            None => (0, true),
-        }
-    };
-    let name_start = start + mirror_len;
-    // The repository path.
-    let mut run_end = needle_end;
-    while run_end < bytes.len() && is_name_byte(bytes[run_end]) {
-        run_end += 1;
+        self.next = self
+            .automaton
+            .find(aho_corasick::Input::new(text).range(at.min(text.len())..));
+        self.exhausted = self.next.is_none();
+        self.next
     }
-    if bytes.get(run_end).is_some_and(u8::is_ascii_alphanumeric) {
-        return None; // upper case: not a repository path
-    }
-    let mut name_end = run_end;
-    while name_end > needle_end && matches!(bytes[name_end - 1], b'/' | b'.' | b'_' | b'-') {
-        name_end -= 1;
-    }
-    if name_end == run_end {
-        if let Some(placeholder) = placeholder_at(text, name_end) {
-            return Some(Read::TemplatedName(Unreadable {
-                span: Span::new(start, placeholder.span.end() - start),
-                placeholder,
-            }));
-        }
-    }
-    if name_end == needle_end && !with_registry {
-        return None; // the namespace alone (`docker.io/starlingx/`)
-    }
-    let name = ImageName::parse(&text[name_start..name_end]).ok()?;
-    if !ns.contains(&name) {
-        return None;
-    }
-    let mut end = name_end;
-    let mut tag = None;
-    if name_end == run_end && bytes.get(end) == Some(&b':') {
-        // `"docker.io/starlingx/x:" + tag` or a YAML key `docker.io/starlingx/x:`: the tag is
-        // given elsewhere, so this is not a reference without one.
-        let t = scan_tag(text, end + 1)?;
-        end = t.span.end();
-        tag = Some(t);
-    }
-    let mut digest = None;
-    if end == run_end || tag.is_some() {
-        if let Some(d) = scan_digest(text, end) {
-            end = d.end();
-            digest = Some(d);
-        }
-    }
-    if tag.is_none() && digest.is_none() {
-        tag = split_tag(text, start);
-        let explicit = registry_written || mirror_len > 0;
-        if tag.is_none() && !image_context(text, start, end, explicit) {
-            // A bare name in prose (`the starlingx/root repository`, `Tag
-            // docker.io/starlingx/x image.`) names an image or a project; it pulls nothing.
-            return None;
-        }
-    }
-    Some(Read::Ref(ImageRef {
-        span: Span::new(start, end - start),
-        mirror: (mirror_len > 0).then(|| Span::new(start, mirror_len)),
-        name_span: Span::new(name_start, name_end - name_start),
-        name,
-        tag,
-        digest,
-        repository_key: split_name_key(&text[line_bounds(text, start).0..start]),
-    }))
 }
 
-/// `registry.local:9001` or `registry.local:9001/some/path`: a host first, no empty component.
-fn is_mirror(prefix: &str) -> bool {
-    let mut parts = prefix.split('/');
-    let host_ok = parts
-        .next()
-        .is_some_and(|h| h.contains('.') || h.contains(':') || h == "localhost");
-    host_ok && !prefix.split('/').any(str::is_empty) && !prefix.contains("::")
+/// The hits of both automata in text order (a namespace hit first at equal starts).
+struct Hits<'a> {
+    namespaces: Cursor<'a>,
+    placeholders: Option<Cursor<'a>>,
 }
 
-/// A mirror given by a placeholder: `{{ local_registry }}/docker.io/…`, `${REGISTRY}/…`,
-/// `$REGISTRY/…`, `@REGISTRY@/…` (the token scan stops at the placeholder's last byte).
-fn templated_mirror(bytes: &[u8], start: usize, mirror: &str) -> bool {
-    let word = mirror
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    word && start > 0 && matches!(bytes[start - 1], b'}' | b'$' | b'@')
-}
-
-/// Reads a tag starting at `from`: literal tag characters and placeholders, up to the first other byte.
-fn scan_tag(text: &str, from: usize) -> Option<TagRef> {
-    let bytes = text.as_bytes();
-    let mut i = from;
-    let mut placeholders = Vec::new();
-    loop {
-        if let Some(p) = placeholder_at(text, i) {
-            i = p.span.end();
-            placeholders.push(p);
-        } else if bytes
-            .get(i)
-            .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-        {
-            i += 1;
-        } else {
-            break;
+impl Hits<'_> {
+    /// The next hit at or after `at`, and whether it is a placeholder's.
+    fn next(&mut self, text: &str, at: usize) -> Option<(aho_corasick::Match, bool)> {
+        let namespace = self.namespaces.peek(text, at);
+        let placeholder = self.placeholders.as_mut().and_then(|p| p.peek(text, at));
+        match (namespace, placeholder) {
+            (Some(n), Some(p)) if p.start() < n.start() => Some((p, true)),
+            (Some(n), _) => Some((n, false)),
+            (None, Some(p)) => Some((p, true)),
+            (None, None) => None,
         }
     }
-    // A sentence may end right after a tag; tags do not end in a dot in practice.
-    let last_placeholder_end = placeholders.last().map_or(from, |p| p.span.end());
-    while i > last_placeholder_end && bytes[i - 1] == b'.' {
-        i -= 1;
-    }
-    if i == from {
-        return None;
-    }
-    let text_of_tag = &text[from..i];
-    if placeholders.is_empty() && !is_valid_tag(text_of_tag) {
-        return None;
-    }
-    Some(TagRef {
-        span: Span::new(from, i - from),
-        text: text_of_tag.to_owned(),
-        placeholders,
-        split: false,
-    })
 }
 
-/// A placeholder starting at `i`: `@NAME@`, `{{ … }}`, `${…}`, `$NAME`, `{name}` or `%(name)s`.
-fn placeholder_at(text: &str, i: usize) -> Option<Placeholder> {
-    let rest = text.get(i..)?;
-    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
-    let word_len = |s: &str, extra: &[u8]| {
-        s.bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_' || extra.contains(b))
-            .count()
-    };
-    let len = if let Some(after) = line.strip_prefix('@') {
-        let n = word_len(after, &[]);
-        let upper = after.bytes().next().is_some_and(|b| b.is_ascii_uppercase());
-        (upper && after.as_bytes().get(n) == Some(&b'@')).then_some(n + 2)
-    } else if line.starts_with("{{") {
-        line.find("}}").map(|e| e + 2)
-    } else if let Some(after) = line.strip_prefix("${") {
-        after.find('}').map(|e| e + 3)
-    } else if let Some(after) = line.strip_prefix('$') {
-        let n = word_len(after, &[]);
-        let ok = after
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
-        ok.then_some(n + 1)
-    } else if let Some(after) = line.strip_prefix("%(") {
-        let n = word_len(after, &[]);
-        (n > 0 && after[n..].starts_with(")s")).then_some(n + 4)
-    } else if let Some(after) = line.strip_prefix('{') {
-        let n = word_len(after, b".");
-        (n > 0 && after.as_bytes().get(n) == Some(&b'}')).then_some(n + 2)
-    } else {
-        None
-    }?;
-    Some(Placeholder {
-        span: Span::new(i, len),
-        text: line[..len].to_owned(),
-    })
+/// An image built in the file (`docker build -t starlingx/bats:latest .`) and then run there is
+/// a local image, not a pull.
+fn mark_built_here(refs: &mut [ImageRef]) {
+    let built: Vec<ImageName> = refs
+        .iter()
+        .filter(|r| r.role == Role::BuildTarget)
+        .map(|r| r.name.clone())
+        .collect();
+    if built.is_empty() {
+        return;
+    }
+    for r in refs.iter_mut() {
+        if r.role == Role::Pull && r.digest.is_none() && built.contains(&r.name) {
+            r.role = Role::BuiltHere;
+        }
+    }
 }
 
-/// `@algorithm:hex` at `at`.
-fn scan_digest(text: &str, at: usize) -> Option<Span> {
-    let rest = text.get(at..)?.strip_prefix('@')?;
-    let algorithm = rest
-        .bytes()
-        .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"+._-".contains(b))
-        .count();
-    if rest.as_bytes().get(algorithm) != Some(&b':') {
-        return None;
-    }
-    // No dot in the encoded part, so a sentence's full stop is not taken into the digest.
-    let encoded = rest[algorithm + 1..]
-        .bytes()
-        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'='))
-        .count();
-    let len = algorithm + 1 + encoded;
-    is_valid_digest(&rest[..len]).then(|| Span::new(at, len + 1))
-}
-
-fn line_bounds(text: &str, at: usize) -> (usize, usize) {
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    (start, end)
-}
-
-/// The split-form tag of a `repository:`/`name:` value starting at `value_start` (a sibling
-/// `tag:` key), for finders outside this module (the inventory's unmanaged references).
-pub fn sibling_tag(text: &str, value_start: usize) -> Option<TagRef> {
-    split_tag(text, value_start)
-}
-
-/// Whether a reference without a tag is used as an image where it stands, rather than named in
-/// prose: a Dockerfile `FROM`, a `pull`/`run` command, or a value of a key naming an image. With
-/// a registry written (`explicit`), any key or a quoted string in code also counts.
-fn image_context(text: &str, start: usize, end: usize, explicit: bool) -> bool {
-    let (line_start, line_end) = line_bounds(text, start);
-    let before = text[line_start..start].to_ascii_lowercase();
-    let trimmed = before.trim_start();
-    if trimmed.starts_with("from ")
-        || [" pull ", " run ", " push "]
-            .iter()
-            .any(|c| before.contains(c))
-    {
-        return true;
-    }
-    let key = key_before(&before);
-    if key.contains("image") || key.ends_with("repository") || key.ends_with("repo") {
-        return true;
-    }
-    if !explicit {
-        return false;
-    }
-    let quote = before.as_bytes().last().copied();
-    let quoted = matches!(quote, Some(b'"' | b'\''))
-        && text.as_bytes().get(end.min(line_end)) == quote.as_ref();
-    !key.is_empty() || quoted
+/// The split-form tag of a name written as the value of `key` starting at `value_start` (a
+/// sibling `tag:` key), for finders outside this module (the inventory's unmanaged references).
+pub fn sibling_tag(text: &str, value_start: usize, key: &str) -> Option<TagRef> {
+    let before = text.get(..value_start)?;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    let end = text
+        .get(value_start..)?
+        .find('\n')
+        .map_or(text.len(), |i| value_start + i);
+    split::split_tag(text, read::Line { start, end }, value_start, key)
 }
 
 #[cfg(test)]
-mod tests {
-    use proptest::strategy::Strategy;
-
-    use super::*;
-
-    proptest::proptest! {
-        /// Any text, however hostile: no panic, and every span lies on character boundaries.
-        #[test]
-        fn extraction_never_panics(
-            parts in proptest::collection::vec(
-                proptest::prop_oneof![
-                    proptest::string::string_regex("[a-z0-9:/@{}$.\\-_ \n\"'=é\u{feff}]{0,12}").unwrap(),
-                    proptest::sample::select(vec![
-                        "docker.io/starlingx/", "starlingx/", "registry.local:9001/", ":", "@OS_CODENAME@",
-                        "{{ x }}", "${T}", "repository: ", "tag: ", "\n  ", "- ", "@sha256:", "latest",
-                    ]).prop_map(str::to_owned),
-                ],
-                0..24,
-            )
-        ) {
-            let text: String = parts.concat();
-            let found = matcher().extract(&text);
-            for r in &found.refs {
-                let spans = [Some(r.span), Some(r.name_span), r.mirror, r.digest, r.tag.as_ref().map(|t| t.span)];
-                for span in spans.into_iter().flatten() {
-                    proptest::prop_assert!(text.get(span.offset..span.end()).is_some());
-                }
-            }
-        }
-    }
-
-    fn matcher() -> Matcher {
-        Matcher::new(&["docker.io/starlingx/".to_owned()]).unwrap()
-    }
-
-    fn one(text: &str) -> ImageRef {
-        let found = matcher().extract(text);
-        assert_eq!(found.refs.len(), 1, "{text:?}: {found:?}");
-        found.refs[0].clone()
-    }
-
-    fn none(text: &str) {
-        let found = matcher().extract(text);
-        assert!(found.refs.is_empty(), "{text:?}: {found:?}");
-    }
-
-    #[test]
-    fn plain_mirror_and_implicit_hub() {
-        let t = "image: docker.io/starlingx/k8s-cni-sriov:stx.4.0-v2.2\n";
-        let r = one(t);
-        assert_eq!(
-            &t[r.span.offset..r.span.end()],
-            "docker.io/starlingx/k8s-cni-sriov:stx.4.0-v2.2"
-        );
-        assert_eq!(r.name.to_string(), "docker.io/starlingx/k8s-cni-sriov");
-        assert_eq!(r.tag.unwrap().text, "stx.4.0-v2.2");
-
-        let t = "img = 'registry.local:9001/docker.io/starlingx/ceph:stx.9.0-v1.0'";
-        let r = one(t);
-        assert_eq!(
-            r.mirror.map(|m| &t[m.offset..m.end()]),
-            Some("registry.local:9001/")
-        );
-        assert_eq!(r.name.to_string(), "docker.io/starlingx/ceph");
-
-        let r = one("FROM starlingx/stx-debian:stx.9.0-v1.0.0\n");
-        assert_eq!(r.name.to_string(), "docker.io/starlingx/stx-debian");
-        for t in [
-            "image: {{ local_registry }}/docker.io/starlingx/x:1\n",
-            "X=${REGISTRY}/docker.io/starlingx/x:1\n",
-            "X=$REGISTRY/docker.io/starlingx/x:1\n",
-        ] {
-            assert_eq!(one(t).name.to_string(), "docker.io/starlingx/x", "{t}");
-        }
-        for tagless in [
-            "image: index.docker.io/starlingx/x\n",
-            "FROM starlingx/x\n",
-            "docker pull docker.io/starlingx/x\n",
-            "IMG=docker.io/starlingx/x\n",
-            "pods = ['docker.io/starlingx/x']\n",
-            "  - name: docker.io/starlingx/x\n",
-            "  repository: starlingx/x\n",
-        ] {
-            assert!(one(tagless).tag.is_none(), "{tagless}");
-        }
-    }
-
-    #[test]
-    fn not_references() {
-        none("see https://opendev.org/starlingx/integ/commit/dac417bd\n");
-        none("git clone https://opendev.org/starlingx/root\n");
-        none("the starlingx/root repository\n");
-        none("The images starlingx/stx-debian-dev and starlingx/stx-debian-tools-dev\n");
-        none("Tag docker.io/starlingx/portieris image.\n");
-        none("see `docker.io/starlingx/x` for details\n");
-        none("required-projects:\n  - name: starlingx/root\n");
-        none("PROJECT='starlingx/root'\n");
-        none("quay.io/starlingx/x:latest\n");
-        none("registry.local:9001/starlingx/x:latest\n");
-        none("path /usr/share/starlingx/x:1\n");
-        none("notstarlingx/x:1\n");
-        none("docker.io/starlingx/\n");
-        none("docker.io/starlingx/Upper:1\n");
-        none("IMG = \"docker.io/starlingx/x:\" + tag\n");
-        none("docker.io/starlingx/x: {tag: 1}\n");
-    }
-
-    #[test]
-    fn tags_end_where_the_token_ends() {
-        let r = one("Use docker.io/starlingx/x:stx.9.0-v1.0. Then");
-        assert_eq!(r.tag.unwrap().text, "stx.9.0-v1.0");
-        let r = one("\"docker.io/starlingx/x:stx.9.0-v1.0\",");
-        assert_eq!(r.tag.unwrap().text, "stx.9.0-v1.0");
-        let r = one("docker.io/starlingx/x:1.0@sha256:".to_owned().as_str());
-        assert_eq!(r.tag.unwrap().text, "1.0");
-        let digest = format!("pin docker.io/starlingx/x@sha256:{}.", "a".repeat(64));
-        let r = one(&digest);
-        assert!(r.digest.is_some() && r.tag.is_none());
-    }
-
-    #[test]
-    fn placeholders() {
-        let r = one("docker.io/starlingx/x:stx.13.0-v1.0-@OS_CODENAME@\n");
-        let tag = r.tag.unwrap();
-        assert_eq!(tag.text, "stx.13.0-v1.0-@OS_CODENAME@");
-        let codenames = ["bookworm".to_owned(), "trixie".to_owned()];
-        assert_eq!(
-            tag.expand(&codenames),
-            Expansion::Codenames(vec![
-                "stx.13.0-v1.0-bookworm".into(),
-                "stx.13.0-v1.0-trixie".into()
-            ])
-        );
-        for (text, placeholder) in [
-            (
-                "image: docker.io/starlingx/x:{{ .Values.tag }}\n",
-                "{{ .Values.tag }}",
-            ),
-            ("X=docker.io/starlingx/x:${TAG}\n", "${TAG}"),
-            ("X=docker.io/starlingx/x:$TAG\n", "$TAG"),
-            ("'docker.io/starlingx/x:{tag}'.format()", "{tag}"),
-            ("docker.io/starlingx/x:stx-@BRANCH@", "@BRANCH@"),
-        ] {
-            let tag = one(text).tag.unwrap();
-            match tag.expand(&codenames) {
-                Expansion::Opaque(p) => assert_eq!(p.text, placeholder, "{text}"),
-                other => panic!("{text}: {other:?}"),
-            }
-        }
-        let found = matcher().extract("image: docker.io/starlingx/{{ .Values.name }}:1\n");
-        assert!(found.refs.is_empty());
-        assert_eq!(found.templated_names.len(), 1);
-    }
-
-    #[test]
-    fn split_form() {
-        let t = "image:\n  repository: docker.io/starlingx/x\n  pullPolicy: IfNotPresent\n  tag: stx.9.0-v1.0\n";
-        let tag = one(t).tag.unwrap();
-        assert!(tag.split);
-        assert_eq!(&t[tag.span.offset..tag.span.end()], "stx.9.0-v1.0");
-
-        let t = "images:\n  - tag: stx.9.0-v2\n    repository: docker.io/starlingx/a\n  - repository: docker.io/starlingx/b\n    pullPolicy: x\n";
-        let found = matcher().extract(t);
-        assert_eq!(
-            found.refs[0].tag.as_ref().map(|t| t.text.as_str()),
-            Some("stx.9.0-v2")
-        );
-        assert_eq!(found.refs[1].tag, None);
-
-        let t = "{'repository': 'docker.io/starlingx/x', 'tag': 'stx.9.0-v3'}";
-        assert_eq!(one(t).tag.unwrap().text, "stx.9.0-v3");
-
-        // kustomize
-        let t = "images:\n- name: docker.io/starlingx/x\n  newTag: stx.9.0-v4\n";
-        assert_eq!(one(t).tag.unwrap().text, "stx.9.0-v4");
-        // A manifest-shaped entry: `src_build_tag` is not the image's tag.
-        let t = "- name: docker.io/starlingx/x\n  src_build_tag: master-centos-stable-20191203T153530Z.0\n";
-        let r = one(t);
-        assert!(r.tag.is_none() && r.repository_key);
-        // zuul's `- name: starlingx/root` is a project, not an image.
-        none("required-projects:\n  - name: starlingx/root\n");
-    }
-}
+mod tests;

@@ -1,93 +1,48 @@
-//! Helm's and kustomize's split form: a repository in one key (`repository:`, `name:`) and its
-//! tag in a sibling key (`tag:`, `newTag:`), found on the same line or among the sibling lines.
+//! Split forms: a name in one key and its tag in a sibling key, joined back into one reference.
+//! Helm's `repository:` + `tag:`, kustomize's `newName:` + `newTag:`, `image:` + `imageTag:`,
+//! `image_name =` + `image_tag =` and `foo_image:` + `foo_tag:`, in YAML, Python, shell and
+//! JSON alike: the sibling is on the same line after the name, or on a line of the same block
+//! (same indentation, same list item) below or above it. Every search is bounded.
 
-use super::{line_bounds, scan_tag, TagRef};
+use tagman_core::Span;
 
-/// Whether the token is the value of a key whose tag lives in a sibling key: Helm's
-/// `repository:` + `tag:`, kustomize's `name:`/`newName:` + `newTag:`.
-pub(super) fn split_name_key(before: &str) -> bool {
-    let key = key_before(before);
-    key.ends_with("repository") || key.ends_with("repo") || key == "name" || key == "newname"
-}
+use super::context::{content_indent, squash, tag_keys_for};
+use super::read::Line;
+use super::token::{head, scan_tag};
+use super::TagRef;
 
-/// The key a value follows (`repository` in `  "repository": "`), lower-cased; empty when none.
-pub(super) fn key_before(before: &str) -> String {
-    let trimmed = before.trim_end_matches([' ', '\t', '"', '\'']);
-    let Some(trimmed) = trimmed.strip_suffix([':', '=']) else {
-        return String::new();
-    };
-    let trimmed = trimmed.trim_end_matches([' ', '\t', '"', '\'']);
-    trimmed[key_start(trimmed)..].to_ascii_lowercase()
-}
+/// Sibling lines looked at in each direction, and bytes at most.
+const SIBLING_LINES: usize = 8;
+const SIBLING_BYTES: usize = 4096;
+/// Bytes of one line looked at for a `key: value`.
+const SEGMENT: usize = 512;
 
-/// Where the key word that ends `s` starts (a byte offset on a character boundary).
-fn key_start(s: &str) -> usize {
-    s.char_indices()
-        .rev()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')))
-        .map_or(0, |(i, c)| i + c.len_utf8())
-}
-
-/// Keys that hold a split-off tag: `tag`, `newTag`, `imageTag`, `image_tag`, `image.tag`.
-/// Not `src_build_tag` and the like, which name other things.
-fn is_tag_key(key: &str) -> bool {
-    let squashed: String = key
-        .chars()
-        .filter(|c| !matches!(c, '_' | '.' | '-'))
-        .collect();
-    matches!(squashed.as_str(), "tag" | "newtag" | "imagetag") || key.ends_with(".tag")
-}
-
-/// Indentation of a line's content, counting list markers (`- `) as indentation.
-fn content_indent(line: &str) -> (usize, bool) {
-    let mut n = 0;
-    let mut item = false;
-    let bytes = line.as_bytes();
-    loop {
-        match bytes.get(n) {
-            Some(b' ' | b'\t') => n += 1,
-            Some(b'-') if bytes.get(n + 1) == Some(&b' ') => {
-                item = true;
-                n += 2;
-            }
-            _ => return (n, item),
-        }
-    }
-}
-
-/// The split form: `repository: docker.io/starlingx/x` with a sibling `tag:` key (Helm values,
-/// Python dicts). Looks on the same line after the token, then among the sibling lines.
-pub(super) fn split_tag(text: &str, start: usize) -> Option<TagRef> {
-    let (line_start, line_end) = line_bounds(text, start);
-    if !split_name_key(&text[line_start..start]) {
+/// The tag of a name written as the value of `key`, the token starting at `start` on `line`.
+pub(super) fn split_tag(text: &str, line: Line, start: usize, key: &str) -> Option<TagRef> {
+    let wanted = tag_keys_for(key);
+    if wanted.is_empty() {
         return None;
     }
     let after_token = start
-        + text[start..line_end]
+        + text[start..line.end]
             .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '}'))
-            .unwrap_or(line_end - start);
-    if let Some(t) = tag_key_value(text, after_token, line_end) {
+            .unwrap_or(line.end - start);
+    // Same line: after the name (`{'repository': x, 'tag': y}`), or before it (`"tag": null,
+    // "name": x`).
+    if let Some(t) = tag_key_value(text, after_token, line.end, &wanted)
+        .or_else(|| tag_key_value(text, line.start, start, &wanted))
+    {
         return Some(t);
     }
-    let (indent, is_item) = content_indent(&text[line_start..line_end]);
-    // Following siblings, until the block or the list item ends.
-    let mut pos = line_end;
-    for _ in 0..8 {
-        if pos >= text.len() {
-            break;
-        }
-        let (s, e) = line_bounds(text, pos + 1);
-        pos = e;
-        let line = &text[s..e];
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            continue;
-        }
-        let (ind, item) = content_indent(line);
+    let (indent, is_item) = content_indent(&text[line.start..line.end]);
+    let mut following = Siblings::new(text, line.end, true);
+    while let Some((s, e)) = following.next_line() {
+        let (ind, item) = content_indent(&text[s..e]);
         if ind < indent || (ind == indent && item) {
             break;
         }
         if ind == indent {
-            if let Some(t) = tag_key_value(text, s, e) {
+            if let Some(t) = tag_key_value(text, s, e, &wanted) {
                 return Some(t);
             }
         }
@@ -95,24 +50,14 @@ pub(super) fn split_tag(text: &str, start: usize) -> Option<TagRef> {
     if is_item {
         return None;
     }
-    // Preceding siblings, up to the start of the list item or block.
-    let mut pos = line_start;
-    for _ in 0..8 {
-        if pos == 0 {
-            break;
-        }
-        let (s, e) = line_bounds(text, pos - 1);
-        pos = s;
-        let line = &text[s..e];
-        if line.trim().is_empty() || line.trim_start().starts_with('#') {
-            continue;
-        }
-        let (ind, item) = content_indent(line);
+    let mut preceding = Siblings::new(text, line.start, false);
+    while let Some((s, e)) = preceding.next_line() {
+        let (ind, item) = content_indent(&text[s..e]);
         if ind < indent {
             break;
         }
         if ind == indent {
-            if let Some(t) = tag_key_value(text, s, e) {
+            if let Some(t) = tag_key_value(text, s, e, &wanted) {
                 return Some(t);
             }
             if item {
@@ -123,28 +68,115 @@ pub(super) fn split_tag(text: &str, start: usize) -> Option<TagRef> {
     None
 }
 
-/// The value of a `tag` key (`tag:`, `"tag":`, `image_tag=`, `imageTag:`) in `text[from..to]`.
-fn tag_key_value(text: &str, from: usize, to: usize) -> Option<TagRef> {
-    let segment = &text[from..to];
+/// The non-blank, non-comment lines next to a position, one direction, within the bounds.
+struct Siblings<'t> {
+    text: &'t str,
+    pos: usize,
+    down: bool,
+    lines: usize,
+    budget: usize,
+}
+
+impl<'t> Siblings<'t> {
+    fn new(text: &'t str, pos: usize, down: bool) -> Self {
+        Self {
+            text,
+            pos,
+            down,
+            lines: 0,
+            budget: SIBLING_BYTES,
+        }
+    }
+
+    /// The next line's `(start, end)`.
+    fn next_line(&mut self) -> Option<(usize, usize)> {
+        loop {
+            if self.lines == SIBLING_LINES {
+                return None;
+            }
+            let (s, e) = if self.down {
+                let s = self.pos.checked_add(1).filter(|&s| s <= self.text.len())?;
+                let rest = self.text.get(s..)?;
+                let e = s + rest.find('\n').unwrap_or(rest.len());
+                self.pos = e;
+                (s, e)
+            } else {
+                let e = self.pos.checked_sub(1)?;
+                let floor = e.saturating_sub(self.budget);
+                let above = self.text.get(floor..e)?;
+                let s = match above.rfind('\n') {
+                    Some(i) => floor + i + 1,
+                    None if floor == 0 => 0,
+                    None => return None,
+                };
+                self.pos = s;
+                (s, e)
+            };
+            self.lines += 1;
+            self.budget = self.budget.checked_sub(e - s + 1)?;
+            let line = self.text.get(s..e)?;
+            let trimmed = line.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            return Some((s, e));
+        }
+    }
+}
+
+/// The value of a key in `wanted` (squashed: `tag`, `imagetag`, `newtag`) in `text[from..to]`:
+/// `tag: x`, `"tag": "x"`, `image_tag = "x"`. A key with no value (`""`, `null`, `~`, nothing)
+/// gives an empty tag.
+fn tag_key_value(text: &str, from: usize, to: usize, wanted: &[String]) -> Option<TagRef> {
+    let segment = head(text.get(from..to)?, SEGMENT);
     for (i, b) in segment.bytes().enumerate() {
         if b != b':' && b != b'=' {
             continue;
         }
         let key_part = segment[..i].trim_end_matches([' ', '\t', '"', '\'']);
-        let key = key_part[key_start(key_part)..].to_ascii_lowercase();
-        if !is_tag_key(&key) {
+        let key = &key_part[super::context::key_start(key_part)..];
+        if key.is_empty() || !wanted.contains(&squash(key)) {
             continue;
         }
         let value_rest = &segment[i + 1..];
         let skip = value_rest.len() - value_rest.trim_start_matches([' ', '\t']).len();
-        let mut at = from + i + 1 + skip;
-        if matches!(text.as_bytes().get(at), Some(b'"' | b'\'')) {
-            at += 1;
-        }
-        return scan_tag(text, at).map(|mut t| {
+        let at = from + i + 1 + skip;
+        return value_at(text, at).map(|mut t| {
             t.split = true;
             t
         });
     }
     None
+}
+
+/// A tag value at `at`, quoted or not; `""`, `''`, `null`, `~` and nothing are an empty tag.
+fn value_at(text: &str, at: usize) -> Option<TagRef> {
+    let rest = text.get(at..).unwrap_or("");
+    let empty = |span: Span| TagRef {
+        span,
+        text: String::new(),
+        placeholders: Vec::new(),
+        split: true,
+        empty: true,
+    };
+    for quote in ["\"", "'"] {
+        if let Some(inner) = rest.strip_prefix(quote) {
+            if inner.starts_with(quote) {
+                return Some(empty(Span::new(at + 1, 0)));
+            }
+            return scan_tag(text, at + 1);
+        }
+    }
+    let word_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '~'))
+        .unwrap_or(rest.len());
+    let word = &rest[..word_end];
+    if matches!(word, "null" | "Null" | "NULL" | "~" | "None") {
+        return Some(empty(Span::new(at, word.len())));
+    }
+    let next = rest.chars().next();
+    if next.is_none_or(|c| matches!(c, '\r' | '\n' | ',' | '}' | '#')) {
+        return Some(empty(Span::new(at, 0)));
+    }
+    scan_tag(text, at)
 }

@@ -418,17 +418,21 @@ mod tests {
         let matcher = crate::Matcher::new(&["docker.io/starlingx/".to_owned()]).unwrap();
         ScannedFile {
             path: name.into(),
+            relative: name.to_owned(),
             source: SourceFile::new(name, text),
             extracted: matcher.extract(text),
             in_archive: false,
             unmanaged: Vec::new(),
             role: None,
+            chart: None,
         }
     }
 
     #[test]
     fn only_a_fixed_tag_at_the_same_key_replaces_a_default() {
-        let values = "a:\n  image:\n    repository: docker.io/starlingx/a\n    tag: latest\nb:\n  image: docker.io/starlingx/b:latest\nc:\n  repository: docker.io/starlingx/c\n";
+        // `c.image.repository` has no `tag:`: Helm takes the tag from the sibling `tag` key. (A
+        // `repository:` outside an image key is a name, not a pull, so it has no default.)
+        let values = "a:\n  image:\n    repository: docker.io/starlingx/a\n    tag: latest\nb:\n  image: docker.io/starlingx/b:latest\nc:\n  image:\n    repository: docker.io/starlingx/c\n";
         let chart = HelmDoc::Chart {
             dir: "t/ch".into(),
             name: "ch".into(),
@@ -439,7 +443,7 @@ mod tests {
                 "b:\n  image: docker.io/starlingx/b:stx.9.0-v1\n",
                 vec!["b.image"],
             ),
-            ("c:\n  tag: stx.9.0-v1\n", vec!["c.tag"]),
+            ("c:\n  image:\n    tag: stx.9.0-v1\n", vec!["c.image.tag"]),
             // A floating override, another key, another chart's overrides: nothing replaced.
             (
                 "a:\n  image:\n    tag: master-latest\nb:\n  image: docker.io/starlingx/b\n",

@@ -17,7 +17,7 @@
 use tagman_core::reference::Reference;
 use tagman_core::Span;
 
-use crate::extract::{sibling_tag, ImageRef, Matcher, TagRef};
+use crate::extract::{sibling_tag, ImageRef, Matcher, Role, TagRef};
 
 /// Every image reference outside `matcher`'s namespaces in `text`, in file order.
 pub fn unmanaged(text: &str, matcher: &Matcher) -> Vec<ImageRef> {
@@ -72,14 +72,14 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
     if let Some(start) = command_value {
         // `FROM scratch` starts from nothing, not from an image.
         if !line[start..].starts_with("scratch") {
-            push_token(text, at + start, false, false, out);
+            push_token(text, at + start, None, false, out);
         }
     }
     if let Some((key, value)) = key_value(line) {
         if ends_with_ignore_case(key, "image") {
-            push_token(text, at + value, false, false, out);
+            push_token(text, at + value, None, false, out);
         } else if ends_with_ignore_case(key, "repository") {
-            push_token(text, at + value, true, false, out);
+            push_token(text, at + value, Some(key), false, out);
         }
     }
     // Explicit registry host with a tag or digest, anywhere on the line.
@@ -101,7 +101,7 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
         let host = token.split('/').next().unwrap_or("");
         let hosted = token.contains('/') && (host.contains('.') || host.contains(':'));
         if hosted && !token.contains("://") && (token.contains('@') || tag_after_slash(token)) {
-            push_token(text, at + start, false, true, out);
+            push_token(text, at + start, None, true, out);
         }
     }
 }
@@ -159,7 +159,7 @@ fn key_value(line: &str) -> Option<(&str, usize)> {
 fn push_token(
     text: &str,
     start: usize,
-    repository_key: bool,
+    sibling_key: Option<&str>,
     versioned: bool,
     out: &mut Vec<ImageRef>,
 ) {
@@ -192,6 +192,7 @@ fn push_token(
         text: t.clone(),
         placeholders: Vec::new(),
         split: false,
+        empty: false,
     });
     let digest = parsed.digest.as_ref().map(|_| {
         Span::new(
@@ -199,8 +200,8 @@ fn push_token(
             token.len() - without_digest.len(),
         )
     });
-    if tag.is_none() && digest.is_none() && repository_key {
-        tag = sibling_tag(text, start).filter(|t| t.placeholders.is_empty());
+    if let (None, None, Some(key)) = (&tag, &digest, sibling_key) {
+        tag = sibling_tag(text, start, key).filter(|t| t.placeholders.is_empty());
     }
     out.push(ImageRef {
         span: Span::new(start, end - start),
@@ -209,7 +210,10 @@ fn push_token(
         name: parsed.name,
         tag,
         digest,
-        repository_key,
+        repository_key: sibling_key.is_some(),
+        // The finder reads only where an image is used (image keys, `FROM`, pull commands).
+        role: Role::Pull,
+        appendable: false,
     });
 }
 

@@ -22,7 +22,7 @@ use tagman_core::tag::parse_build_tag;
 use tagman_core::ImageName;
 
 use crate::catalog::Catalog;
-use crate::extract::{Expansion, ImageRef};
+use crate::extract::{Expansion, ImageRef, Role};
 use crate::Scan;
 
 /// Every image and where it is referenced.
@@ -98,11 +98,14 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
     let mut rows: BTreeMap<Key, Row> = BTreeMap::new();
     let mut files = 0;
     for (index, file) in scan.walked.files.iter().enumerate() {
+        // Only what something pulls is a reference of the release (not comments, docs, images
+        // being built, build templates or names held in code).
         let managed = file
             .extracted
             .refs
             .iter()
             .enumerate()
+            .filter(|(_, r)| r.role == Role::Pull)
             .map(|(i, r)| (Some(i), r, true));
         let unmanaged = file.unmanaged.iter().map(|r| (None, r, false));
         let mut any = false;
@@ -116,11 +119,14 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
             let key = (!is_managed, name.clone(), tag.clone(), digest.clone());
             let row = rows.entry(key).or_insert_with(|| {
                 let declared = is_managed && declared(reference, catalog, codenames);
+                // Superseded: an earlier revision of the manifests declared it (history), or a
+                // manifest also declares a later build of the same image and OS codename.
+                let replaced = tag.as_deref().is_some_and(|t| {
+                    catalog.superseded(&reference.name, t).is_some()
+                        || (declared && superseded(&reference.name, t, catalog, codenames))
+                });
                 Row {
-                    superseded: declared
-                        && tag
-                            .as_deref()
-                            .is_some_and(|t| superseded(&reference.name, t, catalog, codenames)),
+                    superseded: is_managed && replaced,
                     name,
                     tag,
                     digest,

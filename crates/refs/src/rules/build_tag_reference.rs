@@ -31,13 +31,10 @@ adding the entry first if there is none."#,
     },
 };
 
-/// Pushes a finding per reference by a build tag.
+/// Pushes a finding per pull by a build tag.
 pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
-    for reference in &ctx.extracted.refs {
-        let Some(tag) = &reference.tag else { continue };
-        if reference.digest.is_some() {
-            continue;
-        }
+    for (reference, tag) in ctx.pulls() {
+        let Some(tag) = tag.checked() else { continue };
         let expansions = match tag.expand(ctx.codenames) {
             Expansion::Literal(t) => vec![t],
             Expansion::Codenames(ts) => ts,
@@ -80,7 +77,6 @@ mod tests {
         let found = run_check(
             check,
             "image: docker.io/starlingx/dex:master-centos-stable-20200204T162546Z.0\n",
-            false,
         );
         assert_eq!(found.len(), 1);
         assert!(found[0]
@@ -91,18 +87,12 @@ mod tests {
         let found = run_check(
             check,
             "image: docker.io/starlingx/dex:master-debian-stable-20250101T000000Z.0\n",
-            false,
         );
         assert!(found[0]
             .help
             .as_deref()
             .unwrap_or("")
             .starts_with("add a manifest entry"));
-        assert!(run_check(
-            check,
-            "image: docker.io/starlingx/dex:stx.4.0-v2.14.0-1\n",
-            false
-        )
-        .is_empty());
+        assert!(run_check(check, "image: docker.io/starlingx/dex:stx.4.0-v2.14.0-1\n").is_empty());
     }
 }

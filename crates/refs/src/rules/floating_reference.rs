@@ -8,7 +8,7 @@ use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
 
-use super::FileContext;
+use super::{FileContext, Tag};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -18,9 +18,12 @@ pub static RULE: Rule = Rule {
     subject: Subject::SourceTree,
     summary: "a managed image is referenced by a floating tag (`latest`, `*-latest`, no tag)",
     docs: Docs {
-        what: r#"Flags references with no tag (which means `latest`), `latest`, or a tag
-ending in `-latest` (`master-centos-stable-latest`), except in files the policy lists under
-`build_inputs`, whose floating tags the build replaces."#,
+        what: r#"Flags pulls of a managed image with no tag (which means `latest`), by
+`latest`, or by a tag ending in `-latest` (`master-centos-stable-latest`). A name without a
+tag counts only where something pulls it: an `image:`-like key, a Dockerfile `FROM`, a
+`docker|podman|nerdctl|crictl|ctr pull|run|create` or `skopeo`/`crane` argument. References in
+comments and documentation, images being built or pushed, tags made only of build placeholders
+and files listed under `build_inputs` are not checked."#,
         why: r#"A floating tag is re-pointed by every image build, so a release that references one
 changes under its users (LP: 1854869). The proposal: "the only cases where we should see
 charts/manifests or other references to master-centos-stable-latest tag would be files that
@@ -33,36 +36,37 @@ tree), or list the file under `build_inputs` in `tagman.yaml` if the build repla
     },
 };
 
-/// Pushes a finding per floating reference outside build inputs.
+/// Pushes a finding per pull by a floating tag or by no tag.
 pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
-    if ctx.build_input {
-        return;
-    }
-    for reference in &ctx.extracted.refs {
-        if reference.digest.is_some() {
-            continue; // pinned by content whatever the tag says
-        }
+    for (reference, tag) in ctx.pulls() {
         let name = &reference.name;
-        let message = match &reference.tag {
-            None => format!(
+        let message = match &tag {
+            Tag::Missing => format!(
                 "`{}` has no tag, so it follows `latest`",
                 ctx.text(reference)
             ),
-            Some(tag) if is_floating(&tag.text) => {
-                format!("`{name}` is referenced by the floating tag `{}`", tag.text)
+            Tag::Written(t) if is_floating(&t.text) => {
+                format!("`{name}` is referenced by the floating tag `{}`", t.text)
             }
-            Some(_) => continue,
+            Tag::AppVersion(t, _) if is_floating(&t.text) => format!(
+                "`{name}` is referenced by the floating tag `{}` (the chart's appVersion)",
+                t.text
+            ),
+            _ => continue,
         };
         let help = match ctx.catalog.latest(name) {
             Some(declared) => format!(
-                "pin a tag a manifest declares, e.g. `tagman refs --bump {name}={}`; if the build replaces this tag, list the file under `build_inputs` in tagman.yaml",
+                "pin a tag a manifest declares, e.g. `tagman refs --bump {name}={}`; if the package build fills this tag in, list the file under `build_inputs` in tagman.yaml",
                 declared.tag
             ),
             None => format!(
-                "no manifest declares a tag for {name} yet: add an entry, then pin its tag; if the build replaces this tag, list the file under `build_inputs` in tagman.yaml"
+                "no manifest declares a tag for {name} yet: add an entry, then pin its tag; if the package build fills this tag in, list the file under `build_inputs` in tagman.yaml"
             ),
         };
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
+        if let Tag::AppVersion(_, label) = tag {
+            finding = finding.also(label);
+        }
         if let Some(declared) = ctx.catalog.latest(name) {
             finding = finding.also(declared.label("last tag declared for this image"));
         }
@@ -76,28 +80,30 @@ mod tests {
     use crate::rules::run_check;
 
     #[test]
-    fn floating_and_missing_tags_are_found_outside_build_inputs() {
+    fn floating_and_missing_tags_of_pulls_are_found() {
         for bad in [
             "image: docker.io/starlingx/dex:latest\n",
             "image: docker.io/starlingx/dex:master-centos-stable-latest\n",
             "image: docker.io/starlingx/dex\n",
             "FROM starlingx/dex\n",
         ] {
-            let found = run_check(check, bad, false);
+            let found = run_check(check, bad);
             assert_eq!(found.len(), 1, "{bad}");
             assert!(found[0]
                 .help
                 .as_deref()
                 .unwrap_or("")
                 .contains("--bump docker.io/starlingx/dex=stx.9.0-v2.40.0-trixie"));
-            assert!(run_check(check, bad, true).is_empty(), "build input: {bad}");
         }
         for ok in [
             "image: docker.io/starlingx/dex:stx.4.0-v2.14.0-1\n",
             "image: docker.io/starlingx/dex:latest@sha256:0000000000000000000000000000000000000000000000000000000000000000\n",
             "the docker.io/starlingx/dex image\n",
+            "# image: docker.io/starlingx/dex:latest\n",
+            "mirror: starlingx/dex\n",
+            "x: docker.io/starlingx/dex:@IMAGE_PREFIX@-@OS@-@IMAGE_SUFFIX@\n",
         ] {
-            assert!(run_check(check, ok, false).is_empty(), "{ok}");
+            assert!(run_check(check, ok).is_empty(), "{ok}");
         }
     }
 }

@@ -3,13 +3,11 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM202` prints it.
 
-use tagman_core::tag::{is_floating, parse_build_tag};
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
 
-use super::{list, FileContext};
-use crate::extract::Expansion;
+use super::{list, FileContext, Tag};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -19,9 +17,12 @@ pub static RULE: Rule = Rule {
     subject: Subject::SourceTree,
     summary: "a managed image is referenced by a tag no manifest declares (it is never created)",
     docs: Docs {
-        what: r#"For every reference with a fixed tag (neither floating nor a timestamped
-build tag), looks the (image, tag) pair up in the manifests. A tag with `@OS_CODENAME@` is
-checked for every expansion over the policy's `codenames`."#,
+        what: r#"For every pull with a fixed tag (neither floating nor a timestamped build
+tag), looks the (image, tag) pair up in the manifests, and, when they are in a git repository,
+in every earlier revision of them: a tag an earlier revision declared is superseded (TM205),
+not undeclared. A tag with `@OS_CODENAME@` is checked for every codename the manifests' tags end
+in (or the policy's `codenames`, when it lists them). An empty Helm `tag:` is checked as the
+chart's `appVersion`."#,
         why: r#"Release tags exist only because a manifest entry makes tag management push them: a
 reference to any other tag points at an image that is never created, and pulls fail at
 install time."#,
@@ -32,35 +33,37 @@ image: docker.io/starlingx/dex:stx.4.0-v2.14.1   # the manifest declares stx.4.0
     },
 };
 
-/// Pushes a finding per reference whose tag (or any of its expansions) is undeclared.
+/// Pushes a finding per pull whose tag (or any of its expansions) no revision ever declared.
 pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
-    for reference in &ctx.extracted.refs {
-        let Some(tag) = &reference.tag else { continue };
-        if reference.digest.is_some() || is_floating(&tag.text) {
+    for (reference, tag) in ctx.pulls() {
+        let Some(checked) = tag.checked() else {
             continue;
-        }
-        let candidates = match tag.expand(ctx.codenames) {
-            Expansion::Literal(t) => vec![t],
-            Expansion::Codenames(ts) => ts,
-            Expansion::Opaque(_) => continue,
         };
         let name = &reference.name;
-        let missing: Vec<String> = candidates
+        let missing: Vec<String> = ctx
+            .release_tags(checked)
             .into_iter()
-            .filter(|t| parse_build_tag(t).is_err() && ctx.catalog.find(name, t).is_none())
+            .filter(|t| ctx.catalog.find(name, t).is_none())
+            .filter(|t| ctx.catalog.superseded(name, t).is_none())
             .collect();
         if missing.is_empty() {
             continue;
         }
-        let message = if tag.placeholders.is_empty() {
+        // Say which: with the history read, "never" covers every earlier revision too.
+        let never = if ctx.catalog.revisions() > 0 {
+            ", and no earlier revision did"
+        } else {
+            ""
+        };
+        let message = if checked.placeholders.is_empty() {
             format!(
-                "no manifest declares `{}` for {name}: this tag is never created",
-                tag.text
+                "no manifest declares `{}` for {name}{never}: this tag is never created",
+                checked.text
             )
         } else {
             format!(
-                "`{}` expands to {} that no manifest declares for {name}: {}",
-                tag.text,
+                "`{}` expands to {} that no manifest declares for {name}{never}: {}",
+                checked.text,
                 if missing.len() == 1 { "a tag" } else { "tags" },
                 list(&missing)
             )
@@ -80,12 +83,15 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
                 list(&tags)
             )
         };
-        if !tag.placeholders.is_empty() {
+        if !checked.placeholders.is_empty() {
             help.push_str(
-                "; `@OS_CODENAME@` is checked for every codename in tagman.yaml's `codenames`",
+                "; `@OS_CODENAME@` is checked for every codename the manifests' tags end in (tagman.yaml's `codenames`, when set)",
             );
         }
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
+        if let Tag::AppVersion(_, label) = tag {
+            finding = finding.also(label);
+        }
         if let Some(latest) = declared.last() {
             finding = finding.also(latest.label("last tag declared for this image"));
         }
@@ -100,22 +106,14 @@ mod tests {
 
     #[test]
     fn only_declared_tags_pass() {
-        let found = run_check(
-            check,
-            "image: docker.io/starlingx/dex:stx.4.0-v2.14.1\n",
-            false,
-        );
+        let found = run_check(check, "image: docker.io/starlingx/dex:stx.4.0-v2.14.1\n");
         assert_eq!(found.len(), 1);
         assert_eq!(
             found[0].message,
-            "no manifest declares `stx.4.0-v2.14.1` for docker.io/starlingx/dex: this tag is never created"
+            "no manifest declares `stx.4.0-v2.14.1` for docker.io/starlingx/dex, and no earlier revision did: this tag is never created"
         );
         assert_eq!(found[0].secondary.len(), 1);
-        let found = run_check(
-            check,
-            "image: docker.io/starlingx/other:stx.4.0-v1\n",
-            false,
-        );
+        let found = run_check(check, "image: docker.io/starlingx/other:stx.4.0-v1\n");
         assert!(found[0]
             .help
             .as_deref()
@@ -128,8 +126,15 @@ mod tests {
             "image: docker.io/starlingx/dex:latest\n",
             "image: docker.io/starlingx/dex:master-centos-stable-20200204T162546Z.0\n",
             "image: docker.io/starlingx/dex:{{ tag }}\n",
+            // Superseded: TM205's business.
+            "image: docker.io/starlingx/dex:stx.9.0-v2.39.0-trixie\n",
+            // Not pulls.
+            "# image: docker.io/starlingx/dex:stx.4.0-v9\n",
+            "docker push docker.io/starlingx/dex:stx.4.0-v9\n",
+            // JSON null is no tag string `null`.
+            "{\"tag\": null, \"repository\": \"docker.io/starlingx/dex\"}\n",
         ] {
-            assert!(run_check(check, ok, false).is_empty(), "{ok}");
+            assert!(run_check(check, ok).is_empty(), "{ok}");
         }
     }
 
@@ -138,7 +143,6 @@ mod tests {
         let found = run_check(
             check,
             "x: docker.io/starlingx/dex:stx.4.0-v2.14.0-1-@OS_CODENAME@\n",
-            false,
         );
         assert_eq!(found.len(), 1);
         assert!(

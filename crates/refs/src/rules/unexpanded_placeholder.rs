@@ -7,7 +7,7 @@ use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
 
-use super::FileContext;
+use super::{FileContext, Tag};
 use crate::extract::Expansion;
 
 /// The rule.
@@ -19,9 +19,12 @@ pub static RULE: Rule = Rule {
     summary:
         "a managed image reference holds a placeholder tagman cannot expand, so it is not checked",
     docs: Docs {
-        what: r#"Reports references whose tag holds a placeholder other than
-`@OS_CODENAME@` (`{{ .Values.tag }}`, `${TAG}`, `$TAG`, `{tag}`, `%(tag)s`, `@OTHER@`), and
-references whose image name continues with one. It does not guess their values."#,
+        what: r#"Reports pulls whose tag holds a placeholder other than `@OS_CODENAME@`
+(`{{ .Values.tag }}`, `${TAG}`, `$TAG`, `{tag}`, `%(tag)s`, `stx-@BRANCH@`), pulls whose image
+name continues with one, and an empty Helm `tag:` with no `Chart.yaml` beside the values file to
+take the `appVersion` from. It does not guess their values. A tag made only of package-build
+placeholders (`@IMAGE_PREFIX@-@OS@-@OS_CODENAME@-@BUILD_STREAM@`) is filled in by the package
+build: a build input, counted in the summary, not reported."#,
         why: r#"Such a reference may well float at run time; saying that it was not checked is more
 honest than silence."#,
         example: r#"```yaml
@@ -32,13 +35,30 @@ for the file kind in `tagman.yaml` (`rules: {unexpanded-placeholder: off}`) once
     },
 };
 
-/// Pushes a finding per reference hidden behind a placeholder.
+/// Pushes a finding per pull hidden behind a placeholder, or behind an empty `tag:`.
 pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
-    for reference in &ctx.extracted.refs {
-        let Some(tag) = &reference.tag else { continue };
-        if reference.digest.is_some() {
-            continue;
-        }
+    for (reference, tag) in ctx.pulls() {
+        let tag = match tag {
+            Tag::Unresolved(empty) => {
+                out.push(
+                    Finding::new(
+                        ctx.tag_label(reference),
+                        format!(
+                            "the tag of {} is empty, so Helm uses the chart's appVersion, and there is no Chart.yaml beside this file to read it from: this reference is not checked",
+                            reference.name
+                        ),
+                    )
+                    .help(if empty.span.len == 0 {
+                        "set the tag to a declared release tag, or keep the chart (Chart.yaml with `appVersion`) beside its values file"
+                    } else {
+                        "`null` and `~` are no tag: set a declared release tag"
+                    }),
+                );
+                continue;
+            }
+            Tag::Written(t) => t,
+            Tag::AppVersion(..) | Tag::Missing => continue,
+        };
         if let Expansion::Opaque(placeholder) = tag.expand(ctx.codenames) {
             out.push(
                 Finding::new(
@@ -48,7 +68,7 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
                         reference.name, tag.text, placeholder.text
                     ),
                 )
-                .help("make sure the value it takes is a declared release tag; only `@OS_CODENAME@` is expanded (over the policy's `codenames`)"),
+                .help("make sure the value it takes is a declared release tag; only `@OS_CODENAME@` is expanded"),
             );
         }
     }
@@ -85,7 +105,7 @@ mod tests {
                 "{{ .Values.name }}",
             ),
         ] {
-            let found = run_check(check, text, false);
+            let found = run_check(check, text);
             assert_eq!(found.len(), 1, "{text}");
             assert!(
                 found[0].message.contains(placeholder),
@@ -93,11 +113,21 @@ mod tests {
                 found[0].message
             );
         }
-        assert!(run_check(
-            check,
+        for ok in [
             "x: docker.io/starlingx/dex:stx.9.0-v2.40.0-@OS_CODENAME@\n",
-            false
-        )
-        .is_empty());
+            "x: docker.io/starlingx/dex:@IMAGE_PREFIX@-@OS@-@OS_CODENAME@-@BUILD_STREAM@\n",
+        ] {
+            assert!(run_check(check, ok).is_empty(), "{ok}");
+        }
+        let found = run_check(
+            check,
+            "image:\n  repository: docker.io/starlingx/dex\n  tag: \"\"\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].message.contains("appVersion"),
+            "{}",
+            found[0].message
+        );
     }
 }
