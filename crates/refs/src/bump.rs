@@ -316,6 +316,13 @@ pub fn plan(
     for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
         let replacements =
             file_replacements(file, *build_input, spec, catalog, codenames, &mut out);
+        // A reference to move inside a package or tarball: what ships is rebuilt, not edited.
+        if file.in_archive && !replacements.is_empty() {
+            return Err(crate::archive::ArchiveError::Bump {
+                archive: file.source.name().to_owned(),
+            }
+            .into());
+        }
         if let Some(edit) = apply(file, replacements) {
             out.edits.push(edit);
         }
@@ -334,9 +341,7 @@ fn file_replacements(
 ) -> Vec<(Span, String)> {
     let mut replacements = Vec::new();
     // Compare canonical names: `starlingx/x` and `docker.io/starlingx/x` are one image.
-    let same = |r: &&crate::ImageRef| {
-        r.name.registry() == spec.name.registry() && r.name.repository() == spec.name.repository()
-    };
+    let same = |r: &&crate::ImageRef| r.name == spec.name;
     for reference in file.extracted.refs.iter().filter(same) {
         out.references += 1;
         let skip = |reason| Skipped {

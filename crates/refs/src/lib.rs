@@ -109,19 +109,6 @@ pub struct Scan {
     root: PolicyRoot,
 }
 
-impl Scan {
-    /// Refuses a scan that read an archive, for `--bump` (which edits files in place).
-    pub fn refuse_archives(&self) -> Result<(), RefsError> {
-        match &self.walked.first_archive {
-            Some(archive) => Err(archive::ArchiveError::Bump {
-                archive: archive.clone(),
-            }
-            .into()),
-            None => Ok(()),
-        }
-    }
-}
-
 /// The codenames `@OS_CODENAME@` expands over: the policy's when it lists them, else those the
 /// manifests' tags end in (else the policy's defaults).
 pub fn expansion_codenames(policy: &Policy, catalog: &Catalog) -> Vec<String> {

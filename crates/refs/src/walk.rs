@@ -173,8 +173,6 @@ pub struct Walked {
     pub errors: Vec<RefsError>,
     /// Archive members and archives that could not be read (the scan went on).
     pub warnings: Vec<ArchiveWarning>,
-    /// The first archive read, if any (`--bump` refuses archives).
-    pub first_archive: Option<String>,
     /// Charts, overrides and HelmReleases seen, for [`crate::helm::annotate`].
     pub helm: Vec<HelmDoc>,
 }
@@ -270,7 +268,6 @@ struct Sinks {
     found: Mutex<Vec<ScannedFile>>,
     errors: Mutex<Vec<RefsError>>,
     warnings: Mutex<Vec<ArchiveWarning>>,
-    archives: Mutex<Vec<String>>,
     helm: Mutex<Vec<HelmDoc>>,
 }
 
@@ -282,8 +279,6 @@ impl Sinks {
         errors.sort_by_key(ToString::to_string);
         let mut warnings: Vec<ArchiveWarning> = take(self.warnings);
         warnings.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut archives: Vec<String> = take(self.archives);
-        archives.sort();
         let mut helm: Vec<HelmDoc> = take(self.helm);
         helm.sort_by(|a, b| doc_key(a).cmp(doc_key(b)));
         Walked {
@@ -291,7 +286,6 @@ impl Sinks {
             stats: self.counters.stats(),
             errors,
             warnings,
-            first_archive: archives.into_iter().next(),
             helm,
         }
     }
@@ -403,13 +397,9 @@ impl Visitor<'_> {
             Ok(stats) => {
                 Counters::bump(&counters.archives, 1);
                 Counters::bump(&counters.nested_archives, stats.archives - 1);
-                push(&self.sinks.archives, name);
                 Ok(())
             }
-            Err(e) => {
-                push(&self.sinks.archives, name);
-                Err(RefsError::Archive(e))
-            }
+            Err(e) => Err(RefsError::Archive(e)),
         }
     }
 

@@ -166,7 +166,6 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let codenames = tagman_refs::expansion_codenames(&policy, &catalog.catalog);
     let outcome = match (spec, inventory_format) {
         (Some(spec), _) => {
-            scan.refuse_archives()?;
             let spec = spec.resolve(&catalog.catalog)?;
             let scope = WriteScope::new(&paths, args.follow_symlinks);
             run_bump(args, &scan, &spec, &catalog.catalog, &codenames, &scope, ui)?

@@ -92,10 +92,10 @@ pub enum ArchiveError {
         /// The budget.
         limit: u64,
     },
-    /// `--bump` was given an archive: its references cannot be edited in place.
-    #[error("{archive} is an archive: --bump edits source files, not what a build made from them")]
+    /// A reference `--bump` would move lies inside an archive: it cannot be edited in place.
+    #[error("{archive} is inside an archive and references the image: --bump edits source files, not what a build made from them")]
     Bump {
-        /// The archive.
+        /// The archive member (`pkg.deb!path`).
         archive: String,
     },
 }
