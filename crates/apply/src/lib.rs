@@ -9,8 +9,10 @@
 //! from an HTTP answer to a typed error). This crate never prints.
 
 pub mod auth;
+pub mod breaker;
 pub mod client;
 pub mod error;
+pub mod map;
 pub mod media;
 pub mod plan;
 mod promote;
