@@ -19,6 +19,7 @@ mod promote;
 pub mod report;
 pub mod run;
 pub mod stats;
+pub mod status;
 pub mod transport;
 pub mod urls;
 

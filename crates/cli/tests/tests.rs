@@ -14,6 +14,7 @@ mod images;
 mod support;
 
 mod apply;
+mod apply_ops;
 mod cli;
 mod git;
 mod install;

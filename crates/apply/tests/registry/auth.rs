@@ -69,13 +69,20 @@ async fn basic_auth_over_tls_with_a_test_ca() {
     let shown = everything_shown(&client, &outcomes);
     assert!(!shown.contains(SECRET), "secret leaked:\n{shown}");
 
-    // Wrong password: a typed Unauthorized, and the wrong secret is not shown either.
+    // Wrong password: the registry refused these credentials (not "none found"), and the
+    // wrong secret is not shown either.
     let wrong = client_with("wrong-Pw-also-secret", true);
     let outcomes = run(&wrong, plan.clone(), &Options::default(), |_| {}).await;
     assert_eq!(outcomes[0].action, Action::Failed);
     assert_eq!(
         outcomes[0].error.as_ref().map(|e| e.kind()),
-        Some("unauthorized")
+        Some("credentials-refused")
+    );
+    assert_eq!(
+        outcomes[0].error.as_ref().unwrap().to_string(),
+        format!(
+            "{host} refused the credentials for {USER}: check the password or token stored for it"
+        )
     );
     let shown = everything_shown(&wrong, &outcomes);
     assert!(
@@ -85,11 +92,30 @@ async fn basic_auth_over_tls_with_a_test_ca() {
 
     // Without the CA the certificate is not trusted: no silent fallback to anything.
     let untrusting = client_with(SECRET, false);
-    let outcomes = run(&untrusting, plan, &Options::default(), |_| {}).await;
+    let outcomes = run(&untrusting, plan.clone(), &Options::default(), |_| {}).await;
     assert_eq!(outcomes[0].action, Action::Failed);
+    let error = outcomes[0].error.as_ref().unwrap();
+    assert_eq!(error.kind(), "connection");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{host}: certificate not trusted (")),
+        "{error}"
+    );
+    assert!(error.to_string().contains("pass --ca-cert"), "{error}");
+
+    // No credentials at all: said so, naming where tagman looked.
+    let anonymous = Client::new(TransportConfig {
+        ca_certs: vec![pki.ca.clone()],
+        retry: images::fast_retry(),
+        credentials: CredentialStore::load(&[], false).unwrap(),
+        ..TransportConfig::default()
+    })
+    .unwrap();
+    let outcomes = run(&anonymous, plan, &Options::default(), |_| {}).await;
     assert_eq!(
         outcomes[0].error.as_ref().map(|e| e.kind()),
-        Some("connection")
+        Some("no-credentials")
     );
 }
 
@@ -120,6 +146,7 @@ async fn bearer_registry(
         retry: images::fast_retry(),
         credentials,
         clock: clock.clone(),
+        ..TransportConfig::default()
     })
     .unwrap();
     (tokens, registry, client, clock)

@@ -176,6 +176,26 @@ mod notes {
                     ("tagman apply --changed-since HEAD~1 --auth-file ci-auth.json", "what a post-merge promote job runs"),
                 ],
             ),
+            "status" => (
+                &[
+                    ("0", "no tag drifted (missing tags and missing sources are reported, not failures)"),
+                    ("1", "lint errors, a drifted tag (it points elsewhere than its source build), or a registry that could not be asked"),
+                    ("2", "a usage, I/O or configuration error"),
+                ],
+                &[
+                    ("DOCKER_CONFIG", "the directory of config.json, the credentials looked at after --auth-file"),
+                    ("HOME", "~/.docker/config.json, when DOCKER_CONFIG is unset"),
+                ],
+                &[
+                    ("tagman.yaml", "the policy, looked for in the working directory and its parents"),
+                    ("**/image-tags*.yaml", "the manifests checked when none are named"),
+                    ("$DOCKER_CONFIG/config.json, ~/.docker/config.json", "registry credentials (auths, credHelpers, credsStore)"),
+                ],
+                &[
+                    ("tagman status image-tags.yaml", "the audit of a release: published, missing or drifted, per entry"),
+                    ("tagman status --format markdown --report status.json", "a table for a report, and the JSON beside it"),
+                ],
+            ),
             "add" => (
                 &[
                     ("0", "the entry was added (or, with --dry-run, would be) and the file lints clean"),
