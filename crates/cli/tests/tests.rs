@@ -22,4 +22,5 @@ mod packaging;
 mod pre_commit;
 mod refs;
 mod rules;
+mod status;
 mod zuul;
