@@ -61,7 +61,11 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
     let dir = tempfile::tempdir().unwrap();
 
     let (code, stdout, stderr) = tagman(dir.path(), &host, &["status"]);
-    assert_eq!(code, Some(0), "nothing published is no drift: {stdout}{stderr}");
+    assert_eq!(
+        code,
+        Some(0),
+        "nothing published is no drift: {stdout}{stderr}"
+    );
     assert!(stdout.contains("4 entries: 4 missing"), "{stdout}");
     assert!(stdout.contains("not published (source master-"), "{stdout}");
 
@@ -70,13 +74,24 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
     let (code, stdout, _) = tagman(dir.path(), &host, &["status", "--format", "json"]);
     assert_eq!(code, Some(0), "{stdout}");
     let json: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(json["states"], serde_json::json!({"published": 4}), "{json:#}");
+    assert_eq!(
+        json["states"],
+        serde_json::json!({"published": 4}),
+        "{json:#}"
+    );
 
     // Someone pushes another image over a release tag.
     let over = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let client = images::plain_client(&host);
         let name = images::name(&host, "starlingx/k8s-cni-sriov");
-        images::push(&client, &name, "stx.4.0-v2.2", images::Kind::Oci, "pushed over").await
+        images::push(
+            &client,
+            &name,
+            "stx.4.0-v2.2",
+            images::Kind::Oci,
+            "pushed over",
+        )
+        .await
     });
     let report = dir.path().join("status.json");
     let (code, stdout, stderr) = tagman(
@@ -85,7 +100,10 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
         &["status", "--report", report.to_str().unwrap()],
     );
     assert_eq!(code, Some(1), "drift fails the audit: {stdout}{stderr}");
-    let drifted: Vec<&str> = stdout.lines().filter(|l| l.starts_with("drifted")).collect();
+    let drifted: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("drifted"))
+        .collect();
     assert_eq!(drifted.len(), 1, "{stdout}");
     assert!(
         drifted[0].contains(&format!(
@@ -94,7 +112,10 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
         )),
         "{stdout}"
     );
-    assert!(stdout.contains("4 entries: 3 published, 1 drifted"), "{stdout}");
+    assert!(
+        stdout.contains("4 entries: 3 published, 1 drifted"),
+        "{stdout}"
+    );
     let json: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let entry = &json["entries"][0];
     assert_eq!(entry["state"], "drifted");

@@ -24,3 +24,4 @@ mod refs;
 mod rules;
 mod status;
 mod zuul;
+mod zuul_jobs;
