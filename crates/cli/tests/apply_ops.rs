@@ -112,9 +112,9 @@ fn a_dead_registry_fails_a_hundred_entries_in_a_few_requests_with_one_line_of_ca
         "dead registry, 100 entries: {requests} requests ({attempts} entry attempts) in {:.2} s",
         wall.as_secs_f64()
     ));
-    // Without the breaker: 100 entries × 6 tries. With it: the entries in flight (8) at most,
-    // before the third failure opens it.
-    assert!(requests <= 8, "{requests} requests:\n{stdout}");
+    // Without the breaker: 100 entries × 6 tries. With it: about the entries in flight (8)
+    // before the third failure opens it; a retry slips in only on a machine slower than a backoff.
+    assert!(requests <= 16, "{requests} requests:\n{stdout}");
     assert_eq!(attempts, requests);
     assert!(json["entries"]
         .as_array()
@@ -359,8 +359,19 @@ fn registry_maps_are_checked_namespaces_remap_and_what_matches_nothing_is_a_warn
         stderr.contains("warning: --force docker.io/starlingx/typo matches no entry"),
         "{stderr}"
     );
+}
 
-    // A committed manifest none of whose entries changed since HEAD.
+/// `--changed-since` with a file none of whose entries changed: a warning naming the file.
+#[test]
+fn a_changed_since_file_with_no_change_is_a_warning() {
+    let registry = Registry::start();
+    let host = registry.host();
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "image-tags.yaml",
+        &manifest(&[("docker.io/starlingx/k8s-cni-sriov", BUILD, "stx.4.0-v1")]),
+    );
     support::git_init(dir.path());
     support::git(dir.path(), &["add", "image-tags.yaml"]);
     support::git(dir.path(), &["commit", "-qm", "Start"]);

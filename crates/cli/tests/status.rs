@@ -122,7 +122,29 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
     assert_eq!(entry["tag_digest"], over.digest.as_str());
     assert_ne!(entry["source_digest"], entry["tag_digest"]);
     assert_eq!(json["ok"], false);
+}
 
+/// The markdown table marks the drifted entry; `-q` keeps only what fails the audit.
+#[test]
+fn status_markdown_and_quiet_show_the_drift() {
+    let registry = Registry::start();
+    let host = registry.host();
+    seed(&host);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = tagman(dir.path(), &host, &["apply"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let client = images::plain_client(&host);
+        let name = images::name(&host, "starlingx/k8s-cni-sriov");
+        images::push(
+            &client,
+            &name,
+            "stx.4.0-v2.2",
+            images::Kind::Oci,
+            "pushed over",
+        )
+        .await
+    });
     let (code, stdout, _) = tagman(dir.path(), &host, &["status", "--format", "markdown"]);
     assert_eq!(code, Some(1));
     assert!(

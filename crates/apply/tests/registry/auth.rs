@@ -92,7 +92,7 @@ async fn basic_auth_over_tls_with_a_test_ca() {
 
     // Without the CA the certificate is not trusted: no silent fallback to anything.
     let untrusting = client_with(SECRET, false);
-    let outcomes = run(&untrusting, plan.clone(), &Options::default(), |_| {}).await;
+    let outcomes = run(&untrusting, plan, &Options::default(), |_| {}).await;
     assert_eq!(outcomes[0].action, Action::Failed);
     let error = outcomes[0].error.as_ref().unwrap();
     assert_eq!(error.kind(), "connection");
@@ -103,19 +103,38 @@ async fn basic_auth_over_tls_with_a_test_ca() {
         "{error}"
     );
     assert!(error.to_string().contains("pass --ca-cert"), "{error}");
+}
 
-    // No credentials at all: said so, naming where tagman looked.
+/// No credentials at all is told apart from refused ones, naming where tagman looked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credentials_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::start_with(RegistryConfig {
+        auth: RegistryAuth::Htpasswd(servers::htpasswd(dir.path(), USER, SECRET)),
+        tls: None,
+    });
+    let host = registry.host();
+    let other = auth_file(dir.path(), "elsewhere.example:5000", SECRET);
     let anonymous = Client::new(TransportConfig {
-        ca_certs: vec![pki.ca.clone()],
+        insecure_registries: vec![host.clone()],
         retry: images::fast_retry(),
-        credentials: CredentialStore::load(&[], false).unwrap(),
+        credentials: CredentialStore::load(std::slice::from_ref(&other), false).unwrap(),
         ..TransportConfig::default()
     })
     .unwrap();
-    let outcomes = run(&anonymous, plan, &Options::default(), |_| {}).await;
+    let name = images::name(&host, "starlingx/secure");
+    let outcomes = run(
+        &anonymous,
+        vec![item(&name, "build-1", "v1")],
+        &Options::default(),
+        |_| {},
+    )
+    .await;
+    let error = outcomes[0].error.as_ref().unwrap();
+    assert_eq!(error.kind(), "no-credentials");
     assert_eq!(
-        outcomes[0].error.as_ref().map(|e| e.kind()),
-        Some("no-credentials")
+        error.to_string(),
+        format!("no credentials for {host} (looked in {})", other.display())
     );
 }
 
