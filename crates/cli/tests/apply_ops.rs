@@ -16,7 +16,7 @@ use harness::{Registry, RegistryAuth, RegistryConfig};
 use serde_json::{json, Value};
 use support::{describe, figure, project_root};
 
-const BUILD: &str = "master-centos-stable-20191203T153530Z.0";
+pub(crate) const BUILD: &str = "master-centos-stable-20191203T153530Z.0";
 const SRC_REF: &str =
     "https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4";
 
@@ -194,8 +194,14 @@ fn htpasswd(dir: &Path, user: &str, password: &str) -> PathBuf {
     write(dir, "htpasswd", &format!("{user}:{hash}\n"))
 }
 
-/// A registry that wants a password (htpasswd), seeded with one image per repository.
-fn private_registry(dir: &Path, user: &str, password: &str) -> Registry {
+/// A registry that wants `user`'s password (htpasswd), seeded with a source build (`BUILD`) in
+/// each of `repositories`.
+pub(crate) fn private_registry(
+    dir: &Path,
+    user: &str,
+    password: &str,
+    repositories: &[&str],
+) -> Registry {
     let registry = Registry::start_with(RegistryConfig {
         auth: RegistryAuth::Htpasswd(htpasswd(dir, user, password)),
         tls: None,
@@ -214,9 +220,9 @@ fn private_registry(dir: &Path, user: &str, password: &str) -> Registry {
             ..tagman_apply::TransportConfig::default()
         })
         .unwrap();
-        for app in ["a", "b", "c"] {
-            let name = images::name(&host, &format!("starlingx/{app}"));
-            images::push(&client, &name, BUILD, images::Kind::Oci, app).await;
+        for repository in repositories {
+            let name = images::name(&host, repository);
+            images::push(&client, &name, BUILD, images::Kind::Oci, repository).await;
         }
     });
     registry
@@ -230,7 +236,12 @@ fn private_registry(dir: &Path, user: &str, password: &str) -> Registry {
 fn credentials_missing_refused_and_found_under_the_mapped_from_name() {
     const PASSWORD: &str = "Corr3ct-horse-never-shown";
     let dir = tempfile::tempdir().unwrap();
-    let registry = private_registry(dir.path(), "starlingxbot", PASSWORD);
+    let registry = private_registry(
+        dir.path(),
+        "starlingxbot",
+        PASSWORD,
+        &["starlingx/a", "starlingx/b", "starlingx/c"],
+    );
     let host = registry.host();
     let entries = [
         ("docker.io/starlingx/a", BUILD, "stx.4.0-v1"),

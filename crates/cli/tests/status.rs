@@ -5,17 +5,11 @@
 
 use crate::{harness, images, support};
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::apply::{fixture, seed};
 use harness::Registry;
 use serde_json::Value;
-use tagman_apply::plan::PlanItem;
-use tagman_core::yaml::Limits;
-use tagman_core::Manifest;
-
-fn fixture() -> PathBuf {
-    support::project_root().join("fixtures/image-tags.yaml")
-}
 
 /// `tagman ARGS… --insecure-registry HOST --registry-map docker.io=HOST FIXTURE` in `dir`.
 fn tagman(dir: &Path, host: &str, args: &[&str]) -> (Option<i32>, String, String) {
@@ -35,22 +29,21 @@ fn tagman(dir: &Path, host: &str, args: &[&str]) -> (Option<i32>, String, String
     )
 }
 
-fn seed(host: &str) {
+/// Someone pushes another image over the release tag `stx.4.0-v2.2`; returns its digest.
+fn push_over(host: &str) -> String {
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let client = images::plain_client(host);
-        let manifest = Manifest::read(&fixture(), &Limits::default()).unwrap();
-        for (n, item) in PlanItem::from_manifest(&manifest).iter().enumerate() {
-            let name = images::name(host, item.name.repository());
-            images::push(
-                &client,
-                &name,
-                &item.src_build_tag,
-                images::Kind::Oci,
-                &n.to_string(),
-            )
-            .await;
-        }
-    });
+        let name = images::name(host, "starlingx/k8s-cni-sriov");
+        images::push(
+            &client,
+            &name,
+            "stx.4.0-v2.2",
+            images::Kind::Oci,
+            "pushed over",
+        )
+        .await
+        .digest
+    })
 }
 
 #[test]
@@ -81,18 +74,7 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
     );
 
     // Someone pushes another image over a release tag.
-    let over = tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let client = images::plain_client(&host);
-        let name = images::name(&host, "starlingx/k8s-cni-sriov");
-        images::push(
-            &client,
-            &name,
-            "stx.4.0-v2.2",
-            images::Kind::Oci,
-            "pushed over",
-        )
-        .await
-    });
+    let over = push_over(&host);
     let report = dir.path().join("status.json");
     let (code, stdout, stderr) = tagman(
         dir.path(),
@@ -108,7 +90,7 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
     assert!(
         drifted[0].contains(&format!(
             "{host}/starlingx/k8s-cni-sriov:stx.4.0-v2.2  tag has {}, but source master-centos-stable-20191203T153530Z.0 is sha256:",
-            over.digest
+            over
         )),
         "{stdout}"
     );
@@ -119,7 +101,7 @@ fn status_says_missing_then_published_then_drifted_and_the_audit_fails_on_drift(
     let json: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     let entry = &json["entries"][0];
     assert_eq!(entry["state"], "drifted");
-    assert_eq!(entry["tag_digest"], over.digest.as_str());
+    assert_eq!(entry["tag_digest"], over.as_str());
     assert_ne!(entry["source_digest"], entry["tag_digest"]);
     assert_eq!(json["ok"], false);
 }
@@ -133,18 +115,7 @@ fn status_markdown_and_quiet_show_the_drift() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, _) = tagman(dir.path(), &host, &["apply"]);
     assert_eq!(code, Some(0), "{stdout}");
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let client = images::plain_client(&host);
-        let name = images::name(&host, "starlingx/k8s-cni-sriov");
-        images::push(
-            &client,
-            &name,
-            "stx.4.0-v2.2",
-            images::Kind::Oci,
-            "pushed over",
-        )
-        .await
-    });
+    push_over(&host);
     let (code, stdout, _) = tagman(dir.path(), &host, &["status", "--format", "markdown"]);
     assert_eq!(code, Some(1));
     assert!(

@@ -16,7 +16,7 @@ use support::zuul::{checkout, good_change, manifest, playbook, project_with, ret
 use support::{describe, project_root, require_tool, venv_python};
 
 const PASSWORD: &str = "Zuul-bound-s3cret-never-logged";
-const BUILD: &str = "master-centos-stable-20191203T153530Z.0";
+use crate::apply_ops::BUILD;
 
 /// The first YAML block of the README's "Use in Zuul" section: the layout a project adds.
 fn readme_layout() -> String {
@@ -62,31 +62,7 @@ fn bind(layout: &Path, job: &str) -> (String, Value, Value) {
 
 /// A registry that wants starlingxbot's password, holding the source build of the change.
 fn private_registry(dir: &Path) -> harness::Registry {
-    let htpasswd = dir.join("htpasswd");
-    let hash = bcrypt::hash_with_result(PASSWORD, 4)
-        .unwrap()
-        .format_for_version(bcrypt::Version::TwoY);
-    std::fs::write(&htpasswd, format!("starlingxbot:{hash}\n")).unwrap();
-    let registry = harness::Registry::start_with(harness::RegistryConfig {
-        auth: harness::RegistryAuth::Htpasswd(htpasswd),
-        tls: None,
-    });
-    let host = registry.host();
-    let auth = dir.join("seed-auth.json");
-    let body = json!({"auths": {host.clone(): {"username": "starlingxbot", "password": PASSWORD}}});
-    std::fs::write(&auth, body.to_string()).unwrap();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let client = tagman_apply::Client::new(tagman_apply::TransportConfig {
-            insecure_registries: vec![host.clone()],
-            retry: images::fast_retry(),
-            credentials: tagman_apply::CredentialStore::load(&[auth], false).unwrap(),
-            ..tagman_apply::TransportConfig::default()
-        })
-        .unwrap();
-        let name = images::name(&host, "starlingx/k8s-cni-sriov");
-        images::push(&client, &name, BUILD, images::Kind::Oci, "0").await;
-    });
-    registry
+    crate::apply_ops::private_registry(dir, "starlingxbot", PASSWORD, &["starlingx/k8s-cni-sriov"])
 }
 
 /// Runs the playbook Zuul would run for `job` of `layout` on a change, the mirror of the README
