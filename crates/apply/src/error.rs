@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use tagman_net::text::sanitize;
-use tagman_net::Prefix;
+use tagman_net::{Cause, CauseKind, Prefix};
 
 /// The most characters of a registry's error message kept in an error.
 const MESSAGE_CHARS: usize = 200;
@@ -31,11 +31,34 @@ pub enum Error {
         /// not the registry error document (cut, with `…`).
         message: Option<String>,
     },
-    /// The registry refused our credentials, or we had none and it needs some.
-    #[error("{registry}: unauthorized (check the credentials for this registry)")]
+    /// The registry refused a request although it was authenticated as well as tagman could
+    /// (a token without access to the repository, a `DENIED` answer).
+    #[error(
+        "{registry}: unauthorized (the credentials found do not give access to this repository)"
+    )]
     Unauthorized {
         /// The registry host.
         registry: String,
+    },
+    /// The registry wants credentials and none were found for it.
+    #[error("{}", no_credentials(registry, keys, looked_in))]
+    NoCredentials {
+        /// The registry host.
+        registry: String,
+        /// The keys looked up, in order (the registry, then the one it stands in for by
+        /// `--registry-map`).
+        keys: Vec<String>,
+        /// The files looked in.
+        looked_in: Vec<PathBuf>,
+    },
+    /// The registry (or its token server) refused the credentials sent: every request to it
+    /// would be refused the same way.
+    #[error("{registry} refused the credentials for {username}: check the password or token stored for it")]
+    CredentialsRefused {
+        /// The registry host.
+        registry: String,
+        /// The user name sent (never the secret).
+        username: String,
     },
     /// The registry named a token realm that the registry's credentials must not be sent to.
     #[error("{registry}: refusing to send its credentials to the token realm {realm} (credentials go only to an https realm, or over plain HTTP to the registry itself when it is an --insecure-registry)")]
@@ -51,14 +74,26 @@ pub enum Error {
         /// The last Retry-After the registry asked for.
         retry_after: Option<Duration>,
     },
-    /// No connection could be made, or it broke, until the retries ran out.
-    #[error("{url}: connection failed: {source}")]
+    /// No answer came (refused, DNS, TLS, timeout, a dropped connection) until the retries ran
+    /// out: the root cause in one line, with what to do about it.
+    #[error("{}", connection(registry, cause))]
     Connection {
+        /// The registry host.
+        registry: String,
         /// The URL requested.
         url: String,
-        /// The transport's error.
-        #[source]
-        source: reqwest::Error,
+        /// Why, classified by the network layer.
+        cause: tagman_net::Cause,
+    },
+    /// The registry's circuit breaker is open: an earlier request to it failed in a way every
+    /// request would (no connection, credentials refused), so this one was not sent. Shows the
+    /// same cause as that failure.
+    #[error("{first}")]
+    RegistryDown {
+        /// The registry host.
+        registry: String,
+        /// The failure that opened the breaker.
+        first: std::sync::Arc<Error>,
     },
     /// The registry redirected in a loop or more than the redirect cap; not retried.
     #[error("{url}: {reason}")]
@@ -67,12 +102,6 @@ pub enum Error {
         url: String,
         /// Why the chain was cut.
         reason: tagman_net::http::RedirectError,
-    },
-    /// A request took longer than the per-request timeout until the retries ran out.
-    #[error("{url}: timed out")]
-    Timeout {
-        /// The URL requested.
-        url: String,
     },
     /// The bytes we got do not hash to the digest the registry claims.
     #[error("{url}: digest mismatch: registry says {expected}, content hashes to {actual}")]
@@ -172,11 +201,14 @@ impl Error {
         match self {
             Self::Registry { .. } => "registry",
             Self::Unauthorized { .. } => "unauthorized",
+            Self::NoCredentials { .. } => "no-credentials",
+            Self::CredentialsRefused { .. } => "credentials-refused",
             Self::RealmRefused { .. } => "realm-refused",
             Self::RateLimited { .. } => "rate-limited",
+            Self::Connection { cause, .. } if cause.kind == CauseKind::Timeout => "timeout",
             Self::Connection { .. } => "connection",
+            Self::RegistryDown { first, .. } => first.kind(),
             Self::Redirect { .. } => "redirect",
-            Self::Timeout { .. } => "timeout",
             Self::DigestMismatch { .. } => "digest-mismatch",
             Self::MissingHeader { .. } => "missing-header",
             Self::Token { .. } => "token",
@@ -191,6 +223,72 @@ impl Error {
             Self::Cancelled => "cancelled",
         }
     }
+}
+
+impl Error {
+    /// The registry the failure is about, when it is one registry's.
+    pub fn registry(&self) -> Option<&str> {
+        match self {
+            Self::Unauthorized { registry }
+            | Self::NoCredentials { registry, .. }
+            | Self::CredentialsRefused { registry, .. }
+            | Self::RealmRefused { registry, .. }
+            | Self::Connection { registry, .. }
+            | Self::RegistryDown { registry, .. }
+            | Self::CredentialHelper { registry, .. } => Some(registry),
+            _ => None,
+        }
+    }
+
+    /// The cause in a few words, for counting entries by cause (`connection refused`,
+    /// `credentials refused`, `registry answered 404 (MANIFEST_UNKNOWN)`, …).
+    pub fn cause(&self) -> String {
+        match self {
+            Self::Registry { status, code, .. } => match code {
+                Some(code) => format!("registry answered {status} ({code})"),
+                None => format!("registry answered {status}"),
+            },
+            Self::Unauthorized { .. } => "unauthorized".to_owned(),
+            Self::NoCredentials { .. } => "no credentials".to_owned(),
+            Self::CredentialsRefused { .. } => "credentials refused".to_owned(),
+            Self::Connection { cause, .. } => match cause.kind {
+                CauseKind::PlainHttp => "TLS to a plain-HTTP registry".to_owned(),
+                kind => kind.phrase().to_owned(),
+            },
+            Self::RegistryDown { first, .. } => first.cause(),
+            other => other.kind().replace('-', " "),
+        }
+    }
+
+    /// Whether this entry was failed by the registry's circuit breaker without a request.
+    pub fn stopped_by_breaker(&self) -> bool {
+        matches!(self, Self::RegistryDown { .. })
+    }
+}
+
+fn connection(registry: &str, cause: &Cause) -> String {
+    let mut text = format!("{registry}: {}", cause.kind);
+    if !cause.chain.is_empty() {
+        text.push_str(&format!(" ({})", cause.chain));
+    }
+    text.push_str(": ");
+    text.push_str(&cause.kind.fix(registry));
+    text
+}
+
+fn no_credentials(registry: &str, keys: &[String], looked_in: &[PathBuf]) -> String {
+    let keys = if keys.is_empty() {
+        registry.to_owned()
+    } else {
+        keys.join(" or ")
+    };
+    let files = if looked_in.is_empty() {
+        "no credential file: pass --auth-file, or log in with docker".to_owned()
+    } else {
+        let shown: Vec<String> = looked_in.iter().map(|p| p.display().to_string()).collect();
+        format!("looked in {}", shown.join(", "))
+    };
+    format!("no credentials for {keys} ({files})")
 }
 
 /// Maps a final HTTP error status and the start of the registry's error body to a typed error.

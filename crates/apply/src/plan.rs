@@ -1,11 +1,12 @@
-//! The plan: what to retag (independent of how manifests are parsed), where images live
-//! (`--registry-map`, `--to`), and what happened to each entry.
+//! The plan: what to retag (independent of how manifests are parsed) and what happened to each
+//! entry. Where images live (`--registry-map`, `--to`) is [`crate::map`].
 
 use std::fmt;
 
-use tagman_core::reference::{canonical_registry, ImageName};
+use tagman_core::reference::ImageName;
 
 use crate::error::Error;
+pub use crate::map::{Location, MapError, MapRule, RegistryMap};
 
 /// One entry to apply: make `name:tag` point at what `name:src_build_tag` points at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,81 +34,6 @@ impl PlanItem {
                 })
             })
             .collect()
-    }
-}
-
-/// A registry (with an optional path prefix) that stands in for another.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    /// `host[:port]`.
-    pub registry: String,
-    /// A path prefix put before the repository, if any.
-    pub prefix: Option<String>,
-}
-
-impl Location {
-    /// Parses `host[:port][/prefix…]`.
-    pub fn parse(input: &str) -> Result<Self, MapError> {
-        let input = input.trim().trim_end_matches('/');
-        let (registry, prefix) = match input.split_once('/') {
-            Some((registry, prefix)) => (registry, Some(prefix.to_owned())),
-            None => (input, None),
-        };
-        if registry.is_empty() || registry.contains(char::is_whitespace) {
-            return Err(MapError::BadLocation(input.to_owned()));
-        }
-        Ok(Self {
-            registry: registry.to_owned(),
-            prefix,
-        })
-    }
-
-    /// `name` moved here.
-    pub fn apply(&self, name: &ImageName) -> ImageName {
-        name.with_registry(&self.registry, self.prefix.as_deref())
-    }
-}
-
-/// A malformed `--registry-map` or `--to` value.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum MapError {
-    /// Not `FROM=TO`.
-    #[error("`{0}` is not FROM=TO")]
-    NotAPair(String),
-    /// The registry part is empty or has spaces.
-    #[error("`{0}` is not a registry[/prefix]")]
-    BadLocation(String),
-}
-
-/// `--registry-map FROM=TO` rules: the names of registry FROM are served from TO.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RegistryMap {
-    rules: Vec<(String, Location)>,
-}
-
-impl RegistryMap {
-    /// Adds a `FROM=TO` rule.
-    pub fn push(&mut self, rule: &str) -> Result<(), MapError> {
-        let (from, to) = rule
-            .split_once('=')
-            .ok_or_else(|| MapError::NotAPair(rule.to_owned()))?;
-        if from.trim().is_empty() {
-            return Err(MapError::NotAPair(rule.to_owned()));
-        }
-        self.rules.push((
-            canonical_registry(from.trim()).to_owned(),
-            Location::parse(to)?,
-        ));
-        Ok(())
-    }
-
-    /// Where `name` is actually served from.
-    pub fn resolve(&self, name: &ImageName) -> ImageName {
-        self.rules
-            .iter()
-            .find(|(from, _)| from == name.registry())
-            .map_or_else(|| name.clone(), |(_, to)| to.apply(name))
     }
 }
 
@@ -172,6 +98,8 @@ impl fmt::Display for Action {
 pub struct Outcome {
     /// The entry as planned.
     pub item: PlanItem,
+    /// Where its source build was looked for (after `--registry-map`).
+    pub source: ImageName,
     /// The repository that was (or would be) written.
     pub target: ImageName,
     /// What happened.
@@ -184,39 +112,4 @@ pub struct Outcome {
     pub attempts: u32,
     /// Why it failed.
     pub error: Option<Error>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn registry_map_rules() {
-        let mut map = RegistryMap::default();
-        map.push("docker.io=127.0.0.1:5000").unwrap();
-        map.push("quay.io=registry.local:9001/quay.io").unwrap();
-        let cases = [
-            ("docker.io/starlingx/x", "127.0.0.1:5000/starlingx/x"),
-            ("busybox", "127.0.0.1:5000/library/busybox"),
-            ("quay.io/a/b", "registry.local:9001/quay.io/a/b"),
-            ("gcr.io/a/b", "gcr.io/a/b"),
-        ];
-        for (input, want) in cases {
-            let name = ImageName::parse(input).unwrap();
-            assert_eq!(map.resolve(&name).to_string(), want, "{input}");
-        }
-        assert_eq!(
-            map.push("nothing"),
-            Err(MapError::NotAPair("nothing".into()))
-        );
-        assert!(map.push("a=").is_err());
-    }
-
-    #[test]
-    fn location_parse() {
-        let loc = Location::parse("reg:9001/mirror/").unwrap();
-        assert_eq!(loc.registry, "reg:9001");
-        assert_eq!(loc.prefix.as_deref(), Some("mirror"));
-        assert_eq!(Location::parse("reg").unwrap().prefix, None);
-    }
 }

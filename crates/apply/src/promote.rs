@@ -116,14 +116,12 @@ impl Operation for BlobCopy<'_> {
             .copy_blob(self.source, self.target, self.digest, self.tries)
             .await;
         match copied {
-            Err(
-                error @ (Error::StreamInterrupted { .. }
-                | Error::Connection { .. }
-                | Error::Timeout { .. }),
-            ) => Step::Retry {
-                error,
-                retry_after: None,
-            },
+            Err(error @ (Error::StreamInterrupted { .. } | Error::Connection { .. })) => {
+                Step::Retry {
+                    error,
+                    retry_after: None,
+                }
+            }
             other => Step::Done(other),
         }
     }

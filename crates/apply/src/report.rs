@@ -23,6 +23,8 @@ pub struct EntryReport {
     pub tag: String,
     /// The source tag.
     pub src_build_tag: String,
+    /// Where the source was looked for (after `--registry-map`).
+    pub source: String,
     /// Where the tag lives (after `--registry-map` / `--to`).
     pub target: String,
     /// What happened.
@@ -48,6 +50,55 @@ pub struct Summary {
     pub ok: bool,
     /// Requests sent.
     pub requests: Counts,
+    /// Failed entries counted by registry and cause, most first.
+    pub failures: Vec<CauseCount>,
+}
+
+/// How many entries failed on one registry for one cause.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CauseCount {
+    /// The registry the failure is about.
+    pub registry: String,
+    /// The cause in a few words (`connection refused`, `credentials refused`, …).
+    pub cause: String,
+    /// Entries failed by it.
+    pub entries: usize,
+    /// Of those, the ones failed without a request, by the registry's circuit breaker.
+    pub not_tried: usize,
+}
+
+/// The failed entries of `outcomes` counted by registry and cause, most first (then by registry).
+pub fn failures(outcomes: &[Outcome]) -> Vec<CauseCount> {
+    let mut counts: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
+    for outcome in outcomes {
+        let Some(error) = outcome
+            .error
+            .as_ref()
+            .filter(|_| outcome.action == Action::Failed)
+        else {
+            continue;
+        };
+        let registry = error
+            .registry()
+            .unwrap_or_else(|| outcome.target.registry())
+            .to_owned();
+        let count = counts.entry((registry, error.cause())).or_default();
+        count.0 += 1;
+        if outcome.attempts == 0 && error.stopped_by_breaker() {
+            count.1 += 1;
+        }
+    }
+    let mut list: Vec<CauseCount> = counts
+        .into_iter()
+        .map(|((registry, cause), (entries, not_tried))| CauseCount {
+            registry,
+            cause,
+            entries,
+            not_tried,
+        })
+        .collect();
+    list.sort_by(|a, b| b.entries.cmp(&a.entries).then(a.registry.cmp(&b.registry)));
+    list
 }
 
 impl Report {
@@ -64,6 +115,7 @@ impl Report {
                     name: o.item.name.to_string(),
                     tag: o.item.tag.clone(),
                     src_build_tag: o.item.src_build_tag.clone(),
+                    source: o.source.to_string(),
                     target: o.target.to_string(),
                     action: o.action,
                     digest: o.digest.clone(),
@@ -77,6 +129,7 @@ impl Report {
                 actions,
                 ok: outcomes.iter().all(|o| o.action.is_ok()),
                 requests,
+                failures: failures(outcomes),
             },
         }
     }

@@ -100,17 +100,15 @@ async fn run_one(client: &Client, item: PlanItem, options: &Options) -> Outcome 
     let result = if options.cancel.is_cancelled() {
         Err(Error::Cancelled)
     } else {
-        let forced = options.force.contains(&item.name);
-        retag(
+        let entry = Entry {
             client,
-            &source,
-            &target,
-            &item,
-            forced,
-            options.dry_run,
-            &mut attempts,
-        )
-        .await
+            source: &source,
+            target: &target,
+            item: &item,
+            forced: options.force.contains(&item.name),
+            dry_run: options.dry_run,
+        };
+        entry.retag(&mut attempts).await
     };
     let (done, error) = match result {
         Ok(done) => (done, None),
@@ -122,6 +120,7 @@ async fn run_one(client: &Client, item: PlanItem, options: &Options) -> Outcome 
     };
     Outcome {
         item,
+        source,
         target,
         action: done.action,
         digest: done.digest,
@@ -131,86 +130,111 @@ async fn run_one(client: &Client, item: PlanItem, options: &Options) -> Outcome 
     }
 }
 
-async fn retag(
-    client: &Client,
-    source: &ImageName,
-    target: &ImageName,
-    item: &PlanItem,
+/// One entry's retag: where it reads, where it writes, and how.
+struct Entry<'a> {
+    client: &'a Client,
+    source: &'a ImageName,
+    target: &'a ImageName,
+    item: &'a PlanItem,
     forced: bool,
     dry_run: bool,
-    tries: &mut u32,
-) -> Result<Done, Error> {
-    // In place, one pull,push token serves every request of the entry.
-    let (source_access, target_access) = match (dry_run, source == target) {
-        (true, _) => (Access::Pull, Access::Pull),
-        (false, true) => (Access::PullPush, Access::PullPush),
-        (false, false) => (Access::Pull, Access::PullPush),
-    };
-    let existing = client
-        .head_manifest(target, &item.tag, target_access, tries)
-        .await?;
-    let Some(existing) = existing else {
-        if dry_run {
-            let head = client
-                .head_manifest(source, &item.src_build_tag, source_access, tries)
+}
+
+impl Entry<'_> {
+    /// The access for reading the source and for the target. In place, one pull,push token
+    /// serves every request of the entry.
+    fn access(&self) -> (Access, Access) {
+        match (self.dry_run, self.source == self.target) {
+            (true, _) => (Access::Pull, Access::Pull),
+            (false, true) => (Access::PullPush, Access::PullPush),
+            (false, false) => (Access::Pull, Access::PullPush),
+        }
+    }
+
+    async fn retag(&self, tries: &mut u32) -> Result<Done, Error> {
+        let (_, target_access) = self.access();
+        let existing = self
+            .client
+            .head_manifest(self.target, &self.item.tag, target_access, tries)
+            .await?;
+        match existing {
+            None => self.create(tries).await,
+            Some(existing) => self.compare(existing.digest, tries).await,
+        }
+    }
+
+    /// The tag is absent: copy the source's manifest under it.
+    async fn create(&self, tries: &mut u32) -> Result<Done, Error> {
+        let (source_access, _) = self.access();
+        let src = &self.item.src_build_tag;
+        if self.dry_run {
+            let head = self
+                .client
+                .head_manifest(self.source, src, source_access, tries)
                 .await?;
             return Ok(match head {
                 Some(head) => Done::new(Action::WouldCreate, Some(head.digest), None),
                 None => Done::new(Action::SourceMissing, None, None),
             });
         }
-        let Some(manifest) = client
-            .get_manifest(source, &item.src_build_tag, source_access, tries)
+        let Some(manifest) = self
+            .client
+            .get_manifest(self.source, src, source_access, tries)
             .await?
         else {
             return Ok(Done::new(Action::SourceMissing, None, None));
         };
-        write(client, source, target, &item.tag, &manifest, tries).await?;
-        return Ok(Done::new(Action::Created, Some(manifest.digest), None));
-    };
-    let Some(head) = client
-        .head_manifest(source, &item.src_build_tag, source_access, tries)
-        .await?
-    else {
-        return Ok(Done::new(
-            Action::SourceMissing,
-            None,
-            Some(existing.digest),
-        ));
-    };
-    if head.digest == existing.digest {
-        return Ok(Done::new(Action::Unchanged, Some(head.digest), None));
+        self.write(&manifest, tries).await?;
+        Ok(Done::new(Action::Created, Some(manifest.digest), None))
     }
-    if !forced {
-        return Ok(Done::new(
-            Action::Conflict,
-            Some(head.digest),
-            Some(existing.digest),
-        ));
+
+    /// The tag exists with digest `existing`: unchanged, a conflict, or (forced) overwritten.
+    async fn compare(&self, existing: String, tries: &mut u32) -> Result<Done, Error> {
+        let (source_access, _) = self.access();
+        let Some(head) = self
+            .client
+            .head_manifest(self.source, &self.item.src_build_tag, source_access, tries)
+            .await?
+        else {
+            return Ok(Done::new(Action::SourceMissing, None, Some(existing)));
+        };
+        if head.digest == existing {
+            return Ok(Done::new(Action::Unchanged, Some(head.digest), None));
+        }
+        let action = match (self.forced, self.dry_run) {
+            (false, _) => Action::Conflict,
+            (true, true) => Action::WouldForce,
+            (true, false) => Action::Forced,
+        };
+        if action != Action::Forced {
+            return Ok(Done::new(action, Some(head.digest), Some(existing)));
+        }
+        let Some(manifest) = self
+            .client
+            .get_manifest(self.source, &head.digest, source_access, tries)
+            .await?
+        else {
+            return Ok(Done::new(Action::SourceMissing, None, Some(existing)));
+        };
+        self.write(&manifest, tries).await?;
+        Ok(Done::new(
+            Action::Forced,
+            Some(manifest.digest),
+            Some(existing),
+        ))
     }
-    if dry_run {
-        return Ok(Done::new(
-            Action::WouldForce,
-            Some(head.digest),
-            Some(existing.digest),
-        ));
+
+    async fn write(&self, manifest: &Fetched, tries: &mut u32) -> Result<(), Error> {
+        write(
+            self.client,
+            self.source,
+            self.target,
+            &self.item.tag,
+            manifest,
+            tries,
+        )
+        .await
     }
-    let Some(manifest) = client
-        .get_manifest(source, &head.digest, source_access, tries)
-        .await?
-    else {
-        return Ok(Done::new(
-            Action::SourceMissing,
-            None,
-            Some(existing.digest),
-        ));
-    };
-    write(client, source, target, &item.tag, &manifest, tries).await?;
-    Ok(Done::new(
-        Action::Forced,
-        Some(manifest.digest),
-        Some(existing.digest),
-    ))
 }
 
 /// PUTs the manifest under `tag`, first copying what it references when the target is elsewhere,

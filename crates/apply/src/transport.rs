@@ -1,6 +1,7 @@
 //! The registry transport: applies auth, counts requests, and sends each request through
 //! `tagman-net`'s one retry loop (transient failures retried with backoff, jitter and
-//! Retry-After; a 401 answered once with fresh credentials; redirect failures never retried).
+//! Retry-After; a 401 answered once with fresh credentials; redirect failures never retried),
+//! behind each registry's circuit breaker ([`crate::breaker`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use tagman_net::{Clock, HttpConfig, Limit, Prefix, TokioClock};
 use url::Url;
 
 use crate::auth::{Access, Auth, CredentialStore, Scope};
+use crate::breaker::{self, Breakers};
 use crate::error::{self, Error};
 use crate::stats::Stats;
 
@@ -31,6 +33,9 @@ pub struct TransportConfig {
     pub credentials: CredentialStore,
     /// The clock backoff waits and token lifetimes run on (tests pass a `TestClock`).
     pub clock: Arc<dyn Clock>,
+    /// Consecutive requests to a registry without an answer that open its circuit breaker
+    /// (0: never on failures; refused credentials open it regardless).
+    pub breaker_threshold: u32,
 }
 
 impl Default for TransportConfig {
@@ -41,6 +46,7 @@ impl Default for TransportConfig {
             retry: RetryPolicy::default(),
             credentials: CredentialStore::empty(),
             clock: Arc::new(TokioClock),
+            breaker_threshold: breaker::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -85,6 +91,7 @@ pub struct Transport {
     insecure: Vec<String>,
     stats: Arc<Stats>,
     clock: Arc<dyn Clock>,
+    breakers: Breakers,
 }
 
 impl Transport {
@@ -108,6 +115,7 @@ impl Transport {
             insecure: config.insecure_registries,
             stats,
             clock: config.clock,
+            breakers: Breakers::new(config.breaker_threshold),
         })
     }
 
@@ -119,6 +127,11 @@ impl Transport {
     /// The shared request counters.
     pub fn stats(&self) -> &Arc<Stats> {
         &self.stats
+    }
+
+    /// The registries' circuit breakers.
+    pub fn breakers(&self) -> &Breakers {
+        &self.breakers
     }
 
     /// Sends `request`, retrying transient failures; returns the final response (any status the
@@ -194,10 +207,23 @@ impl Operation for Exchange<'_, '_> {
     type Error = Error;
 
     async fn attempt(&mut self, this: Try) -> Step<reqwest::Response, Error> {
-        match self.try_once(this).await {
+        let registry = self.request.registry;
+        if let Err(down) = self.transport.breakers.check(registry) {
+            return Step::Done(Err(down));
+        }
+        let step = match self.try_once(this).await {
             Ok(step) => step,
             Err(error) => Step::Done(Err(error)),
+        };
+        // Refused credentials are refused for every entry: stop the registry's other requests.
+        if let Step::Done(Err(Error::CredentialsRefused { registry, username })) = &step {
+            let again = Error::CredentialsRefused {
+                registry: registry.clone(),
+                username: username.clone(),
+            };
+            self.transport.breakers.trip(registry, again);
         }
+        step
     }
 }
 
@@ -219,8 +245,9 @@ impl Exchange<'_, '_> {
         *self.tries += 1;
         let response = match builder.send().await {
             Ok(response) => response,
-            Err(err) => return Ok(send_failed(request.url.as_str(), err)),
+            Err(err) => return Ok(self.send_failed(err)),
         };
+        transport.breakers.answered(request.registry);
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED {
             return self.unauthorized(&response, authorization).await;
@@ -278,26 +305,35 @@ impl Exchange<'_, '_> {
             }
             return Ok(Step::Again);
         }
-        Ok(Step::Done(Err(Error::Unauthorized {
-            registry: request.registry.to_owned(),
-        })))
+        Ok(Step::Done(Err(self
+            .transport
+            .auth
+            .refusal(request.registry, authorization.is_some()))))
     }
-}
 
-/// A request that got no answer: a redirect loop is final, anything else transient.
-fn send_failed(url: &str, err: reqwest::Error) -> Step<reqwest::Response, Error> {
-    let url = url.to_owned();
-    if let Some(reason) = tagman_net::http::redirect_failure(&err) {
-        return Step::Done(Err(Error::Redirect { url, reason }));
-    }
-    let error = if err.is_timeout() {
-        Error::Timeout { url }
-    } else {
-        Error::Connection { url, source: err }
-    };
-    Step::Retry {
-        error,
-        retry_after: None,
+    /// A request that got no answer: a redirect loop is final; anything else is transient
+    /// unless it was the failure that opened the registry's breaker. Only failures with no
+    /// answer at all count towards the breaker (not a connection dropped mid-answer).
+    fn send_failed(&self, err: reqwest::Error) -> Step<reqwest::Response, Error> {
+        let request = self.request;
+        let url = request.url.to_string();
+        if let Some(reason) = tagman_net::http::redirect_failure(&err) {
+            return Step::Done(Err(Error::Redirect { url, reason }));
+        }
+        let cause = tagman_net::cause::classify(&err);
+        let counts = cause.connect || cause.kind == tagman_net::CauseKind::Timeout;
+        let error = || Error::Connection {
+            registry: request.registry.to_owned(),
+            url: url.clone(),
+            cause: cause.clone(),
+        };
+        if counts && self.transport.breakers.failed(request.registry, error) {
+            return Step::Done(Err(error()));
+        }
+        Step::Retry {
+            error: error(),
+            retry_after: None,
+        }
     }
 }
 

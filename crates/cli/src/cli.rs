@@ -75,6 +75,8 @@ pub enum Command {
     Add(cmd::add::AddArgs),
     /// Retag in the registry: each entry's tag made to point at its source build; never overwrites a published tag.
     Apply(cmd::apply::ApplyArgs),
+    /// What is published, read only: per entry, whether its tag exists, points at the source build, or drifted.
+    Status(cmd::status::StatusArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(cmd::completions::CompletionsArgs),
     /// Print the manual page (roff), or write every page with --out-dir.

@@ -12,7 +12,7 @@ use tagman_apply::plan::PlanItem;
 use tagman_core::yaml::Limits;
 use tagman_core::Manifest;
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/image-tags.yaml")
 }
 
@@ -40,7 +40,8 @@ fn apply_std(dir: &Path, host: &str) -> std::process::Command {
     cmd
 }
 
-fn seed(host: &str) {
+/// Pushes the source build of every entry of the example manifest.
+pub(crate) fn seed(host: &str) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = images::plain_client(host);

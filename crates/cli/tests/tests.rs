@@ -14,6 +14,7 @@ mod images;
 mod support;
 
 mod apply;
+mod apply_ops;
 mod cli;
 mod git;
 mod git_history;
@@ -23,4 +24,6 @@ mod pre_commit;
 mod refs;
 mod refs_classes;
 mod rules;
+mod status;
 mod zuul;
+mod zuul_jobs;

@@ -5,6 +5,7 @@
 //! is made safe to print with [`text::sanitize`]. Nothing here prints.
 
 pub mod body;
+pub mod cause;
 pub mod clock;
 pub mod error;
 pub mod http;
@@ -13,6 +14,7 @@ pub mod text;
 pub mod tls;
 
 pub use body::{Limit, Prefix};
+pub use cause::{Cause, CauseKind};
 pub use clock::{Clock, TestClock, TokioClock};
 pub use error::{Error, FileError};
 pub use http::HttpConfig;

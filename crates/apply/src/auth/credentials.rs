@@ -76,6 +76,11 @@ struct AuthEntry {
 /// Where credentials come from, in order of precedence, with a per-registry cache.
 pub struct CredentialStore {
     files: Vec<(PathBuf, ConfigFile)>,
+    /// Every file looked in, the Docker config included when it does not exist (for "looked in").
+    searched: Vec<PathBuf>,
+    /// `(registry, also)`: credentials for `registry` are looked up under `also` when it has none
+    /// of its own (a `--registry-map` target serving `also`'s names).
+    aliases: Vec<(String, String)>,
     /// Helpers are `<prefix><name>`: `docker-credential-` on PATH (tests point it at a directory).
     helper_prefix: String,
     cache: Mutex<HashMap<String, Option<Credential>>>,
@@ -95,6 +100,8 @@ impl CredentialStore {
     pub fn empty() -> Self {
         Self {
             files: Vec::new(),
+            searched: Vec::new(),
+            aliases: Vec::new(),
             cache: Mutex::new(HashMap::new()),
             helper_prefix: HELPER_PREFIX.to_owned(),
         }
@@ -104,16 +111,22 @@ impl CredentialStore {
     /// `~/.docker/config.json`) when `docker_config` is set and the file exists.
     pub fn load(auth_files: &[PathBuf], docker_config: bool) -> Result<Self, Error> {
         let mut files = Vec::new();
+        let mut searched = auth_files.to_vec();
         for path in auth_files {
             files.push((path.clone(), read_config(path)?));
         }
         if docker_config {
-            if let Some(path) = docker_config_path().filter(|p| p.is_file()) {
-                files.push((path.clone(), read_config(&path)?));
+            if let Some(path) = docker_config_path() {
+                if path.is_file() {
+                    files.push((path.clone(), read_config(&path)?));
+                }
+                searched.push(path);
             }
         }
         Ok(Self {
             files,
+            searched,
+            aliases: Vec::new(),
             cache: Mutex::new(HashMap::new()),
             helper_prefix: HELPER_PREFIX.to_owned(),
         })
@@ -128,13 +141,47 @@ impl CredentialStore {
         store
     }
 
-    /// The credential for `registry`, looked up once and cached.
+    /// Credentials for `registry` are also looked up under `also` (after its own): the
+    /// `--registry-map` target `registry` serves `also`'s names, and a CI secret is keyed by the
+    /// name the manifest uses.
+    pub fn alias(&mut self, registry: &str, also: &str) {
+        let pair = (normalize(registry), normalize(also));
+        if pair.0 != pair.1 && !self.aliases.contains(&pair) {
+            self.aliases.push(pair);
+        }
+    }
+
+    /// The keys `registry`'s credentials are looked up under, in order.
+    pub fn keys(&self, registry: &str) -> Vec<String> {
+        let key = normalize(registry);
+        let mut keys = vec![key.clone()];
+        for (from, also) in &self.aliases {
+            if *from == key && !keys.contains(also) {
+                keys.push(also.clone());
+            }
+        }
+        keys
+    }
+
+    /// The files looked in (the Docker config's path also when it does not exist).
+    pub fn searched(&self) -> &[PathBuf] {
+        &self.searched
+    }
+
+    /// The credential for `registry` (or, failing that, for a registry it stands in for), looked
+    /// up once and cached.
     pub fn get(&self, registry: &str) -> Result<Option<Credential>, Error> {
         let key = normalize(registry);
         if let Some(hit) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(hit);
         }
-        let found = self.lookup(&key)?;
+        let mut found = None;
+        for candidate in self.keys(registry) {
+            found = self.lookup(&candidate)?;
+            if found.is_some() {
+                break;
+            }
+        }
         if let Ok(mut cache) = self.cache.lock() {
             cache.insert(key, found.clone());
         }
@@ -289,6 +336,25 @@ mod tests {
             Some(Credential::new("u2", "p2"))
         );
         assert_eq!(store.get("elsewhere").unwrap(), None);
+    }
+
+    #[test]
+    fn a_mapped_registry_falls_back_to_the_name_it_serves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("auth.json");
+        std::fs::write(
+            &path,
+            r#"{"auths":{"docker.io":{"username":"hub","password":"p1"},"own:5000":{"username":"own","password":"p2"}}}"#,
+        )
+        .unwrap();
+        let mut store = CredentialStore::load(std::slice::from_ref(&path), false).unwrap();
+        store.alias("mirror:5000", "docker.io");
+        store.alias("own:5000", "docker.io");
+        assert_eq!(store.keys("mirror:5000"), ["mirror:5000", "docker.io"]);
+        assert_eq!(store.get("mirror:5000").unwrap().unwrap().username, "hub");
+        assert_eq!(store.get("own:5000").unwrap().unwrap().username, "own");
+        assert_eq!(store.get("other:5000").unwrap(), None);
+        assert_eq!(store.searched(), [path]);
     }
 
     #[test]

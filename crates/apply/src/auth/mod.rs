@@ -174,6 +174,31 @@ impl Auth {
         Ok(Some(header))
     }
 
+    /// The error for a request the registry refused for good: no credentials found, the
+    /// credentials refused (sent as Basic, so checked by the registry itself), or a token that does
+    /// not give access.
+    pub(crate) fn refusal(&self, registry: &str, sent: bool) -> Error {
+        let credential = self.credentials.get(registry).ok().flatten();
+        match (sent, credential, self.scheme(registry)) {
+            (_, None, _) => self.no_credentials(registry),
+            (true, Some(credential), Some(Challenge::Basic)) => Error::CredentialsRefused {
+                registry: registry.to_owned(),
+                username: credential.username,
+            },
+            _ => Error::Unauthorized {
+                registry: registry.to_owned(),
+            },
+        }
+    }
+
+    fn no_credentials(&self, registry: &str) -> Error {
+        Error::NoCredentials {
+            registry: registry.to_owned(),
+            keys: self.credentials.keys(registry),
+            looked_in: self.credentials.searched().to_vec(),
+        }
+    }
+
     /// Learns from a 401. Returns whether one more try with fresh auth can help.
     pub(crate) async fn on_unauthorized(
         &self,
@@ -224,7 +249,8 @@ impl Auth {
         };
         let url =
             crate::urls::token(realm, service, scopes).ok_or_else(|| bad("realm is not a URL"))?;
-        let basic = match self.credentials.get(registry)? {
+        let credential = self.credentials.get(registry)?;
+        let basic = match &credential {
             Some(credential) => {
                 if !self.realm_may_see_credentials(registry, &url) {
                     return Err(Error::RealmRefused {
@@ -244,6 +270,13 @@ impl Auth {
             url: &url,
             realm: &shown_realm,
             registry,
+            refused: Some(match credential {
+                Some(credential) => Error::CredentialsRefused {
+                    registry: registry.to_owned(),
+                    username: credential.username,
+                },
+                None => self.no_credentials(registry),
+            }),
             basic: basic.as_ref(),
             stats: &self.stats,
             timeout: policy.timeout,
@@ -291,6 +324,9 @@ struct TokenFetch<'a> {
     url: &'a Url,
     /// The realm as shown in errors (sanitized).
     realm: &'a str,
+    /// What a 401 or 403 from the token server means: the credentials sent were refused, or
+    /// there were none to send.
+    refused: Option<Error>,
     registry: &'a str,
     basic: Option<&'a HeaderValue>,
     stats: &'a Stats,
@@ -317,11 +353,12 @@ impl Operation for TokenFetch<'_> {
                     .await
                     .map_err(Error::from),
             ),
-            Ok(r) if r.status() == 401 || r.status() == 403 => {
-                Step::Done(Err(Error::Unauthorized {
+            Ok(r) if r.status() == 401 || r.status() == 403 => Step::Done(Err(self
+                .refused
+                .take()
+                .unwrap_or_else(|| Error::Unauthorized {
                     registry: self.registry.to_owned(),
-                }))
-            }
+                }))),
             Ok(r) if retry::retryable_status(r.status()) => Step::Retry {
                 error: bad("token request failed"),
                 retry_after: None,

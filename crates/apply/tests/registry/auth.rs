@@ -69,13 +69,20 @@ async fn basic_auth_over_tls_with_a_test_ca() {
     let shown = everything_shown(&client, &outcomes);
     assert!(!shown.contains(SECRET), "secret leaked:\n{shown}");
 
-    // Wrong password: a typed Unauthorized, and the wrong secret is not shown either.
+    // Wrong password: the registry refused these credentials (not "none found"), and the
+    // wrong secret is not shown either.
     let wrong = client_with("wrong-Pw-also-secret", true);
     let outcomes = run(&wrong, plan.clone(), &Options::default(), |_| {}).await;
     assert_eq!(outcomes[0].action, Action::Failed);
     assert_eq!(
         outcomes[0].error.as_ref().map(|e| e.kind()),
-        Some("unauthorized")
+        Some("credentials-refused")
+    );
+    assert_eq!(
+        outcomes[0].error.as_ref().unwrap().to_string(),
+        format!(
+            "{host} refused the credentials for {USER}: check the password or token stored for it"
+        )
     );
     let shown = everything_shown(&wrong, &outcomes);
     assert!(
@@ -87,9 +94,47 @@ async fn basic_auth_over_tls_with_a_test_ca() {
     let untrusting = client_with(SECRET, false);
     let outcomes = run(&untrusting, plan, &Options::default(), |_| {}).await;
     assert_eq!(outcomes[0].action, Action::Failed);
+    let error = outcomes[0].error.as_ref().unwrap();
+    assert_eq!(error.kind(), "connection");
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{host}: certificate not trusted (")),
+        "{error}"
+    );
+    assert!(error.to_string().contains("pass --ca-cert"), "{error}");
+}
+
+/// No credentials at all is told apart from refused ones, naming where tagman looked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_credentials_says_where_it_looked() {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::start_with(RegistryConfig {
+        auth: RegistryAuth::Htpasswd(servers::htpasswd(dir.path(), USER, SECRET)),
+        tls: None,
+    });
+    let host = registry.host();
+    let other = auth_file(dir.path(), "elsewhere.example:5000", SECRET);
+    let anonymous = Client::new(TransportConfig {
+        insecure_registries: vec![host.clone()],
+        retry: images::fast_retry(),
+        credentials: CredentialStore::load(std::slice::from_ref(&other), false).unwrap(),
+        ..TransportConfig::default()
+    })
+    .unwrap();
+    let name = images::name(&host, "starlingx/secure");
+    let outcomes = run(
+        &anonymous,
+        vec![item(&name, "build-1", "v1")],
+        &Options::default(),
+        |_| {},
+    )
+    .await;
+    let error = outcomes[0].error.as_ref().unwrap();
+    assert_eq!(error.kind(), "no-credentials");
     assert_eq!(
-        outcomes[0].error.as_ref().map(|e| e.kind()),
-        Some("connection")
+        error.to_string(),
+        format!("no credentials for {host} (looked in {})", other.display())
     );
 }
 
@@ -120,6 +165,7 @@ async fn bearer_registry(
         retry: images::fast_retry(),
         credentials,
         clock: clock.clone(),
+        ..TransportConfig::default()
     })
     .unwrap();
     (tokens, registry, client, clock)

@@ -125,8 +125,75 @@ mod notes {
         out
     }
 
-    #[allow(clippy::type_complexity)]
-    fn of(key: &str) -> (Items, Items, Items, Items) {
+    /// The sections of `tagman apply`.
+    const APPLY: Sections = (
+        &[
+            ("0", "every entry created, unchanged or forced"),
+            (
+                "1",
+                "lint errors, or a conflict, source-missing or failed entry",
+            ),
+            ("2", "a usage, I/O or configuration error"),
+        ],
+        &[
+            (
+                "DOCKER_CONFIG",
+                "the directory of config.json, the credentials looked at after --auth-file",
+            ),
+            ("HOME", "~/.docker/config.json, when DOCKER_CONFIG is unset"),
+        ],
+        &[
+            (
+                "tagman.yaml",
+                "the policy, looked for in the working directory and its parents",
+            ),
+            (
+                "**/image-tags*.yaml",
+                "the manifests applied when none are named",
+            ),
+            (
+                "$DOCKER_CONFIG/config.json, ~/.docker/config.json",
+                "registry credentials (auths, credHelpers, credsStore)",
+            ),
+        ],
+        &[
+            (
+                "tagman apply --dry-run image-tags.yaml",
+                "what would be created, left unchanged or refused, with HEAD requests only",
+            ),
+            (
+                "tagman apply --changed-since HEAD~1 --auth-file ci-auth.json",
+                "what a post-merge promote job runs",
+            ),
+        ],
+    );
+
+    /// The sections of `tagman status`.
+    const STATUS: Sections = (
+        &[
+            ("0", "no tag drifted (missing tags and missing sources are reported, not failures)"),
+            ("1", "lint errors, a drifted tag (it points elsewhere than its source build), or a registry that could not be asked"),
+            ("2", "a usage, I/O or configuration error"),
+        ],
+        &[
+            ("DOCKER_CONFIG", "the directory of config.json, the credentials looked at after --auth-file"),
+            ("HOME", "~/.docker/config.json, when DOCKER_CONFIG is unset"),
+        ],
+        &[
+            ("tagman.yaml", "the policy, looked for in the working directory and its parents"),
+            ("**/image-tags*.yaml", "the manifests checked when none are named"),
+            ("$DOCKER_CONFIG/config.json, ~/.docker/config.json", "registry credentials (auths, credHelpers, credsStore)"),
+        ],
+        &[
+            ("tagman status image-tags.yaml", "the audit of a release: published, missing or drifted, per entry"),
+            ("tagman status --format markdown --report status.json", "a table for a report, and the JSON beside it"),
+        ],
+    );
+
+    /// EXIT STATUS, ENVIRONMENT, FILES and EXAMPLES of one page.
+    type Sections = (Items, Items, Items, Items);
+
+    fn of(key: &str) -> Sections {
         match key {
             "lint" => (
                 &[
@@ -156,26 +223,8 @@ mod notes {
                     ("tagman refs --bump docker.io/starlingx/dex=stx.9.0-v2.40.0 --dry-run", "the unified diff a bump would make"),
                 ],
             ),
-            "apply" => (
-                &[
-                    ("0", "every entry created, unchanged or forced"),
-                    ("1", "lint errors, or a conflict, source-missing or failed entry"),
-                    ("2", "a usage, I/O or configuration error"),
-                ],
-                &[
-                    ("DOCKER_CONFIG", "the directory of config.json, the credentials looked at after --auth-file"),
-                    ("HOME", "~/.docker/config.json, when DOCKER_CONFIG is unset"),
-                ],
-                &[
-                    ("tagman.yaml", "the policy, looked for in the working directory and its parents"),
-                    ("**/image-tags*.yaml", "the manifests applied when none are named"),
-                    ("$DOCKER_CONFIG/config.json, ~/.docker/config.json", "registry credentials (auths, credHelpers, credsStore)"),
-                ],
-                &[
-                    ("tagman apply --dry-run image-tags.yaml", "what would be created, left unchanged or refused, with HEAD requests only"),
-                    ("tagman apply --changed-since HEAD~1 --auth-file ci-auth.json", "what a post-merge promote job runs"),
-                ],
-            ),
+            "apply" => APPLY,
+            "status" => STATUS,
             "add" => (
                 &[
                     ("0", "the entry was added (or, with --dry-run, would be) and the file lints clean"),

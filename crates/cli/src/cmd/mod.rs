@@ -10,6 +10,7 @@ pub mod man;
 pub mod refs;
 pub mod rules;
 pub mod schema;
+pub mod status;
 pub mod suggest;
 
 use tagman_core::Policy;
@@ -31,6 +32,7 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         Command::Suggest(args) => suggest::run(&args, global),
         Command::Add(args) => add::run(&args, global, ui),
         Command::Apply(args) => apply::run(&args, global, ui),
+        Command::Status(args) => status::run(&args, global, ui),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }

@@ -43,6 +43,16 @@ pub fn require_tool(name: &str) -> PathBuf {
     )
 }
 
+/// The project venv's Python (scripts/test makes it; it holds the Python packages tests use,
+/// pyte among them), else `python3` on PATH, which must then have them.
+pub fn venv_python() -> PathBuf {
+    let venv = project_root().join(".venv/bin/python3");
+    if venv.is_file() {
+        return venv;
+    }
+    require_tool("python3")
+}
+
 /// The tagman binary under test.
 pub fn tagman() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tagman"))

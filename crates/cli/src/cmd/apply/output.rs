@@ -1,0 +1,157 @@
+//! What `tagman apply` prints: a line per entry (on a terminal above a progress bar, every entry
+//! that is not `unchanged`; otherwise every entry; with `-q` only failures), a cause shown in
+//! full once and then referred to, and a summary naming each failing registry with the count of
+//! entries failed by each cause.
+
+use std::collections::HashSet;
+use std::io::{IsTerminal as _, Write as _};
+use std::time::Duration;
+
+use tagman_apply::plan::Action;
+use tagman_apply::report::Report;
+use tagman_apply::Outcome;
+
+use crate::error::CliError;
+use crate::output::Ui;
+
+/// A progress bar on a terminal; plain lines (one per entry, in input order) otherwise.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    /// Causes already printed in full.
+    shown: HashSet<String>,
+}
+
+impl Progress {
+    /// A bar when stderr is a terminal.
+    pub fn new(total: usize, ui: &Ui) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Self {
+            bar,
+            quiet: ui.quiet,
+            shown: HashSet::new(),
+        }
+    }
+
+    /// One entry is done (called in input order).
+    pub fn entry(&mut self, outcome: &Outcome) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+        let wanted = if self.quiet {
+            !outcome.action.is_ok()
+        } else {
+            // Above a bar only what changed or needs a look; in a log every entry.
+            self.bar.is_none() || outcome.action != Action::Unchanged
+        };
+        if !wanted {
+            return;
+        }
+        let line = self.line(outcome);
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => {
+                let _ = writeln!(std::io::stdout().lock(), "{line}");
+            }
+        }
+    }
+
+    /// `created         docker.io/starlingx/x:stx.10.0-v1  sha256:…`.
+    fn line(&mut self, outcome: &Outcome) -> String {
+        let mut line = format!(
+            "{:<15} {}:{}",
+            outcome.action.as_str(),
+            outcome.target,
+            outcome.item.tag
+        );
+        if let Some(digest) = &outcome.digest {
+            line.push_str(&format!("  {digest}"));
+        }
+        if let Some(previous) = &outcome.previous_digest {
+            line.push_str(&format!("  (tag has {previous})"));
+        }
+        if outcome.action == Action::SourceMissing {
+            line.push_str(&format!(
+                "  no source {}:{}",
+                outcome.source, outcome.item.src_build_tag
+            ));
+        }
+        if let Some(error) = &outcome.error {
+            let text = error.to_string();
+            if self.shown.contains(&text) {
+                line.push_str("  (same cause as above)");
+            } else {
+                line.push_str(&format!("  {text}"));
+                self.shown.insert(text);
+            }
+        }
+        line
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The summary: `N entries: 3 created, 1 failed (12 requests) in 0.21 s` (not with `-q`), then a
+/// line per failing registry and cause (also with `-q`).
+pub fn summary(report: &Report, elapsed: Duration, ui: &Ui) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    let summary = &report.summary;
+    if !ui.quiet {
+        let actions: Vec<String> = summary
+            .actions
+            .iter()
+            .map(|(a, n)| format!("{n} {a}"))
+            .collect();
+        writeln!(
+            out,
+            "{} {}: {} ({} requests) in {:.2} s",
+            summary.total,
+            entries(summary.total),
+            if actions.is_empty() {
+                "nothing to do".to_owned()
+            } else {
+                actions.join(", ")
+            },
+            summary.requests.requests,
+            elapsed.as_secs_f64()
+        )?;
+    }
+    for failure in &summary.failures {
+        let mut line = format!(
+            "failed on {}: {} {}, {}",
+            failure.registry,
+            failure.entries,
+            entries(failure.entries),
+            failure.cause
+        );
+        if failure.not_tried > 0 {
+            line.push_str(&format!(
+                " ({} not tried: the registry's circuit breaker opened)",
+                failure.not_tried
+            ));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+fn entries(n: usize) -> &'static str {
+    if n == 1 {
+        "entry"
+    } else {
+        "entries"
+    }
+}
