@@ -6,6 +6,7 @@
 //! granit-parser's events (the parser serde-saphyr uses) in [`build`], scalars typed in [`scalar`].
 
 mod build;
+mod merge;
 mod scalar;
 
 use crate::source::{SourceFile, DEFAULT_MAX_FILE_SIZE};
