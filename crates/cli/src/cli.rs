@@ -41,6 +41,10 @@ pub struct Global {
     /// Say more about what is being done.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Findings listed per file before the rest are only counted (overrides the policy's
+    /// `max_findings`, default 1000; 0: no limit).
+    #[arg(long, global = true, value_name = "N")]
+    pub max_findings: Option<usize>,
 }
 
 /// `--color`.

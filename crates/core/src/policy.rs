@@ -13,6 +13,9 @@ use crate::yaml::{self, Limits, NodeKind, YamlError};
 /// The file name searched for.
 pub const POLICY_FILE: &str = "tagman.yaml";
 
+/// Findings listed per file unless `max_findings` says otherwise (a compiler's error limit).
+pub const DEFAULT_MAX_FINDINGS: usize = 1_000;
+
 /// How serious a finding is.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
@@ -83,6 +86,8 @@ pub struct Policy {
     pub rules: Vec<RuleOverride>,
     /// Largest manifest read, in bytes.
     pub max_file_size: u64,
+    /// Findings listed per file before the rest are only counted (0: no limit).
+    pub max_findings: usize,
     /// Commit-message reference kinds accepted (`closes-bug`, `partial-bug`, `related-bug`, `story`, `task`).
     pub references: Vec<String>,
     /// Launchpad API base URL.
@@ -107,6 +112,7 @@ struct PolicyFile {
     registries: Option<Vec<String>>,
     codenames: Option<Vec<String>>,
     max_file_size: Option<u64>,
+    max_findings: Option<usize>,
     references: Option<Vec<String>>,
     launchpad_api: Option<String>,
     storyboard_api: Option<String>,
@@ -132,12 +138,14 @@ pub enum PolicyError {
         error: YamlError,
     },
     /// The file breaks the policy schema.
-    #[error("{} does not match the policy schema ({} problem(s))", source_file.name(), violations.len())]
+    #[error("{} does not match the policy schema ({} problem(s))", source_file.name(), violations.len() + unlisted)]
     Invalid {
         /// The file.
         source_file: SourceFile,
-        /// What is wrong, where.
+        /// What is wrong, where: the first [`DEFAULT_MAX_FINDINGS`] problems.
         violations: Vec<Violation>,
+        /// How many more problems there are.
+        unlisted: usize,
     },
     /// The built-in schema is broken.
     #[error(transparent)]
@@ -170,6 +178,7 @@ impl Policy {
             codenames: strings(&["buster", "bullseye", "bookworm", "trixie", "forky", "duke"]),
             rules: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_findings: DEFAULT_MAX_FINDINGS,
             references: strings(&["closes-bug", "partial-bug", "related-bug", "story", "task"]),
             launchpad_api: "https://api.launchpad.net/devel".to_owned(),
             storyboard_api: "https://storyboard.openstack.org/api/v1".to_owned(),
@@ -222,7 +231,10 @@ impl Policy {
             policy.source = Some(source);
             return Ok(policy);
         };
-        let mut violations = schema::validate(Schema::Policy, doc, &source)?;
+        // A hostile policy can hold millions of problems: the first ones are listed, the others
+        // counted, as for a manifest's findings.
+        let checked = schema::validate_at_most(Schema::Policy, doc, &source, DEFAULT_MAX_FINDINGS)?;
+        let (mut violations, unlisted) = (checked.violations, checked.unlisted);
         if let Some(extra) = docs.get(1) {
             violations.push(Violation::Other {
                 pointer: String::new(),
@@ -234,6 +246,7 @@ impl Policy {
             return Err(PolicyError::Invalid {
                 source_file: source,
                 violations,
+                unlisted,
             });
         }
         let file: PolicyFile =
@@ -245,6 +258,7 @@ impl Policy {
                         message: e.to_string(),
                         span: doc.span,
                     }],
+                    unlisted: 0,
                 }
             })?;
         let span_of = |key: &str| doc.get(key).map_or(Span::default(), |n| n.span);
@@ -273,6 +287,7 @@ impl Policy {
             registries,
             codenames,
             max_file_size,
+            max_findings,
             references,
             launchpad_api,
             storyboard_api,

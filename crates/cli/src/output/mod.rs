@@ -3,6 +3,7 @@
 pub mod github;
 pub mod human;
 pub mod sarif;
+pub mod snippet;
 pub mod zuul;
 
 use std::io::{IsTerminal, Write};
@@ -40,6 +41,8 @@ pub struct Ui {
     pub quiet: bool,
     /// Verbosity level.
     pub verbose: u8,
+    /// `--max-findings`, when given.
+    pub max_findings: Option<usize>,
 }
 
 impl Ui {
@@ -56,6 +59,7 @@ impl Ui {
             color_err: decide(std::io::stderr().is_terminal()),
             quiet: global.quiet,
             verbose: global.verbose,
+            max_findings: global.max_findings,
         }
     }
 
@@ -100,7 +104,10 @@ impl Ui {
 
     /// Prints an error that ends the run (exit 2) to stderr.
     pub fn error(&self, err: CliError) {
-        let text = human::render_error(&err, self.color_err, human::terminal_width());
+        let limit = self
+            .max_findings
+            .unwrap_or(tagman_core::policy::DEFAULT_MAX_FINDINGS);
+        let text = human::render_error(&err, self.color_err, human::terminal_width(), limit);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 

@@ -146,6 +146,7 @@ mod tests {
             &Report {
                 diagnostics: vec![d],
                 files: 1,
+                ..Report::default()
             },
             registry(),
         );
@@ -203,6 +204,7 @@ mod tests {
             &Report {
                 diagnostics,
                 files: 1,
+                ..Report::default()
             },
             registry(),
         );

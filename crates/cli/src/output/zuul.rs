@@ -190,6 +190,7 @@ mod tests {
         Report {
             diagnostics,
             files: 1,
+            ..Report::default()
         }
     }
 

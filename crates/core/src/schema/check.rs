@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 
 use super::Violation;
 use crate::source::SourceFile;
+use crate::span::Span;
 use crate::yaml::{Node, NodeKind};
 
 /// Keywords that only describe: they never make a value invalid.
@@ -248,6 +249,7 @@ pub(super) struct Walk<'a> {
     out: Vec<Violation>,
     limit: usize,
     unlisted: usize,
+    first_unlisted: Option<Span>,
     pointer: String,
 }
 
@@ -258,22 +260,24 @@ impl<'a> Walk<'a> {
             out: Vec::new(),
             limit,
             unlisted: 0,
+            first_unlisted: None,
             pointer: String::new(),
         }
     }
 
-    /// The violations kept and how many more were found.
-    pub(super) fn finish(self) -> (Vec<Violation>, usize) {
-        (self.out, self.unlisted)
+    /// The violations kept, how many more were found, and where the first of those is.
+    pub(super) fn finish(self) -> (Vec<Violation>, usize, Option<Span>) {
+        (self.out, self.unlisted, self.first_unlisted)
     }
 
-    /// Keeps a violation while there is room; only counts it after.
-    fn emit(&mut self, make: impl FnOnce(&Self) -> Violation) {
+    /// Keeps a violation at `span` while there is room; only counts it after.
+    fn emit(&mut self, span: Span, make: impl FnOnce(&Self) -> Violation) {
         if self.out.len() < self.limit {
             let violation = make(self);
             self.out.push(violation);
         } else {
             self.unlisted += 1;
+            self.first_unlisted = Some(self.first_unlisted.map_or(span, |s| s.min(span)));
         }
     }
 
@@ -308,7 +312,7 @@ impl<'a> Walk<'a> {
         }
         if let Some(options) = &rule.enumeration {
             if !options.iter().any(|o| equals(node, o, self.source)) {
-                self.emit(|w| Violation::Other {
+                self.emit(node.span, |w| Violation::Other {
                     pointer: w.pointer.clone(),
                     message: enum_message(options),
                     span: node.span,
@@ -316,7 +320,7 @@ impl<'a> Walk<'a> {
             }
         }
         if !rule.types.is_empty() && !rule.types.iter().any(|t| has_type(node, actual, *t)) {
-            self.emit(|w| Violation::WrongType {
+            self.emit(node.span, |w| Violation::WrongType {
                 pointer: w.pointer.clone(),
                 expected: rule
                     .types
@@ -335,7 +339,7 @@ impl<'a> Walk<'a> {
             if let Some(min) = rule.min_length {
                 let len = s.chars().count() as u64;
                 if len < min {
-                    self.emit(|w| Violation::Other {
+                    self.emit(node.span, |w| Violation::Other {
                         pointer: w.pointer.clone(),
                         message: format!(
                             "value is shorter than {min} character{}",
@@ -347,7 +351,7 @@ impl<'a> Walk<'a> {
             }
             if let Some((text, regex)) = &rule.pattern {
                 if !regex.is_match(s) {
-                    self.emit(|w| Violation::Other {
+                    self.emit(node.span, |w| Violation::Other {
                         pointer: w.pointer.clone(),
                         message: format!("value does not match \"{text}\""),
                         span: node.span,
@@ -364,7 +368,7 @@ impl<'a> Walk<'a> {
                 _ => false,
             };
             if below {
-                self.emit(|w| Violation::Other {
+                self.emit(node.span, |w| Violation::Other {
                     pointer: w.pointer.clone(),
                     message: format!("value is less than the minimum of {minimum}"),
                     span: node.span,
@@ -398,7 +402,7 @@ impl<'a> Walk<'a> {
                     self.pointer.truncate(back);
                 }
                 None => match &rule.additional {
-                    Some(None) => self.emit(|w| Violation::Unknown {
+                    Some(None) => self.emit(key.span, |w| Violation::Unknown {
                         key: name.to_owned(),
                         pointer: w.pointer.clone(),
                         span: key.span,
@@ -417,11 +421,12 @@ impl<'a> Walk<'a> {
                 .iter()
                 .any(|(k, _)| k.key_text(source) == required.as_str());
             if !present {
-                self.emit(|w| Violation::Missing {
+                // A mapping's span is its first token; the first key is the better place.
+                let span = pairs.first().map_or(node.span, |(k, _)| k.span);
+                self.emit(span, |w| Violation::Missing {
                     key: required.clone(),
                     pointer: w.pointer.clone(),
-                    // A mapping's span is its first token; the first key is the better place.
-                    span: pairs.first().map_or(node.span, |(k, _)| k.span),
+                    span,
                 });
             }
         }

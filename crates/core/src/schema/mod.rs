@@ -151,6 +151,8 @@ pub struct Checked {
     pub violations: Vec<Violation>,
     /// How many more there are.
     pub unlisted: usize,
+    /// Where the first of those stands.
+    pub first_unlisted: Option<Span>,
 }
 
 /// Checks one YAML document against `schema`, keeping the first `limit` violations (in document
@@ -165,11 +167,12 @@ pub fn validate_at_most(
     let rule = schema.rule()?;
     let mut walk = check::Walk::new(source, limit);
     walk.node(rule, doc);
-    let (mut violations, unlisted) = walk.finish();
+    let (mut violations, unlisted, first_unlisted) = walk.finish();
     violations.sort_by_key(Violation::span);
     Ok(Checked {
         violations,
         unlisted,
+        first_unlisted,
     })
 }
 

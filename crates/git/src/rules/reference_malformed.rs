@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::MessageContext;
 
@@ -26,7 +27,7 @@ key on a line of its own with a value that is not `N` or `#N`."#,
 };
 
 /// Reports every reference line (body or comment) whose value is not a number.
-pub fn check(ctx: &MessageContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &MessageContext<'_>, out: &mut Findings) {
     let msg = ctx.message;
     for r in msg.references.iter().filter(|r| r.number.is_none()) {
         let digits: String = r.value.chars().filter(char::is_ascii_digit).collect();

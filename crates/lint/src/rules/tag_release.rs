@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM005` prints it.
 
+use crate::sink::Findings;
 use tagman_core::Severity;
 
 use crate::context::Context;
@@ -28,7 +29,7 @@ that release's tags, or misleads whoever reads the chart."#,
 };
 
 /// Checks every tag that has a `stx.X.Y` prefix against the policy's release.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     let Some(release) = &cx.policy.release else {
         return;
     };

@@ -7,6 +7,7 @@ use tagman_core::tag::is_floating;
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::FileContext;
 
@@ -34,7 +35,7 @@ tree), or list the file under `build_inputs` in `tagman.yaml` if the build repla
 };
 
 /// Pushes a finding per floating reference outside build inputs.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     if ctx.build_input {
         return;
     }

@@ -6,8 +6,9 @@ pub mod undeclared_tag;
 pub mod unexpanded_placeholder;
 
 use tagman_core::SourceFile;
-use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::diagnostic::Label;
 use tagman_lint::registry::{self, Rule};
+use tagman_lint::Findings;
 
 use crate::catalog::Catalog;
 use crate::extract::{Extracted, ImageRef};
@@ -44,7 +45,7 @@ impl FileContext<'_> {
 }
 
 /// A refs check: pushes findings for one file, never fails.
-pub type Check = fn(&FileContext<'_>, &mut Vec<Finding>);
+pub type Check = fn(&FileContext<'_>, &mut Findings);
 
 /// Every refs rule with its check, in code order.
 pub static RULES: &[(&Rule, Check)] = &[
@@ -71,7 +72,7 @@ pub(crate) fn list(items: &[String]) -> String {
 
 /// Runs one check over `text` with the fixture manifest, for the rules' unit tests.
 #[cfg(test)]
-pub(crate) fn run_check(check: Check, text: &str, build_input: bool) -> Vec<Finding> {
+pub(crate) fn run_check(check: Check, text: &str, build_input: bool) -> Vec<tagman_lint::Finding> {
     use tagman_core::{Limits, Manifest};
 
     const MANIFEST: &str = "images:
@@ -102,7 +103,7 @@ pub(crate) fn run_check(check: Check, text: &str, build_input: bool) -> Vec<Find
         codenames: &codenames,
         build_input,
     };
-    let mut out = Vec::new();
+    let mut out = Findings::unlimited();
     check(&ctx, &mut out);
-    out
+    out.into_vec()
 }

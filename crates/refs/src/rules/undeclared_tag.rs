@@ -7,6 +7,7 @@ use tagman_core::tag::{is_floating, parse_build_tag};
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::{list, FileContext};
 use crate::extract::Expansion;
@@ -33,7 +34,7 @@ image: docker.io/starlingx/dex:stx.4.0-v2.14.1   # the manifest declares stx.4.0
 };
 
 /// Pushes a finding per reference whose tag (or any of its expansions) is undeclared.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     for reference in &ctx.extracted.refs {
         let Some(tag) = &reference.tag else { continue };
         if reference.digest.is_some() || is_floating(&tag.text) {

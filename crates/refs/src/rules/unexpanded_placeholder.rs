@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::FileContext;
 use crate::extract::Expansion;
@@ -33,7 +34,7 @@ for the file kind in `tagman.yaml` (`rules: {unexpanded-placeholder: off}`) once
 };
 
 /// Pushes a finding per reference hidden behind a placeholder.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     for reference in &ctx.extracted.refs {
         let Some(tag) = &reference.tag else { continue };
         if reference.digest.is_some() {
