@@ -287,6 +287,17 @@ impl<'s> Builder<'s> {
         self.attach(done)
     }
 
+    /// Whether the next node is the value of a `<<` key.
+    fn expecting_merge_value(&self) -> bool {
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                items: Items::Map { merging: true, .. },
+                ..
+            })
+        )
+    }
+
     fn open(
         &mut self,
         shape: Shape,
@@ -414,6 +425,10 @@ impl<'s> Builder<'s> {
         let (null_document, merge_key) = (anchored.null_document, anchored.merge_key);
         self.counts.events = self.counts.events.saturating_add(cost.events);
         self.charge_replay(cost, span)?;
+        if self.expecting_merge_value() {
+            // A value that cannot be merged is reported where it is written, not at the alias.
+            mergeable(&node)?;
+        }
         relocate(&mut node, span);
         self.attach(Done {
             node,
