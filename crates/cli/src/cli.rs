@@ -58,6 +58,23 @@ pub enum ColorChoice {
     Never,
 }
 
+impl Command {
+    /// The output format the command was asked for, when it prints a report or a document.
+    pub fn format(&self) -> Option<crate::output::Format> {
+        use crate::output::Format;
+        match self {
+            Self::Lint(args) => Some(args.format),
+            Self::Refs(args) => Some(args.format),
+            Self::CommitMsg(args) => Some(args.format),
+            Self::Add(args) => Some(args.format),
+            Self::Diff(args) => {
+                (args.format == cmd::diff::DiffFormat::Json).then_some(Format::Json)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {

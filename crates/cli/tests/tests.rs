@@ -16,6 +16,7 @@ mod support;
 mod apply;
 mod cli;
 mod git;
+mod hostile;
 mod pre_commit;
 mod refs;
 mod rules;
