@@ -171,7 +171,12 @@ impl Findings {
     }
 
     /// Records a finding.
-    pub fn push(&mut self, finding: Finding) {
+    pub fn push(&mut self, mut finding: Finding) {
+        // A message quoting a 14 MiB value is no message: every text is cut to a readable length.
+        shorten(&mut finding.message);
+        if let Some(help) = &mut finding.help {
+            shorten(help);
+        }
         let key = file_key(&finding.primary);
         let span = finding.primary.span;
         self.seq += 1;
@@ -228,6 +233,22 @@ impl Findings {
     pub fn into_vec(self) -> Vec<Finding> {
         self.into_parts().0
     }
+}
+
+/// The longest message or help a finding keeps, in bytes.
+const MAX_TEXT: usize = 1_000;
+
+/// Cuts `text` to [`MAX_TEXT`] bytes (at a character boundary) and marks the cut with `…`.
+fn shorten(text: &mut String) {
+    if text.len() <= MAX_TEXT {
+        return;
+    }
+    let mut cut = MAX_TEXT;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text.push('…');
 }
 
 /// Collects findings as diagnostics, applying the policy's per-rule level and the file cap.
@@ -449,6 +470,22 @@ mod tests {
         assert_eq!(shown[4], ("b.yaml", "TM900", "at 7"));
         assert_eq!(report.errors(), 11);
         assert_eq!(report.diagnostics.len(), 5);
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let file = SourceFile::new("a.yaml", "x");
+        let mut found = Findings::unlimited();
+        found.push(
+            Finding::new(Label::new(&file, Span::new(0, 1)), "é".repeat(5_000))
+                .help("h".repeat(5_000)),
+        );
+        let kept = found.into_vec();
+        assert!(kept[0].message.len() <= MAX_TEXT + 3 && kept[0].message.ends_with('…'));
+        assert!(kept[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.len() <= MAX_TEXT + 3));
     }
 
     #[test]

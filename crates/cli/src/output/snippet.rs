@@ -153,9 +153,12 @@ impl Window {
         if !long(line) && !long(line.saturating_sub(1)) && !long(line + 1) {
             return None;
         }
+        // The label's start with some context, and at most two windows of the label itself (a
+        // 14 MiB scalar is not underlined whole).
         let label_end = span.end().min(line_end).max(span.offset);
+        let label_shown = forward_chars(text, span.offset, 2 * WINDOW, label_end);
         let from = back_chars(text, span.offset.max(line_start), WINDOW, line_start);
-        let to = forward_chars(text, label_end, WINDOW, line_end);
+        let to = forward_chars(text, label_shown, WINDOW, line_end);
         let shown = text.get(from..to)?;
         let mut window = String::with_capacity(shown.len() + 8);
         let prefix = if from > line_start { "…" } else { "" };
@@ -285,6 +288,13 @@ mod tests {
         assert_eq!(
             &window.text[mapped.offset..mapped.end()],
             &file.text()[at..at + 1]
+        );
+        // A label longer than the window is shown in part.
+        let long_label = Window::around(&file, &index, Span::new(20, 5_000)).unwrap();
+        assert!(
+            long_label.text.chars().count() <= 4 * WINDOW + 3,
+            "{}",
+            long_label.text
         );
         let short = SourceFile::new("t.yaml", "a: 1\n");
         assert!(Window::around(&short, &LineIndex::new(short.text()), Span::new(3, 1)).is_none());
