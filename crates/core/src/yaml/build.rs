@@ -152,18 +152,24 @@ impl<'s> Builder<'s> {
     }
 
     /// Charges one event from the parser: the event budget, and a copy in every open recording.
-    fn charge_event(&mut self, span: Span) -> Result<(), YamlError> {
-        self.counts.events += 1;
-        if self.counts.events > self.limits.max_nodes.saturating_mul(4) {
+    /// Charges `events` parser events (one, or an alias's replay): the event budget, and a
+    /// copy in every open recording.
+    fn charge_events(&mut self, events: usize, span: Span) -> Result<(), YamlError> {
+        self.counts.events = self.counts.events.saturating_add(events);
+        let max = self.limits.max_nodes.saturating_mul(4);
+        if self.counts.events > max {
             return Err(self.budget(
                 span,
                 format!(
-                "more than {} YAML events (the file is far larger or more complex than a manifest)",
-                self.limits.max_nodes.saturating_mul(4)
-            ),
+                    "more than {max} YAML events (the file is far larger or more complex than a manifest)"
+                ),
             ));
         }
-        self.charge_recording(self.recording, span)
+        self.charge_recording(self.recording.saturating_mul(events), span)
+    }
+
+    fn charge_event(&mut self, span: Span) -> Result<(), YamlError> {
+        self.charge_events(1, span)
     }
 
     fn charge_recording(&mut self, events: usize, span: Span) -> Result<(), YamlError> {
@@ -178,7 +184,17 @@ impl<'s> Builder<'s> {
     }
 
     fn charge_node(&mut self, span: Span, scalar_bytes: usize) -> Result<(), YamlError> {
-        self.counts.nodes += 1;
+        self.charge_nodes(1, scalar_bytes, span)
+    }
+
+    /// Charges nodes and their scalar text against the node and text budgets.
+    fn charge_nodes(
+        &mut self,
+        nodes: usize,
+        scalar_bytes: usize,
+        span: Span,
+    ) -> Result<(), YamlError> {
+        self.counts.nodes = self.counts.nodes.saturating_add(nodes);
         if self.counts.nodes > self.limits.max_nodes {
             return Err(self.budget(
                 span,
@@ -423,7 +439,6 @@ impl<'s> Builder<'s> {
         }
         let mut node = anchored.node.clone();
         let (null_document, merge_key) = (anchored.null_document, anchored.merge_key);
-        self.counts.events = self.counts.events.saturating_add(cost.events);
         self.charge_replay(cost, span)?;
         if self.expecting_merge_value() {
             // A value that cannot be merged is reported where it is written, not at the alias.
@@ -438,32 +453,10 @@ impl<'s> Builder<'s> {
         })
     }
 
-    /// Charges the nodes, bytes and recordings a replay adds.
+    /// Charges what a replay adds: its events (and their recordings), nodes and bytes.
     fn charge_replay(&mut self, cost: Cost, span: Span) -> Result<(), YamlError> {
-        if self.counts.events > self.limits.max_nodes.saturating_mul(4) {
-            return Err(self.budget(
-                span,
-                format!(
-                    "more than {} YAML events (the file is far larger or more complex than a manifest)",
-                    self.limits.max_nodes.saturating_mul(4)
-                ),
-            ));
-        }
-        self.counts.nodes = self.counts.nodes.saturating_add(cost.nodes);
-        if self.counts.nodes > self.limits.max_nodes {
-            return Err(self.budget(
-                span,
-                format!("more than {} YAML nodes", self.limits.max_nodes),
-            ));
-        }
-        self.counts.scalar_bytes = self.counts.scalar_bytes.saturating_add(cost.scalar_bytes);
-        if self.counts.scalar_bytes > MAX_SCALAR_BYTES {
-            return Err(self.budget(
-                span,
-                format!("more than {MAX_SCALAR_BYTES} bytes of scalar text"),
-            ));
-        }
-        self.charge_recording(self.recording.saturating_mul(cost.events), span)
+        self.charge_events(cost.events, span)?;
+        self.charge_nodes(cost.nodes, cost.scalar_bytes, span)
     }
 
     fn remember(&mut self, anchor: usize, done: &Done) {

@@ -66,16 +66,7 @@ impl TagKind {
             return Self::None;
         };
         if let Some(core) = tag.core_suffix() {
-            return match core {
-                "str" => Self::Str,
-                "int" => Self::Int,
-                "float" => Self::Float,
-                "bool" => Self::Bool,
-                "null" => Self::Null,
-                "seq" => Self::Seq,
-                "map" => Self::Map,
-                _ => Self::Other,
-            };
+            return Self::core(core).unwrap_or(Self::Other);
         }
         if let Some(name) = tag.suffix_in_namespace(CORE) {
             return Self::named(name.strip_prefix('!').unwrap_or(&name));
