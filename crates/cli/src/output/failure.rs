@@ -10,61 +10,81 @@ use tagman_core::{SourceFile, Span};
 use super::Format;
 use crate::error::CliError;
 
-/// A problem the error points at: a line of the policy file.
-fn problem(file: &SourceFile, span: Span, message: &str, help: &str) -> Value {
-    let start = file.position(span.offset);
-    json!({
-        "file": file.name(),
-        "line": start.line,
-        "column": start.column,
-        "message": message,
-        "help": help,
-    })
+/// A place an error points at: a line of the policy file, what is wrong there, the fix.
+pub struct Problem<'a> {
+    /// The file.
+    pub file: &'a SourceFile,
+    /// Where.
+    pub span: Span,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
 }
 
-/// The error's message, help, and the places it points at (the first `limit`, 0 for all).
-fn error_object(message: &str, help: Option<&str>, err: Option<&CliError>, limit: usize) -> Value {
+/// The places `err` points at, the first `limit` of them (0: all), and how many more there are.
+pub fn problems(err: &CliError, limit: usize) -> (Vec<Problem<'_>>, usize) {
     let limit = if limit == 0 { usize::MAX } else { limit };
-    let (problems, unlisted): (Vec<Value>, usize) = match err {
-        Some(CliError::Policy(PolicyError::Invalid {
+    match err {
+        CliError::Policy(PolicyError::Invalid {
             source_file,
             violations,
             unlisted,
-        })) => (
+        }) => (
             violations
                 .iter()
                 .take(limit)
                 .map(|v| {
                     let d = Schema::Policy.describe(v, source_file);
-                    problem(source_file, v.span(), &d.message, &d.help)
+                    Problem {
+                        file: source_file,
+                        span: v.span(),
+                        message: d.message,
+                        help: d.help,
+                    }
                 })
                 .collect(),
             unlisted + violations.len().saturating_sub(limit),
         ),
-        Some(CliError::UnknownRules {
+        CliError::UnknownRules {
             source_file,
             unknown,
-        }) => (
+        } => (
             unknown
                 .iter()
                 .take(limit)
-                .map(|u| {
-                    let help = u.suggestion.map_or_else(
+                .map(|u| Problem {
+                    file: source_file,
+                    span: u.span,
+                    message: format!("no rule is called `{}`", u.text),
+                    help: u.suggestion.map_or_else(
                         || "`tagman rules` lists every rule's code and name".to_owned(),
                         |r| format!("did you mean {} ({})?", r.code, r.name),
-                    );
-                    problem(
-                        source_file,
-                        u.span,
-                        &format!("no rule is called `{}`", u.text),
-                        &help,
-                    )
+                    ),
                 })
                 .collect(),
             unknown.len().saturating_sub(limit),
         ),
         _ => (Vec::new(), 0),
-    };
+    }
+}
+
+/// The error's message, help, and the places it points at (the first `limit`, 0 for all).
+fn error_object(message: &str, help: Option<&str>, err: Option<&CliError>, limit: usize) -> Value {
+    let (problems, unlisted) = err.map_or_else(|| (Vec::new(), 0), |e| problems(e, limit));
+    let problems: Vec<Value> = problems
+        .iter()
+        .map(|p| {
+            let start = p.file.position(p.span.offset);
+            json!({
+                "file": p.file.name(),
+                "line": start.line,
+                "column": start.column,
+                "message": p.message,
+                "help": p.help,
+            })
+        })
+        .collect();
     json!({
         "message": message,
         "help": help,

@@ -9,8 +9,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
-use tagman_core::policy::{PolicyError, DEFAULT_MAX_FINDINGS};
-use tagman_core::schema::Schema;
+use tagman_core::policy::DEFAULT_MAX_FINDINGS;
 use tagman_core::{Severity, SourceFile, Span};
 use tagman_lint::{Diagnostic, Label, Report};
 
@@ -112,61 +111,18 @@ pub fn summary(report: &Report) -> String {
 /// `limit` of them (0: all), then how many more there are.
 pub fn render_error(err: &CliError, color: bool, width: usize, limit: usize) -> String {
     let handler = handler(color, width);
-    let limit = match limit {
-        0 => usize::MAX,
-        n => n,
-    };
-    let (located, unlisted): (Vec<(&SourceFile, Span, String, String)>, usize) = match err {
-        CliError::Policy(PolicyError::Invalid {
-            source_file,
-            violations,
-            unlisted,
-        }) => (
-            violations
-                .iter()
-                .take(limit)
-                .map(|v| {
-                    let described = Schema::Policy.describe(v, source_file);
-                    (source_file, v.span(), described.message, described.help)
-                })
-                .collect(),
-            unlisted + violations.len().saturating_sub(limit),
-        ),
-        CliError::UnknownRules {
-            source_file,
-            unknown,
-        } => (
-            unknown
-                .iter()
-                .take(limit)
-                .map(|u| {
-                    let help = match u.suggestion {
-                        Some(rule) => format!("did you mean {} ({})?", rule.code, rule.name),
-                        None => "`tagman rules` lists every rule's code and name".to_owned(),
-                    };
-                    (
-                        source_file,
-                        u.span,
-                        format!("no rule is called `{}`", u.text),
-                        help,
-                    )
-                })
-                .collect(),
-            unknown.len().saturating_sub(limit),
-        ),
-        _ => (Vec::new(), 0),
-    };
+    let (located, unlisted) = super::failure::problems(err, limit);
     let mut text = String::new();
     let mut indexes = Indexes::default();
-    let name = located.first().map(|(f, ..)| f.display_name().into_owned());
+    let name = located.first().map(|p| p.file.display_name().into_owned());
     let listed = located.len();
-    for (source_file, span, message, help) in located {
+    for problem in located {
         let rendered = Rendered {
             code: Some("policy".to_owned()),
             severity: miette::Severity::Error,
-            message: format!("{}: {message}", source_file.display_name()),
-            help: Some(help),
-            labels: vec![Label::new(source_file, span)],
+            message: format!("{}: {}", problem.file.display_name(), problem.message),
+            help: Some(problem.help),
+            labels: vec![Label::new(problem.file, problem.span)],
             related: Vec::new(),
             source: None,
         }
