@@ -163,17 +163,7 @@ pub(super) fn resolve(
             })
         }
         TagKind::Int => {
-            let t = trim(&value);
-            let parsed = if t.starts_with('-') {
-                signed(t)
-                    .and_then(|v| i64::try_from(v).ok())
-                    .map(i128::from)
-            } else {
-                unsigned(t)
-                    .and_then(|v| u64::try_from(v).ok())
-                    .map(i128::from)
-            };
-            return parsed.map(NodeKind::Int).ok_or(BadScalar {
+            return integer(trim(&value)).map(NodeKind::Int).ok_or(BadScalar {
                 wanted: "an integer",
             });
         }
@@ -213,18 +203,11 @@ fn plain(value: Cow<'_, str>) -> NodeKind {
     if upper_radix || signed_nan {
         return NodeKind::String(value.into_owned());
     }
-    let int = if t.starts_with('-') {
-        if leading_zero_decimal(t) {
-            None
-        } else {
-            signed(t)
-                .and_then(|v| i64::try_from(v).ok())
-                .map(i128::from)
-        }
+    // `-012` is not an integer (a leading zero is no decimal), though it is a float.
+    let int = if t.starts_with('-') && leading_zero_decimal(t) {
+        None
     } else {
-        unsigned(t)
-            .and_then(|v| u64::try_from(v).ok())
-            .map(i128::from)
+        integer(t)
     };
     if let Some(i) = int {
         return NodeKind::Int(i);
@@ -232,6 +215,19 @@ fn plain(value: Cow<'_, str>) -> NodeKind {
     match float(&value) {
         Some(f) => NodeKind::Float(f),
         None => NodeKind::String(value.into_owned()),
+    }
+}
+
+/// An integer as 64 bits hold it: signed when negative, else unsigned.
+fn integer(t: &str) -> Option<i128> {
+    if t.starts_with('-') {
+        signed(t)
+            .and_then(|v| i64::try_from(v).ok())
+            .map(i128::from)
+    } else {
+        unsigned(t)
+            .and_then(|v| u64::try_from(v).ok())
+            .map(i128::from)
     }
 }
 
