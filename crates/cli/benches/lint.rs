@@ -115,6 +115,11 @@ fn main() {
             .filter_map(|_| run("true", &[]).map(|r| r.0))
             .collect();
         let (_, baseline_median, _) = stats(baseline);
+        // And what tagman costs doing nothing: the goal is a real file within ~1 ms of it.
+        let version: Vec<Duration> = (0..100)
+            .filter_map(|_| run(TAGMAN, &["--version"]).map(|r| r.0))
+            .collect();
+        let (_, version_median, _) = stats(version);
         println!(
             "real file {} ({lines} lines): median {:.2} ms, min {:.2} ms, p90 {:.2} ms over 100 runs (goal ≤ 5 ms median)",
             real.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
@@ -124,6 +129,11 @@ fn main() {
             "  spawning `true` takes {:.2} ms (median of 100) here, so tagman's own share is about {:.2} ms",
             ms(baseline_median),
             ms(median.saturating_sub(baseline_median))
+        );
+        println!(
+            "  `tagman --version` takes {:.2} ms: linting the file costs {:.2} ms more (goal ≤ 1 ms)",
+            ms(version_median),
+            ms(median.saturating_sub(version_median))
         );
         match (find_tool("yamllint"), find_tool("check-jsonschema")) {
             (Some(yamllint), Some(check)) => {

@@ -41,6 +41,10 @@ pub struct Global {
     /// Say more about what is being done.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Findings listed per file before the rest are only counted (overrides the policy's
+    /// `max_findings`, default 1000; 0: no limit).
+    #[arg(long, global = true, value_name = "N")]
+    pub max_findings: Option<usize>,
 }
 
 /// `--color`.
@@ -52,6 +56,31 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+impl Command {
+    /// The output format the command was asked for, when it prints a report or a document.
+    pub fn format(&self) -> Option<crate::output::Format> {
+        use crate::output::Format;
+        match self {
+            Self::Lint(args) => Some(args.format),
+            Self::Refs(args) => match args.format {
+                cmd::refs::RefsFormat::Json => Some(Format::Json),
+                cmd::refs::RefsFormat::Zuul => Some(Format::Zuul),
+                cmd::refs::RefsFormat::Sarif => Some(Format::Sarif),
+                _ => None,
+            },
+            Self::Status(args) => {
+                (args.format == cmd::status::StatusFormat::Json).then_some(Format::Json)
+            }
+            Self::CommitMsg(args) => Some(args.format),
+            Self::Add(args) => Some(args.format),
+            Self::Diff(args) => {
+                (args.format == cmd::diff::DiffFormat::Json).then_some(Format::Json)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The subcommands.

@@ -33,15 +33,16 @@ impl Outcome {
 }
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::try_parse().unwrap_or_else(|err| output::usage_error(err));
     let ui = output::Ui::new(&cli.global);
+    let format = cli.command.format();
     match cmd::run(cli.command, &cli.global, &ui) {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         // Output cut short by a closed pipe (`tagman lint | head`) is not a failure.
         Err(CliError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
-            ui.error(err);
+            ui.fail(err, format);
             ExitCode::from(2)
         }
     }

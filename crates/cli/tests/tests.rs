@@ -18,6 +18,7 @@ mod apply_ops;
 mod cli;
 mod git;
 mod git_history;
+mod hostile;
 mod install;
 mod packaging;
 mod pre_commit;

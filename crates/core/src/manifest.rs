@@ -26,7 +26,8 @@ pub struct Entry {
     /// The release tag.
     pub tag: Option<Spanned<String>>,
     /// `name` parsed once, with its canonical spelling (`docker.io/…`) when valid.
-    image: Option<Result<(ImageName, String), NameError>>,
+    // Boxed: an entry without a name is common in a broken file and should cost 8 bytes here.
+    image: Option<Box<Result<ImageName, NameError>>>,
 }
 
 impl Entry {
@@ -37,12 +38,7 @@ impl Entry {
         index: usize,
         [name, src_build_tag, src_ref, tag]: [Option<Spanned<String>>; 4],
     ) -> Self {
-        let image = name.as_ref().map(|n| {
-            ImageName::parse(&n.value).map(|image| {
-                let canonical = image.to_string();
-                (image, canonical)
-            })
-        });
+        let image = name.as_ref().map(|n| Box::new(ImageName::parse(&n.value)));
         Self {
             span,
             document,
@@ -57,15 +53,13 @@ impl Entry {
 
     /// The parsed image name, when `name` is present (an error when it is not a valid name).
     pub fn image_name(&self) -> Option<Result<&ImageName, &NameError>> {
-        self.image
-            .as_ref()
-            .map(|r| r.as_ref().map(|(image, _)| image))
+        self.image.as_deref().map(Result::as_ref)
     }
 
     /// The canonical name (`docker.io/starlingx/x` for every Hub spelling), when valid.
     pub fn canonical_name(&self) -> Option<&str> {
-        match self.image.as_ref()? {
-            Ok((_, canonical)) => Some(canonical),
+        match self.image.as_deref()? {
+            Ok(image) => Some(image.as_str()),
             Err(_) => None,
         }
     }
@@ -90,7 +84,8 @@ pub struct Manifest {
     pub source: SourceFile,
     /// Its YAML documents.
     pub documents: Vec<Node>,
-    /// Every well-shaped entry, in file order.
+    /// Every entry (a mapping of `images:` with at least one of the four fields as a string),
+    /// in file order.
     pub entries: Vec<Entry>,
 }
 
@@ -130,11 +125,13 @@ impl Manifest {
                 })
             }
         };
-        let entries = documents
-            .iter()
-            .enumerate()
-            .flat_map(|(d, doc)| entries_of(d, doc))
-            .collect();
+        // Into one vector, document by document: collecting per-document vectors into another
+        // held every entry twice at the peak.
+        let mut entries = Vec::new();
+        for (d, doc) in documents.iter().enumerate() {
+            push_entries(d, doc, &mut entries);
+        }
+        entries.shrink_to_fit();
         Ok(Self {
             source,
             documents,
@@ -143,31 +140,40 @@ impl Manifest {
     }
 }
 
-fn entries_of(document: usize, doc: &Node) -> Vec<Entry> {
+fn push_entries(document: usize, doc: &Node, entries: &mut Vec<Entry>) {
     let Some(Node {
         kind: NodeKind::Seq(items),
         ..
     }) = doc.get("images")
     else {
-        return Vec::new();
+        return;
     };
     let field = |item: &Node, key: &str| {
         item.get(key)
             .and_then(|v| v.as_str().map(|s| Spanned::new(s.to_owned(), v.span)))
     };
-    items
-        .iter()
-        .enumerate()
-        .filter(|(_, item)| matches!(item.kind, NodeKind::Map(_)))
-        .map(|(index, item)| {
-            Entry::new(
-                item.pairs().first().map_or(item.span, |(k, _)| k.span),
-                document,
-                index,
-                ["name", "src_build_tag", "src_ref", "tag"].map(|key| field(item, key)),
-            )
-        })
-        .collect()
+    // A mapping with none of the four fields (`- {}`) is nothing the naming rules can check
+    // (the schema check reports what it lacks); keeping it out keeps a hostile file of them
+    // from costing an entry each.
+    entries.reserve(items.len());
+    entries.extend(
+        items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| matches!(item.kind, NodeKind::Map(_)))
+            .filter_map(|(index, item)| {
+                let fields =
+                    ["name", "src_build_tag", "src_ref", "tag"].map(|key| field(item, key));
+                fields.iter().any(Option::is_some).then(|| {
+                    Entry::new(
+                        item.pairs().first().map_or(item.span, |(k, _)| k.span),
+                        document,
+                        index,
+                        fields,
+                    )
+                })
+            }),
+    );
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ use crate::yaml::{self, Limits, Node, NodeKind, YamlError};
 /// The file name searched for.
 pub const POLICY_FILE: &str = "tagman.yaml";
 
+/// Findings listed per file unless `max_findings` says otherwise (a compiler's error limit).
+pub const DEFAULT_MAX_FINDINGS: usize = 1_000;
+
 /// How serious a finding is.
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, Deserialize,
@@ -87,6 +90,8 @@ pub struct Policy {
     pub rules: Vec<RuleOverride>,
     /// Largest manifest read, in bytes.
     pub max_file_size: u64,
+    /// Findings listed per file before the rest are only counted (0: no limit).
+    pub max_findings: usize,
     /// Commit-message reference kinds accepted (`closes-bug`, `partial-bug`, `related-bug`, `story`, `task`).
     pub references: Vec<String>,
     /// Launchpad API base URL.
@@ -116,6 +121,7 @@ struct PolicyFile {
     registries: Option<Vec<String>>,
     codenames: Option<Vec<String>>,
     max_file_size: Option<u64>,
+    max_findings: Option<usize>,
     references: Option<Vec<String>>,
     launchpad_api: Option<String>,
     storyboard_api: Option<String>,
@@ -141,12 +147,14 @@ pub enum PolicyError {
         error: YamlError,
     },
     /// The file breaks the policy schema.
-    #[error("{} does not match the policy schema ({} problem(s))", source_file.name(), violations.len())]
+    #[error("{} does not match the policy schema ({} problem(s))", source_file.name(), violations.len() + unlisted)]
     Invalid {
         /// The file.
         source_file: SourceFile,
-        /// What is wrong, where.
+        /// What is wrong, where: the first [`DEFAULT_MAX_FINDINGS`] problems.
         violations: Vec<Violation>,
+        /// How many more problems there are.
+        unlisted: usize,
     },
     /// The built-in schema is broken.
     #[error(transparent)]
@@ -180,6 +188,7 @@ impl Policy {
             codenames_set: false,
             rules: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_findings: DEFAULT_MAX_FINDINGS,
             references: strings(&["closes-bug", "partial-bug", "related-bug", "story", "task"]),
             launchpad_api: "https://api.launchpad.net/devel".to_owned(),
             storyboard_api: "https://storyboard.openstack.org/api/v1".to_owned(),
@@ -235,7 +244,10 @@ impl Policy {
             policy.source = Some(source);
             return Ok(policy);
         };
-        let mut violations = schema::validate(Schema::Policy, doc, &source)?;
+        // A hostile policy can hold millions of problems: the first ones are listed, the others
+        // counted, as for a manifest's findings.
+        let checked = schema::validate_at_most(Schema::Policy, doc, &source, DEFAULT_MAX_FINDINGS)?;
+        let (mut violations, unlisted) = (checked.violations, checked.unlisted);
         if let Some(extra) = docs.get(1) {
             violations.push(Violation::Other {
                 pointer: String::new(),
@@ -247,6 +259,7 @@ impl Policy {
             return Err(PolicyError::Invalid {
                 source_file: source,
                 violations,
+                unlisted,
             });
         }
         let file: PolicyFile =
@@ -258,6 +271,7 @@ impl Policy {
                         message: e.to_string(),
                         span: doc.span,
                     }],
+                    unlisted: 0,
                 }
             })?;
         let span_of = |key: &str| doc.get(key).map_or(Span::default(), |n| n.span);
@@ -287,6 +301,7 @@ impl Policy {
             registries,
             codenames,
             max_file_size,
+            max_findings,
             references,
             launchpad_api,
             storyboard_api,
@@ -367,6 +382,7 @@ fn per_path(node: &Node, source: &SourceFile) -> Result<PerPath, PolicyError> {
         return Err(PolicyError::Invalid {
             source_file: source.clone(),
             violations,
+            unlisted: 0,
         });
     }
     PerPath::extended(entries).map_err(|e| PolicyError::Invalid {
@@ -376,6 +392,7 @@ fn per_path(node: &Node, source: &SourceFile) -> Result<PerPath, PolicyError> {
             message: e.to_string(),
             span: node.span,
         }],
+        unlisted: 0,
     })
 }
 

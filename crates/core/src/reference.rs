@@ -116,10 +116,12 @@ impl NameError {
 pub struct ImageName {
     /// The registry as written, if any (`index.docker.io`, `registry.local:9001`).
     written_registry: Option<String>,
-    /// The canonical registry (`docker.io` for every Docker Hub spelling).
-    registry: String,
-    /// The repository path (`starlingx/k8s-cni-sriov`; `library/x` for an official Hub image).
-    repository: String,
+    /// The canonical name, `registry/repository`: the canonical registry (`docker.io` for
+    /// every Docker Hub spelling) and the repository path (`starlingx/k8s-cni-sriov`;
+    /// `library/x` for an official Hub image), in one string (a manifest holds one per entry).
+    canonical: String,
+    /// Bytes of the registry in `canonical`.
+    split: usize,
 }
 
 impl ImageName {
@@ -137,9 +139,22 @@ impl ImageName {
         Ok(reference.name)
     }
 
+    fn new(written_registry: Option<String>, registry: &str, repository: &str) -> Self {
+        Self {
+            written_registry,
+            canonical: format!("{registry}/{repository}"),
+            split: registry.len(),
+        }
+    }
+
+    /// The canonical, fully qualified name (`docker.io/starlingx/x`), what `to_string` gives.
+    pub fn as_str(&self) -> &str {
+        &self.canonical
+    }
+
     /// The canonical registry host[:port] (`docker.io` for Docker Hub).
     pub fn registry(&self) -> &str {
-        &self.registry
+        self.canonical.get(..self.split).unwrap_or("")
     }
 
     /// The registry exactly as written in the name, if one was.
@@ -149,31 +164,31 @@ impl ImageName {
 
     /// The repository path within the registry.
     pub fn repository(&self) -> &str {
-        &self.repository
+        self.canonical.get(self.split + 1..).unwrap_or("")
     }
 
     /// Whether this is on Docker Hub.
     pub fn is_docker_hub(&self) -> bool {
-        self.registry == DOCKER_HUB
+        self.registry() == DOCKER_HUB
     }
 
     /// The same repository moved to another registry host (used for registry maps).
     pub fn with_registry(&self, registry: &str, path_prefix: Option<&str>) -> Self {
         let repository = match path_prefix.map(|p| p.trim_matches('/')) {
-            Some(prefix) if !prefix.is_empty() => format!("{prefix}/{}", self.repository),
-            _ => self.repository.clone(),
+            Some(prefix) if !prefix.is_empty() => format!("{prefix}/{}", self.repository()),
+            _ => self.repository().to_owned(),
         };
-        Self {
-            written_registry: Some(registry.to_owned()),
-            registry: canonical_registry(registry).to_owned(),
-            repository,
-        }
+        Self::new(
+            Some(registry.to_owned()),
+            canonical_registry(registry),
+            &repository,
+        )
     }
 }
 
 impl PartialEq for ImageName {
     fn eq(&self, other: &Self) -> bool {
-        self.registry == other.registry && self.repository == other.repository
+        self.canonical == other.canonical
     }
 }
 
@@ -181,8 +196,8 @@ impl Eq for ImageName {}
 
 impl std::hash::Hash for ImageName {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.registry.hash(state);
-        self.repository.hash(state);
+        self.registry().hash(state);
+        self.repository().hash(state);
     }
 }
 
@@ -194,14 +209,14 @@ impl PartialOrd for ImageName {
 
 impl Ord for ImageName {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (&self.registry, &self.repository).cmp(&(&other.registry, &other.repository))
+        (self.registry(), self.repository()).cmp(&(other.registry(), other.repository()))
     }
 }
 
 impl fmt::Display for ImageName {
     /// The canonical, fully qualified name (`docker.io/starlingx/x`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.registry, self.repository)
+        f.write_str(&self.canonical)
     }
 }
 
@@ -264,18 +279,16 @@ impl Reference {
             check_host(host)?;
         }
         check_path(path, path_offset)?;
-        let registry = host.map_or(DOCKER_HUB, canonical_registry).to_owned();
+        let registry = host.map_or(DOCKER_HUB, canonical_registry);
+        let library;
         let repository = if registry == DOCKER_HUB && !path.contains('/') {
-            format!("library/{path}")
+            library = format!("library/{path}");
+            library.as_str()
         } else {
-            path.to_owned()
+            path
         };
         Ok(Self {
-            name: ImageName {
-                written_registry: host.map(str::to_owned),
-                registry,
-                repository,
-            },
+            name: ImageName::new(host.map(str::to_owned), registry, repository),
             tag,
             digest,
         })

@@ -110,6 +110,11 @@ impl Diagnostic {
         self.rule.subject
     }
 
+    /// Whether this stands for findings left out over the file's limit (TM000).
+    pub fn is_limit(&self) -> bool {
+        std::ptr::eq(self.rule, &crate::sink::LIMIT)
+    }
+
     /// The file name of the primary label.
     pub fn file(&self) -> &str {
         self.finding.primary.file.name()
@@ -168,38 +173,44 @@ pub struct JsonDiagnostic<'a> {
 /// Every diagnostic of a run, plus how many files were checked.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    /// In file order, then position, then code.
+    /// In file order, then position, then code; a file's TM000 (findings left out) last.
     pub diagnostics: Vec<Diagnostic>,
     /// Files checked.
     pub files: usize,
     /// Things found but deliberately not checked, by reason (`tagman refs`: references in
     /// build-input templates, comments, documentation); empty for most commands.
     pub not_checked: std::collections::BTreeMap<&'static str, usize>,
+    /// Errors found but not listed (over a file's `max_findings`; a TM000 stands for them).
+    pub omitted_errors: usize,
+    /// Warnings found but not listed.
+    pub omitted_warnings: usize,
 }
 
 impl Report {
-    /// Number of errors.
+    /// Number of errors, listed or not.
     pub fn errors(&self) -> usize {
-        self.count(Severity::Error)
+        self.count(Severity::Error) + self.omitted_errors
     }
 
-    /// Number of warnings.
+    /// Number of warnings, listed or not.
     pub fn warnings(&self) -> usize {
-        self.count(Severity::Warning)
+        self.count(Severity::Warning) + self.omitted_warnings
     }
 
     fn count(&self, severity: Severity) -> usize {
         self.diagnostics
             .iter()
-            .filter(|d| d.severity == severity)
+            .filter(|d| d.severity == severity && !d.is_limit())
             .count()
     }
 
-    /// Orders diagnostics by file, position and code, so every output is stable.
+    /// Orders diagnostics by file, position and code (a file's TM000 last), so every output is
+    /// stable.
     pub fn sort(&mut self) {
         self.diagnostics.sort_by(|a, b| {
-            (a.file(), a.finding.primary.span, a.code()).cmp(&(
+            (a.file(), a.is_limit(), a.finding.primary.span, a.code()).cmp(&(
                 b.file(),
+                b.is_limit(),
                 b.finding.primary.span,
                 b.code(),
             ))
@@ -213,6 +224,8 @@ impl Report {
         for (reason, n) in other.not_checked {
             *self.not_checked.entry(reason).or_default() += n;
         }
+        self.omitted_errors += other.omitted_errors;
+        self.omitted_warnings += other.omitted_warnings;
     }
 
     /// The `--format json` document.

@@ -16,7 +16,7 @@ pub use context::{ChangedEntries, Context};
 pub use diagnostic::{Diagnostic, Finding, Label, Report};
 pub use load::{LoadError, Loaded, SourceName, Unparsed};
 pub use registry::{Docs, Registry, Rule, Subject};
-pub use sink::Sink;
+pub use sink::{Findings, Sink, DEFAULT_MAX_FINDINGS};
 
 use tagman_core::Policy;
 

@@ -11,8 +11,7 @@ use std::fmt::Write as _;
 use tagman_core::policy::RuleOverride;
 use tagman_core::{Policy, Severity, Span};
 
-use crate::diagnostic::Finding;
-use crate::sink::Sink;
+use crate::sink::{Findings, Sink};
 
 /// What a rule looks at, which decides where its findings are shown (a manifest line, the commit
 /// message, a line of a source file).
@@ -99,10 +98,10 @@ impl Rule {
 }
 
 /// Runs each rule of `rules` (a crate's rule slice: each rule with its check, a function that
-/// pushes findings and never fails) on `cx`, its findings into `sink` under the rule and the
+/// pushes findings into a [`Findings`] under the file cap and never fails) on `cx`, its findings into `sink` under the rule and the
 /// policy's level for it. A rule the policy turns off is not run. This is the only loop that runs
 /// rules.
-pub fn run<C: ?Sized, F: Fn(&C, &mut Vec<Finding>)>(
+pub fn run<C: ?Sized, F: Fn(&C, &mut Findings)>(
     rules: &[(&'static Rule, F)],
     cx: &C,
     sink: &mut Sink<'_>,
@@ -111,7 +110,7 @@ pub fn run<C: ?Sized, F: Fn(&C, &mut Vec<Finding>)>(
         if sink.severity(rule).is_none() {
             continue;
         }
-        let mut findings = Vec::new();
+        let mut findings = sink.findings();
         check(cx, &mut findings);
         sink.push(rule, findings);
     }

@@ -41,10 +41,13 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
 /// The policy from `--config`, else discovered from the working directory. A rule key that
 /// names no rule is an error at its line.
 pub fn load_policy(global: &Global) -> Result<Policy, CliError> {
-    let policy = match &global.config {
+    let mut policy = match &global.config {
         Some(path) => Policy::load(path)?,
         None => Policy::discover_from_cwd()?,
     };
+    if let Some(limit) = global.max_findings {
+        policy.max_findings = limit;
+    }
     let unknown = crate::registry::registry().check_policy(&policy);
     match (&policy.source, unknown.is_empty()) {
         (Some(source), false) => Err(CliError::UnknownRules {

@@ -1,15 +1,19 @@
 //! Human output: each diagnostic as a miette report with a source snippet, labels and help.
+//!
+//! Each file is indexed once and every snippet is read through the index ([`super::snippet`]),
+//! so the output grows with the findings, not with findings times file size.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
-use tagman_core::policy::PolicyError;
-use tagman_core::schema::Schema;
+use tagman_core::policy::DEFAULT_MAX_FINDINGS;
 use tagman_core::{Severity, SourceFile, Span};
 use tagman_lint::{Diagnostic, Label, Report};
 
+use super::snippet::{Indexed, LineIndex, Window};
 use crate::error::CliError;
 
 /// Width used when stdout is not a terminal (and in snapshots).
@@ -45,9 +49,11 @@ pub fn write_report(
     width: usize,
 ) -> std::io::Result<()> {
     let handler = handler(color, width);
+    let mut indexes = Indexes::default();
+    let mut text = String::new();
     for diagnostic in &report.diagnostics {
-        let mut text = String::new();
-        let rendered = Rendered::from_diagnostic(diagnostic);
+        text.clear();
+        let rendered = Rendered::from_diagnostic(diagnostic, &mut indexes);
         if handler.render_report(&mut text, &rendered).is_err() {
             // Rendering a snippet can only fail on a formatter error; fall back to one line.
             text = format!("{}\n", one_line(diagnostic));
@@ -55,6 +61,25 @@ pub fn write_report(
         out.write_all(text.as_bytes())?;
     }
     Ok(())
+}
+
+/// Each file's line index, made on its first finding.
+#[derive(Default)]
+struct Indexes {
+    by_text: HashMap<usize, Arc<LineIndex>>,
+}
+
+impl Indexes {
+    fn of(&mut self, file: &SourceFile) -> Arc<LineIndex> {
+        let text = file.text_arc();
+        // A file's clones share its text: the text's address names the file.
+        let key = Arc::as_ptr(&text).cast::<u8>() as usize;
+        Arc::clone(
+            self.by_text
+                .entry(key)
+                .or_insert_with(|| Arc::new(LineIndex::new(&text))),
+        )
+    }
 }
 
 /// `file:line:col: severity[code]: message`, for logs that want one line per finding.
@@ -93,65 +118,33 @@ pub fn summary(report: &Report) -> String {
     line
 }
 
-/// Renders an error that ends the run; policy problems are shown at their lines.
-pub fn render_error(err: &CliError, color: bool, width: usize) -> String {
+/// Renders an error that ends the run; policy problems are shown at their lines, the first
+/// `limit` of them (0: all), then how many more there are.
+pub fn render_error(err: &CliError, color: bool, width: usize, limit: usize) -> String {
     let handler = handler(color, width);
-    let located: Vec<(&SourceFile, Span, String, String)> = match err {
-        CliError::Policy(PolicyError::Invalid {
-            source_file,
-            violations,
-        }) => violations
-            .iter()
-            .map(|v| {
-                let described = Schema::Policy.describe(v, source_file);
-                (source_file, v.span(), described.message, described.help)
-            })
-            .collect(),
-        CliError::UnknownRules {
-            source_file,
-            unknown,
-        } => unknown
-            .iter()
-            .map(|u| {
-                if let Some(rule) = u.wrong_subject {
-                    return (
-                        source_file,
-                        u.span,
-                        format!(
-                            "{} ({}) checks the {}, but `per_path` sets levels for source-tree rules",
-                            rule.code, rule.name, rule.subject
-                        ),
-                        "move it under `rules:`, or name a TM2xx rule (`tagman rules` lists them)"
-                            .to_owned(),
-                    );
-                }
-                let help = match u.suggestion {
-                    Some(rule) => format!("did you mean {} ({})?", rule.code, rule.name),
-                    None => "`tagman rules` lists every rule's code and name".to_owned(),
-                };
-                (
-                    source_file,
-                    u.span,
-                    format!("no rule is called `{}`", u.text),
-                    help,
-                )
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let (located, unlisted) = super::failure::problems(err, limit);
     let mut text = String::new();
-    for (source_file, span, message, help) in located {
+    let mut indexes = Indexes::default();
+    let name = located.first().map(|p| p.file.display_name().into_owned());
+    let listed = located.len();
+    for problem in located {
         let rendered = Rendered {
             code: Some("policy".to_owned()),
             severity: miette::Severity::Error,
-            message: format!("{}: {message}", source_file.display_name()),
-            help: Some(help),
-            labels: vec![Label::new(source_file, span)],
+            message: format!("{}: {}", problem.file.display_name(), problem.message),
+            help: Some(problem.help),
+            labels: vec![Label::new(problem.file, problem.span)],
             related: Vec::new(),
             source: None,
         }
-        .with_source();
+        .with_source(&mut indexes);
         let _ = handler.render_report(&mut text, &rendered);
+    }
+    if let (Some(name), true) = (name, unlisted > 0) {
+        text.push_str(&format!(
+            "tagman: … and {unlisted} more problem{} in {name}, not shown (the first {listed} are above; --max-findings N shows up to N, at most {DEFAULT_MAX_FINDINGS} for a policy file)\n",
+            if unlisted == 1 { "" } else { "s" },
+        ));
     }
     if !text.is_empty() {
         return text;
@@ -180,11 +173,18 @@ struct Rendered {
     /// All in one file: the first label's.
     labels: Vec<Label>,
     related: Vec<Rendered>,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<Snippet>,
+}
+
+/// What a snippet is read from: the whole file through its index, or a window of a long line
+/// (then the labels are the window's spans).
+enum Snippet {
+    Indexed(NamedSource<Indexed>),
+    Window(NamedSource<Window>, Vec<(Span, Option<String>)>),
 }
 
 impl Rendered {
-    fn from_diagnostic(d: &Diagnostic) -> Self {
+    fn from_diagnostic(d: &Diagnostic, indexes: &mut Indexes) -> Self {
         let primary = &d.finding.primary;
         let (same, other): (Vec<&Label>, Vec<&Label>) = d
             .finding
@@ -220,16 +220,47 @@ impl Rendered {
             related,
             source: None,
         }
-        .with_source()
+        .with_source(indexes)
     }
 
-    fn with_source(mut self) -> Self {
-        self.source = self
-            .labels
-            .first()
-            .map(|l| NamedSource::new(l.file.display_name(), l.file.text_arc()));
-        self.related = self.related.into_iter().map(Self::with_source).collect();
+    fn with_source(mut self, indexes: &mut Indexes) -> Self {
+        self.source = self.labels.first().map(|l| {
+            let index = indexes.of(&l.file);
+            let name = l.file.display_name();
+            match Window::around(&l.file, &index, l.span) {
+                // A long line: the labels on it, as spans of the window; the others left out.
+                Some(window) => {
+                    let spans = self
+                        .labels
+                        .iter()
+                        .filter_map(|l| Some((window.map(l.span)?, l.note.clone())))
+                        .collect();
+                    Snippet::Window(NamedSource::new(name, window), spans)
+                }
+                None => Snippet::Indexed(NamedSource::new(
+                    name,
+                    Indexed::new(l.file.text_arc(), index),
+                )),
+            }
+        });
+        let related = std::mem::take(&mut self.related);
+        self.related = related
+            .into_iter()
+            .map(|r| r.with_source(indexes))
+            .collect();
         self
+    }
+
+    /// The labels as miette draws them: `(span, note)`, the primary first.
+    fn spans(&self) -> Vec<(Span, Option<String>)> {
+        match &self.source {
+            Some(Snippet::Window(_, spans)) => spans.clone(),
+            _ => self
+                .labels
+                .iter()
+                .map(|l| (l.span, l.note.clone()))
+                .collect(),
+        }
     }
 }
 
@@ -265,21 +296,28 @@ impl miette::Diagnostic for Rendered {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
+        match &self.source {
+            Some(Snippet::Indexed(s)) => Some(s as &dyn SourceCode),
+            Some(Snippet::Window(s, _)) => Some(s as &dyn SourceCode),
+            None => None,
+        }
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         if self.labels.is_empty() {
             return None;
         }
-        Some(Box::new(self.labels.iter().enumerate().map(|(i, l)| {
-            let span = (l.span.offset, l.span.len);
-            if i == 0 {
-                LabeledSpan::new_primary_with_span(l.note.clone(), span)
-            } else {
-                LabeledSpan::new_with_span(l.note.clone(), span)
-            }
-        })))
+        let spans = self.spans();
+        Some(Box::new(spans.into_iter().enumerate().map(
+            |(i, (span, note))| {
+                let span = (span.offset, span.len);
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(note, span)
+                } else {
+                    LabeledSpan::new_with_span(note, span)
+                }
+            },
+        )))
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {

@@ -1,11 +1,14 @@
 //! Output: the formats a report is printed in, colour and verbosity decisions, error rendering.
 
+pub mod failure;
 pub mod github;
 pub mod human;
 pub mod inventory;
 pub mod sarif;
+pub mod snippet;
 pub mod zuul;
 
+use std::cell::Cell;
 use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
@@ -53,6 +56,10 @@ pub struct Ui {
     pub quiet: bool,
     /// Verbosity level.
     pub verbose: u8,
+    /// `--max-findings`, when given.
+    pub max_findings: Option<usize>,
+    /// Whether a report went to stdout already (an error after it adds no second document).
+    printed: Cell<bool>,
 }
 
 impl Ui {
@@ -69,11 +76,14 @@ impl Ui {
             color_err: decide(std::io::stderr().is_terminal()),
             quiet: global.quiet,
             verbose: global.verbose,
+            max_findings: global.max_findings,
+            printed: Cell::new(false),
         }
     }
 
     /// Prints a report in `format` to stdout.
     pub fn print_report(&self, report: &Report, format: Format) -> Result<(), CliError> {
+        self.printed.set(true);
         let mut out = std::io::stdout().lock();
         match format {
             Format::Human => {
@@ -111,9 +121,9 @@ impl Ui {
         Ok(())
     }
 
-    /// Prints an error that ends the run (exit 2) to stderr.
+    /// Prints an error to stderr.
     pub fn error(&self, err: CliError) {
-        let text = human::render_error(&err, self.color_err, human::terminal_width());
+        let text = human::render_error(&err, self.color_err, human::terminal_width(), self.limit());
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 
@@ -131,12 +141,63 @@ impl Ui {
         }
     }
 
+    /// Prints the error that ends the run (exit 2): to stderr, and when `format` is a JSON
+    /// format, as that format's one document on stdout (unless a report is there already).
+    pub fn fail(&self, err: CliError, format: Option<Format>) {
+        if !self.printed.get() {
+            let help = err.help();
+            let doc = format.and_then(|f| {
+                failure::document(
+                    f,
+                    &err.to_string(),
+                    help.as_deref(),
+                    Some(&err),
+                    self.limit(),
+                )
+            });
+            if let Some(doc) = doc {
+                let mut out = std::io::stdout().lock();
+                let _ = serde_json::to_writer(&mut out, &doc);
+                let _ = writeln!(out);
+            }
+        }
+        self.error(err);
+    }
+
+    /// Findings and problems listed per file: `--max-findings`, else the default.
+    fn limit(&self) -> usize {
+        self.max_findings
+            .unwrap_or(tagman_core::policy::DEFAULT_MAX_FINDINGS)
+    }
+
     /// A progress or context note on stderr, shown with `-v`.
     pub fn note(&self, message: impl std::fmt::Display) {
         if self.verbose > 0 {
             let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
         }
     }
+}
+
+/// A usage error clap found (exit 2): its message, and with a JSON `--format` among the
+/// arguments, that format's one error document on stdout. `--help` and `--version` print and
+/// exit 0 as usual.
+pub fn usage_error(err: clap::Error) -> ! {
+    if err.use_stderr() {
+        let message = err
+            .kind()
+            .as_str()
+            .unwrap_or("invalid arguments")
+            .to_owned();
+        let rendered = err.render().to_string();
+        let doc = failure::format_in_args(std::env::args_os())
+            .and_then(|f| failure::document(f, &message, Some(rendered.trim()), None, 0));
+        if let Some(doc) = doc {
+            let mut out = std::io::stdout().lock();
+            let _ = serde_json::to_writer(&mut out, &doc);
+            let _ = writeln!(out);
+        }
+    }
+    err.exit()
 }
 
 /// A diagnostic builder shared by the output formats' tests.

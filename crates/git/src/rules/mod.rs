@@ -4,8 +4,9 @@
 //! reference lookups (TM111–TM113).
 
 use tagman_core::{Entry, Manifest, Policy};
-use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::diagnostic::Label;
 use tagman_lint::registry::{self, Rule};
+use tagman_lint::Findings;
 
 use crate::entry_diff::{EntryDiff, Requirement};
 use crate::message::{Message, RefLine};
@@ -39,7 +40,7 @@ pub struct MessageContext<'a> {
 }
 
 /// A commit-message check: pushes findings, never fails.
-pub type MessageCheck = fn(&MessageContext<'_>, &mut Vec<Finding>);
+pub type MessageCheck = fn(&MessageContext<'_>, &mut Findings);
 
 /// Every commit-message rule, in code order.
 pub static MESSAGE_RULES: &[(&Rule, MessageCheck)] = &[
@@ -63,7 +64,7 @@ pub struct RevisionContext<'a> {
 }
 
 /// A revision check.
-pub type RevisionCheck = fn(&RevisionContext<'_>, &mut Vec<Finding>);
+pub type RevisionCheck = fn(&RevisionContext<'_>, &mut Findings);
 
 /// Every revision rule, in code order.
 pub static REVISION_RULES: &[(&Rule, RevisionCheck)] = &[
@@ -92,7 +93,7 @@ impl<'a> SrcRefContext<'a> {
 }
 
 /// A `src_ref` verification check.
-pub type SrcRefCheck = fn(&SrcRefContext<'_>, &mut Vec<Finding>);
+pub type SrcRefCheck = fn(&SrcRefContext<'_>, &mut Findings);
 
 /// Every `src_ref` verification rule, in code order.
 pub static SRC_REF_RULES: &[(&Rule, SrcRefCheck)] = &[
@@ -111,7 +112,7 @@ pub struct OnlineContext<'a> {
 }
 
 /// An online check.
-pub type OnlineCheck = fn(&OnlineContext<'_>, &mut Vec<Finding>);
+pub type OnlineCheck = fn(&OnlineContext<'_>, &mut Findings);
 
 /// Every online rule, in code order.
 pub static ONLINE_RULES: &[(&Rule, OnlineCheck)] = &[
@@ -139,7 +140,7 @@ pub(crate) fn lacks_reference(ctx: &MessageContext<'_>) -> bool {
 #[cfg(test)]
 pub(crate) mod test_support {
     use tagman_core::{Policy, SourceFile};
-    use tagman_lint::diagnostic::Finding;
+    use tagman_lint::{Finding, Findings};
 
     use super::{MessageCheck, MessageContext, RevisionCheck, RevisionContext};
     use crate::entry_diff::{EntryDiff, Requirement};
@@ -172,7 +173,7 @@ pub(crate) mod test_support {
         let base = snapshot("HEAD~1", base);
         let head = snapshot("working tree", head);
         let diff = EntryDiff::between(&base, &head);
-        let mut out = Vec::new();
+        let mut out = Findings::unlimited();
         check(
             &RevisionContext {
                 base: &base,
@@ -181,7 +182,7 @@ pub(crate) mod test_support {
             },
             &mut out,
         );
-        out
+        out.into_vec()
     }
 
     /// Runs `check` on `text` (a message file, comments stripped) and returns the messages.
@@ -198,8 +199,8 @@ pub(crate) mod test_support {
             requirement: &requirement,
             policy: &policy,
         };
-        let mut out = Vec::new();
+        let mut out = Findings::unlimited();
         check(&ctx, &mut out);
-        out
+        out.into_vec()
     }
 }

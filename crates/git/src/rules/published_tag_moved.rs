@@ -6,6 +6,7 @@
 use tagman_core::{Entry, Manifest, Severity, Spanned};
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::RevisionContext;
 use crate::entry_diff::DiffEntry;
@@ -44,7 +45,7 @@ pub(crate) fn locate<'a>(
 }
 
 /// Reports every re-pointed tag, at the new value, quoting the published one.
-pub fn check(cx: &RevisionContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &RevisionContext<'_>, out: &mut Findings) {
     for pair in &cx.diff.changed {
         let (Some((manifest, entry)), Some((old_manifest, old))) = (
             locate(cx.head.manifests(), &pair.head),

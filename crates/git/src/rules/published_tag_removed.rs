@@ -4,6 +4,7 @@
 //! `tagman rules --explain TM107` prints it.
 
 use std::collections::HashSet;
+use tagman_lint::Findings;
 
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
@@ -31,7 +32,7 @@ once its entry is gone nothing stops a later change from reusing the tag for ano
 };
 
 /// Reports base entries whose image has no entry left.
-pub fn check(cx: &RevisionContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &RevisionContext<'_>, out: &mut Findings) {
     let names: HashSet<&str> = cx
         .head
         .manifests()

@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::MessageContext;
 
@@ -27,7 +28,7 @@ commit."#,
 };
 
 /// Reports each commented-out reference.
-pub fn check(ctx: &MessageContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &MessageContext<'_>, out: &mut Findings) {
     let msg = ctx.message;
     for r in &msg.commented {
         out.push(

@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::MessageContext;
 
@@ -27,7 +28,7 @@ body; one in the subject links nothing."#,
 };
 
 /// Reports a subject-only reference when one is required.
-pub fn check(ctx: &MessageContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &MessageContext<'_>, out: &mut Findings) {
     let Some(span) = ctx.message.subject_reference else {
         return;
     };

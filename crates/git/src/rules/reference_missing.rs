@@ -6,6 +6,7 @@
 use tagman_core::{Severity, Span};
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::MessageContext;
 use crate::entry_diff::Requirement;
@@ -36,7 +37,7 @@ Change-Id: I9f…
 };
 
 /// Reports a required reference that is absent (unless it sits in the subject: TM102 says so).
-pub fn check(ctx: &MessageContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &MessageContext<'_>, out: &mut Findings) {
     let Requirement::Required { reason } = ctx.requirement else {
         return;
     };

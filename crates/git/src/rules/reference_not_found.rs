@@ -7,6 +7,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::OnlineContext;
 use crate::online::Lookup;
@@ -29,7 +30,7 @@ given as a task."#,
 };
 
 /// Reports references the service does not know.
-pub fn check(cx: &OnlineContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &OnlineContext<'_>, out: &mut Findings) {
     for (r, lookup) in cx.results {
         if *lookup != Lookup::NotFound {
             continue;

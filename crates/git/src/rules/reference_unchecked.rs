@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::OnlineContext;
 use crate::online::Lookup;
@@ -27,7 +28,7 @@ getting 5xx/429 after the retries. A warning: an unreachable service is never a 
 };
 
 /// Reports references that could not be checked.
-pub fn check(cx: &OnlineContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &OnlineContext<'_>, out: &mut Findings) {
     for (r, lookup) in cx.results {
         let Lookup::Unreachable { url, reason } = lookup else {
             continue;

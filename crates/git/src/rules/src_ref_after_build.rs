@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::SrcRefContext;
 use crate::verify::{format_time, Verdict};
@@ -29,7 +30,7 @@ on 2024-11-20."#,
 };
 
 /// Reports src_ref commits newer than their build.
-pub fn check(cx: &SrcRefContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &SrcRefContext<'_>, out: &mut Findings) {
     for (manifest, entry, verdict) in cx.verdicts {
         let Verdict::AfterBuild {
             sha,

@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::SrcRefContext;
 use crate::verify::Verdict;
@@ -29,7 +30,7 @@ commit in `DIR/integ`."#,
 };
 
 /// Reports src_ref commits the clone does not hold.
-pub fn check(cx: &SrcRefContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &SrcRefContext<'_>, out: &mut Findings) {
     for (at, verdict) in cx.labelled() {
         let Verdict::UnknownCommit { project, sha } = verdict else {
             continue;

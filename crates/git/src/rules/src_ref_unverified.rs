@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::SrcRefContext;
 use crate::verify::Verdict;
@@ -27,7 +28,7 @@ pub static RULE: Rule = Rule {
 };
 
 /// Reports entries whose project has no clone.
-pub fn check(cx: &SrcRefContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &SrcRefContext<'_>, out: &mut Findings) {
     for (at, verdict) in cx.labelled() {
         let Verdict::NoClone { project, looked } = verdict else {
             continue;

@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM006` prints it.
 
+use crate::sink::Findings;
 use tagman_core::tag::{parse_build_tag, BuildTagProblem};
 use tagman_core::Severity;
 
@@ -30,7 +31,7 @@ depend on when the promote job runs, which is the bug (LP 1854869) tag managemen
 };
 
 /// Checks every entry's `src_build_tag`.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (src, entry) in cx.entries() {
         let Some(build) = &entry.src_build_tag else {
             continue;

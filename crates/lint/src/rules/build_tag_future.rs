@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM009` prints it.
 
+use crate::sink::Findings;
 use tagman_core::tag::parse_build_tag;
 use tagman_core::Severity;
 
@@ -28,7 +29,7 @@ promote job will find no such image."#,
 };
 
 /// Checks every valid build timestamp against `cx.now`.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (src, entry) in cx.entries() {
         let Some(build) = &entry.src_build_tag else {
             continue;

@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM008` prints it.
 
+use crate::sink::Findings;
 use tagman_core::{Entry, Manifest, Severity};
 
 use crate::context::Context;
@@ -51,7 +52,7 @@ pub(crate) fn same_image(a: &Entry, b: &Entry) -> bool {
 }
 
 /// Reports repeats within a file and disagreements across files.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (manifest, entry, first_manifest, first_entry) in repeats(cx) {
         let same_file = std::ptr::eq(first_manifest, manifest);
         let tag = entry.tag.as_ref().map_or("", |t| t.value.as_str());

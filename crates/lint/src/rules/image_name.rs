@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM003` prints it.
 
+use crate::sink::Findings;
 use tagman_core::{NameError, Severity};
 
 use crate::context::Context;
@@ -28,7 +29,7 @@ error: the tag has its own field."#,
 };
 
 /// Checks every entry's `name`.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (src, entry) in cx.entries() {
         let (Some(name), Some(Err(err))) = (&entry.name, entry.image_name()) else {
             continue;

@@ -1,8 +1,8 @@
 //! The manifest rule registry: one line per rule.
 
 use crate::context::Context;
-use crate::diagnostic::Finding;
 use crate::registry::{self, Rule};
+use crate::sink::Findings;
 
 pub mod build_tag;
 pub mod build_tag_future;
@@ -17,7 +17,7 @@ pub mod tag_release;
 pub mod yaml;
 
 /// A manifest check: pushes findings, never returns `Err`.
-pub type Check = fn(&Context<'_>, &mut Vec<Finding>);
+pub type Check = fn(&Context<'_>, &mut Findings);
 
 /// Every manifest rule with its check, in code order.
 pub static RULES: &[(&Rule, Check)] = &[
@@ -36,5 +36,5 @@ pub static RULES: &[(&Rule, Check)] = &[
 
 /// The metadata of every manifest rule.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
-    registry::metadata(RULES)
+    std::iter::once(&crate::sink::LIMIT).chain(registry::metadata(RULES))
 }

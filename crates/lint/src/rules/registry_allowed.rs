@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM011` prints it.
 
+use crate::sink::Findings;
 use tagman_core::reference::canonical_registry;
 use tagman_core::Severity;
 
@@ -29,7 +30,7 @@ it is a typo or an image the project does not own."#,
 };
 
 /// Checks every valid `name` against the policy's `registries`.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     if cx.policy.registries.is_empty() {
         return;
     }

@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM010` prints it.
 
+use crate::sink::Findings;
 use tagman_core::Severity;
 
 use crate::context::Context;
@@ -27,7 +28,7 @@ pub static RULE: Rule = Rule {
 };
 
 /// Reports identical entries found in a later file.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (manifest, entry, first_manifest, first_entry) in repeats(cx) {
         if std::ptr::eq(first_manifest, manifest) || !same_image(entry, first_entry) {
             continue;

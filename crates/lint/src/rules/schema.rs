@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM002` prints it.
 
+use crate::sink::Findings;
 use tagman_core::schema::{self, Schema, Violation};
 use tagman_core::yaml::{Node, NodeKind};
 use tagman_core::{Manifest, Severity, Span};
@@ -32,7 +33,7 @@ every entry all four keys."#,
 };
 
 /// Checks every document of every manifest.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for manifest in cx.manifests {
         let src = &manifest.source;
         if manifest.documents.is_empty() {
@@ -42,8 +43,14 @@ pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
         for doc in &manifest.documents {
-            match schema::validate(Schema::Manifest, doc, src) {
-                Ok(violations) => out.extend(violations.iter().map(|v| finding(manifest, v))),
+            // A hostile file holds millions of violations: the check makes as many as the file
+            // can show and counts the others.
+            match schema::validate_at_most(Schema::Manifest, doc, src, out.limit()) {
+                Ok(checked) => {
+                    out.extend(checked.violations.iter().map(|v| finding(manifest, v)));
+                    let first = checked.first_unlisted.unwrap_or(doc.span);
+                    out.count_more(&Label::new(src, first), checked.unlisted);
+                }
                 Err(err) => out.push(Finding::new(Label::new(src, doc.span), err.to_string())),
             }
             duplicate_keys(manifest, doc, out);
@@ -60,7 +67,7 @@ fn finding(manifest: &Manifest, violation: &Violation) -> Finding {
     .help(described.help)
 }
 
-fn duplicate_keys(manifest: &Manifest, node: &Node, out: &mut Vec<Finding>) {
+fn duplicate_keys(manifest: &Manifest, node: &Node, out: &mut Findings) {
     let src = &manifest.source;
     match &node.kind {
         NodeKind::Map(pairs) => {

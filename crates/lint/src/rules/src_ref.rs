@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM007` prints it.
 
+use crate::sink::Findings;
 use tagman_core::{Severity, SourceFile, Spanned};
 
 use crate::context::Context;
@@ -29,7 +30,7 @@ SHA can become ambiguous; a URL outside the project's hosting cannot be verified
 };
 
 /// Checks every entry's `src_ref`.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (src, entry) in cx.entries() {
         if let Some(src_ref) = &entry.src_ref {
             if let Some(finding) = check_one(src, src_ref, &cx.policy.src_ref_prefixes) {

@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM004` prints it.
 
+use crate::sink::Findings;
 use tagman_core::tag::{parse_release_tag, TagProblem};
 use tagman_core::{Severity, SourceFile, Spanned};
 
@@ -37,7 +38,7 @@ const SHAPE: &str = "release tags are stx.<MAJOR>.<MINOR>-v<version>, optionally
                      stx.4.0-v0.11.0-103-g4f28657";
 
 /// Checks every entry's `tag`.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     for (src, entry) in cx.entries() {
         let Some(tag) = &entry.tag else { continue };
         if let Err(problem) = parse_release_tag(&tag.value, &cx.policy.codenames) {

@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM005` prints it.
 
+use crate::sink::Findings;
 use tagman_core::Severity;
 
 use crate::context::Context;
@@ -33,7 +34,7 @@ that release's tags, or misleads whoever reads the chart."#,
 
 /// Checks every tag that has a `stx.X.Y` prefix against the policy's release; with a base
 /// revision, only in the entries the change adds or changes.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     let Some(release) = &cx.policy.release else {
         return;
     };
@@ -92,9 +93,12 @@ mod tests {
         if let Some(changed) = changed {
             cx = cx.comparing(changed);
         }
-        let mut out = Vec::new();
+        let mut out = Findings::unlimited();
         check(&cx, &mut out);
-        out.iter().map(|f| f.primary.start().line).collect()
+        out.into_vec()
+            .iter()
+            .map(|f| f.primary.start().line)
+            .collect()
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM001` prints it.
 
+use crate::sink::Findings;
 use tagman_core::Severity;
 
 use crate::context::Context;
@@ -27,7 +28,7 @@ or exceeds a parser budget (nesting depth, node count, alias expansion), at the 
 };
 
 /// Reports every file that did not parse.
-pub fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
+pub fn check(cx: &Context<'_>, out: &mut Findings) {
     out.extend(cx.unparsed.iter().map(|u| {
         Finding::new(Label::new(&u.source, u.span), u.message.clone()).help(u.help.clone())
     }));

@@ -7,6 +7,7 @@ use tagman_core::tag::parse_build_tag;
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::FileContext;
 use crate::extract::Expansion;
@@ -32,7 +33,7 @@ adding the entry first if there is none."#,
 };
 
 /// Pushes a finding per pull by a build tag.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     for (reference, tag) in ctx.pulls() {
         let Some(tag) = tag.checked() else { continue };
         let expansions = match tag.expand(ctx.codenames) {

@@ -7,6 +7,7 @@ use tagman_core::tag::is_floating;
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::{FileContext, Tag};
 
@@ -37,7 +38,7 @@ tree), or list the file under `build_inputs` in `tagman.yaml` if the build repla
 };
 
 /// Pushes a finding per pull by a floating tag or by no tag.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     for (reference, tag) in ctx.pulls() {
         let name = &reference.name;
         let message = match &tag {

@@ -9,8 +9,9 @@ pub mod unexpanded_placeholder;
 
 use tagman_core::tag::{is_floating, parse_build_tag};
 use tagman_core::SourceFile;
-use tagman_lint::diagnostic::{Finding, Label};
+use tagman_lint::diagnostic::Label;
 use tagman_lint::registry::{self, Rule};
+use tagman_lint::Findings;
 
 use crate::catalog::Catalog;
 use crate::extract::{Expansion, Extracted, ImageRef, TagRef};
@@ -120,7 +121,7 @@ impl FileContext<'_> {
 }
 
 /// A refs check: pushes findings for one file, never fails.
-pub type Check = fn(&FileContext<'_>, &mut Vec<Finding>);
+pub type Check = fn(&FileContext<'_>, &mut Findings);
 
 /// Every refs rule with its check, in code order.
 pub static RULES: &[(&Rule, Check)] = &[
@@ -148,7 +149,7 @@ pub(crate) fn list(items: &[String]) -> String {
 
 /// Runs one check over `text` (a YAML file) with the fixture manifest, for the rules' unit tests.
 #[cfg(test)]
-pub(crate) fn run_check(check: Check, text: &str) -> Vec<Finding> {
+pub(crate) fn run_check(check: Check, text: &str) -> Vec<tagman_lint::Finding> {
     use tagman_core::{Limits, Manifest};
 
     const MANIFEST: &str = "images:
@@ -198,7 +199,7 @@ pub(crate) fn run_check(check: Check, text: &str) -> Vec<Finding> {
         codenames: &codenames,
         chart: None,
     };
-    let mut out = Vec::new();
+    let mut out = Findings::unlimited();
     check(&ctx, &mut out);
-    out
+    out.into_vec()
 }

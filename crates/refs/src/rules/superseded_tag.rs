@@ -7,6 +7,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::{list, FileContext, Tag};
 use crate::catalog::Superseded;
@@ -37,7 +38,7 @@ stx_ceph_manager: registry.local:9001/docker.io/starlingx/stx-ceph-manager:stx.1
 };
 
 /// Pushes a finding per pull whose tag (or an expansion of it) is superseded.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     if ctx.catalog.revisions() == 0 {
         return; // no history read: nothing can be superseded
     }

@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::Finding;
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::{list, FileContext, Tag};
 
@@ -34,7 +35,7 @@ image: docker.io/starlingx/dex:stx.4.0-v2.14.1   # the manifest declares stx.4.0
 };
 
 /// Pushes a finding per pull whose tag (or any of its expansions) no revision ever declared.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     for (reference, tag) in ctx.pulls() {
         let Some(checked) = tag.checked() else {
             continue;

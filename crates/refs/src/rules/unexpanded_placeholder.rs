@@ -6,6 +6,7 @@
 use tagman_core::Severity;
 use tagman_lint::diagnostic::{Finding, Label};
 use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_lint::Findings;
 
 use super::{FileContext, Tag};
 use crate::extract::Expansion;
@@ -36,7 +37,7 @@ for the file kind in `tagman.yaml` (`rules: {unexpanded-placeholder: off}`) once
 };
 
 /// Pushes a finding per pull hidden behind a placeholder, or behind an empty `tag:`.
-pub fn check(ctx: &FileContext<'_>, out: &mut Vec<Finding>) {
+pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
     for (reference, tag) in ctx.pulls() {
         let tag = match tag {
             Tag::Unresolved(empty) => {

@@ -1,4 +1,9 @@
 //! The JSON Schemas (the single source of truth for structure) and their errors mapped back to YAML spans.
+//!
+//! The check ([`check`]) walks the YAML tree itself: no copy of the document as JSON, no schema
+//! compiler at run time, violations in document order up to a limit and counted beyond it.
+
+mod check;
 
 use std::sync::OnceLock;
 
@@ -12,9 +17,9 @@ use crate::yaml::{Node, NodeKind};
 // fetch by URL), so the crate packages and builds on its own; a test in crates/cli/tests/packaging.rs
 // keeps the copies equal.
 /// The manifest schema, `schemas/image-tags.schema.json`.
-pub const MANIFEST_SCHEMA: &str = include_str!("../schemas/image-tags.schema.json");
+pub const MANIFEST_SCHEMA: &str = include_str!("../../schemas/image-tags.schema.json");
 /// The policy schema, `schemas/tagman.schema.json`.
-pub const POLICY_SCHEMA: &str = include_str!("../schemas/tagman.schema.json");
+pub const POLICY_SCHEMA: &str = include_str!("../../schemas/tagman.schema.json");
 
 /// Which schema to check against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,22 +39,37 @@ impl Schema {
         }
     }
 
-    fn validator(self) -> Result<&'static jsonschema::Validator, SchemaError> {
-        static MANIFEST: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
-        static POLICY: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    /// The schema as JSON, parsed once.
+    fn document(self) -> Result<&'static Value, SchemaError> {
+        static MANIFEST: OnceLock<Result<Value, String>> = OnceLock::new();
+        static POLICY: OnceLock<Result<Value, String>> = OnceLock::new();
         let cell = match self {
             Self::Manifest => &MANIFEST,
             Self::Policy => &POLICY,
         };
-        cell.get_or_init(|| {
-            let schema: Value = serde_json::from_str(self.text()).map_err(|e| e.to_string())?;
-            jsonschema::draft202012::new(&schema).map_err(|e| e.to_string())
-        })
-        .as_ref()
-        .map_err(|message| SchemaError {
-            schema: self,
-            message: message.clone(),
-        })
+        cell.get_or_init(|| serde_json::from_str(self.text()).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|message| SchemaError {
+                schema: self,
+                message: message.clone(),
+            })
+    }
+
+    /// The compiled keywords, compiled once per run.
+    fn rule(self) -> Result<&'static check::Rule, SchemaError> {
+        static MANIFEST: OnceLock<Result<check::Rule, String>> = OnceLock::new();
+        static POLICY: OnceLock<Result<check::Rule, String>> = OnceLock::new();
+        let cell = match self {
+            Self::Manifest => &MANIFEST,
+            Self::Policy => &POLICY,
+        };
+        let document = self.document()?;
+        cell.get_or_init(|| check::compile(document))
+            .as_ref()
+            .map_err(|message| SchemaError {
+                schema: self,
+                message: message.clone(),
+            })
     }
 }
 
@@ -124,64 +144,39 @@ pub fn validate(
     doc: &Node,
     source: &SourceFile,
 ) -> Result<Vec<Violation>, SchemaError> {
-    let validator = schema.validator()?;
-    let json = to_value(doc, source);
-    let mut out = Vec::new();
-    // Errors are rare: positions are found by walking the YAML tree along each error's pointer,
-    // rather than by recording a position for every node up front.
-    for error in validator.iter_errors(&json) {
-        let pointer = error.instance_path().as_str().to_owned();
-        let node = resolve(doc, source, &pointer).unwrap_or(doc);
-        let span = node.span;
-        match error.kind() {
-            jsonschema::error::ValidationErrorKind::Required { property } => {
-                out.push(Violation::Missing {
-                    key: property
-                        .as_str()
-                        .map_or_else(|| property.to_string(), str::to_owned),
-                    pointer,
-                    // A mapping's span is its first token; the first key is the better place.
-                    span: node.pairs().first().map_or(span, |(k, _)| k.span),
-                })
-            }
-            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                // One pass over the mapping, not one search per unknown key: a hostile file
-                // can hold tens of thousands of them.
-                let mut wanted: std::collections::HashSet<&str> =
-                    unexpected.iter().map(String::as_str).collect();
-                for (k, _) in node.pairs() {
-                    let text = k.key_text(source);
-                    if wanted.remove(text) {
-                        out.push(Violation::Unknown {
-                            key: text.to_owned(),
-                            pointer: pointer.clone(),
-                            span: k.span,
-                        });
-                    }
-                }
-                out.extend(wanted.into_iter().map(|key| Violation::Unknown {
-                    key: key.to_owned(),
-                    pointer: pointer.clone(),
-                    span,
-                }));
-            }
-            jsonschema::error::ValidationErrorKind::Type { kind } => {
-                out.push(Violation::WrongType {
-                    pointer,
-                    expected: type_kind_name(kind),
-                    found: node.kind.type_name(),
-                    span,
-                })
-            }
-            _ => out.push(Violation::Other {
-                pointer,
-                message: error.masked().to_string(),
-                span,
-            }),
-        }
-    }
-    out.sort_by_key(Violation::span);
-    Ok(out)
+    Ok(validate_at_most(schema, doc, source, usize::MAX)?.violations)
+}
+
+/// What [`validate_at_most`] found.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Checked {
+    /// The first violations in document order, at most the limit, sorted by position.
+    pub violations: Vec<Violation>,
+    /// How many more there are.
+    pub unlisted: usize,
+    /// Where the first of those stands.
+    pub first_unlisted: Option<Span>,
+}
+
+/// Checks one YAML document against `schema`, keeping the first `limit` violations (in document
+/// order) and counting the others: a hostile file can hold millions, and reading every one
+/// costs no more than counting it.
+pub fn validate_at_most(
+    schema: Schema,
+    doc: &Node,
+    source: &SourceFile,
+    limit: usize,
+) -> Result<Checked, SchemaError> {
+    let rule = schema.rule()?;
+    let mut walk = check::Walk::new(source, limit);
+    walk.node(rule, doc);
+    let (mut violations, unlisted, first_unlisted) = walk.finish();
+    violations.sort_by_key(Violation::span);
+    Ok(Checked {
+        violations,
+        unlisted,
+        first_unlisted,
+    })
 }
 
 /// A violation in words: what is wrong, naming the value, and how to fix it. The one wording for
@@ -304,12 +299,12 @@ impl Schema {
 
     /// The schema's `properties` keys or `required` list for the value at an instance pointer.
     fn keys_at(self, pointer: &str, which: &str) -> Vec<String> {
-        let Ok(schema) = serde_json::from_str::<Value>(self.text()) else {
+        let Ok(schema) = self.document() else {
             return Vec::new();
         };
-        let mut node = &schema;
+        let mut node = schema;
         for segment in pointer.split('/').skip(1) {
-            node = follow_ref(&schema, node);
+            node = follow_ref(schema, node);
             let segment = unescape(segment);
             let next = node
                 .get("properties")
@@ -323,7 +318,7 @@ impl Schema {
                 None => return Vec::new(),
             }
         }
-        match follow_ref(&schema, node).get(which) {
+        match follow_ref(schema, node).get(which) {
             Some(Value::Object(map)) => map.keys().cloned().collect(),
             Some(Value::Array(items)) => items
                 .iter()
@@ -377,33 +372,6 @@ fn article_list(expected: &str) -> String {
         .join(" or ")
 }
 
-/// The node a JSON pointer names (RFC 6901), the first of duplicated keys.
-fn resolve<'a>(doc: &'a Node, source: &SourceFile, pointer: &str) -> Option<&'a Node> {
-    let mut node = doc;
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        node = match &node.kind {
-            NodeKind::Map(pairs) => pairs
-                .iter()
-                .find(|(k, _)| k.key_text(source) == segment)
-                .map(|(_, v)| v)?,
-            NodeKind::Seq(items) => items.get(segment.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(node)
-}
-
-fn type_kind_name(kind: &jsonschema::error::TypeKind) -> String {
-    match kind {
-        jsonschema::error::TypeKind::Single(t) => t.to_string(),
-        jsonschema::error::TypeKind::Multiple(ts) => {
-            let names: Vec<String> = ts.iter().map(|t| t.to_string()).collect();
-            names.join(" or ")
-        }
-    }
-}
-
 /// The document as JSON (duplicate keys: the first wins), for the schema and for typed reading.
 pub fn to_value(node: &Node, source: &SourceFile) -> Value {
     match &node.kind {
@@ -442,8 +410,30 @@ mod tests {
 
     #[test]
     fn schemas_compile() {
-        assert!(Schema::Manifest.validator().is_ok());
-        assert!(Schema::Policy.validator().is_ok());
+        assert!(Schema::Manifest.rule().is_ok());
+        assert!(Schema::Policy.rule().is_ok());
+    }
+
+    #[test]
+    fn an_unknown_keyword_is_refused() {
+        let schema: Value =
+            serde_json::from_str(r#"{"type": "object", "maxProperties": 3}"#).unwrap();
+        let err = check::compile(&schema).unwrap_err();
+        assert!(err.contains("maxProperties"), "{err}");
+    }
+
+    #[test]
+    fn beyond_the_limit_violations_are_counted() {
+        let text = format!("images:\n{}", "  - {}\n".repeat(10));
+        let src = SourceFile::new("t.yaml", text);
+        let docs = parse(&src, &Limits::default()).unwrap();
+        let checked = validate_at_most(Schema::Manifest, &docs[0], &src, 5).unwrap();
+        assert_eq!(checked.violations.len(), 5);
+        assert_eq!(checked.unlisted, 35);
+        assert!(checked
+            .violations
+            .iter()
+            .all(|v| matches!(v, Violation::Missing { .. })));
     }
 
     #[test]
