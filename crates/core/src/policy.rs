@@ -244,36 +244,7 @@ impl Policy {
             policy.source = Some(source);
             return Ok(policy);
         };
-        // A hostile policy can hold millions of problems: the first ones are listed, the others
-        // counted, as for a manifest's findings.
-        let checked = schema::validate_at_most(Schema::Policy, doc, &source, DEFAULT_MAX_FINDINGS)?;
-        let (mut violations, unlisted) = (checked.violations, checked.unlisted);
-        if let Some(extra) = docs.get(1) {
-            violations.push(Violation::Other {
-                pointer: String::new(),
-                message: "a policy file holds one YAML document".to_owned(),
-                span: extra.span,
-            });
-        }
-        if !violations.is_empty() {
-            return Err(PolicyError::Invalid {
-                source_file: source,
-                violations,
-                unlisted,
-            });
-        }
-        let file: PolicyFile =
-            serde_json::from_value(schema::to_value(doc, &source)).map_err(|e| {
-                PolicyError::Invalid {
-                    source_file: source.clone(),
-                    violations: vec![Violation::Other {
-                        pointer: String::new(),
-                        message: e.to_string(),
-                        span: doc.span,
-                    }],
-                    unlisted: 0,
-                }
-            })?;
+        let file = checked_file(&docs, doc, &source)?;
         let span_of = |key: &str| doc.get(key).map_or(Span::default(), |n| n.span);
         policy.release = file.release.map(|r| Spanned::new(r, span_of("release")));
         if let Some(rules) = doc.get("rules") {
@@ -282,14 +253,8 @@ impl Policy {
         if let Some(node) = doc.get("per_path") {
             policy.per_path = per_path(node, &source)?;
         }
-        if let Some(NodeKind::Map(pairs)) = doc.get("placeholders").map(|n| &n.kind) {
-            policy.placeholders = pairs
-                .iter()
-                .map(|(k, v)| {
-                    let value = v.as_str().unwrap_or_default().trim_end_matches('/');
-                    (k.key_text(&source).to_owned(), value.to_owned())
-                })
-                .collect();
+        if let Some(node) = doc.get("placeholders") {
+            policy.placeholders = placeholders(node, &source);
         }
         policy.codenames_set = file.codenames.is_some();
         macro_rules! take {
@@ -394,6 +359,48 @@ fn per_path(node: &Node, source: &SourceFile) -> Result<PerPath, PolicyError> {
         }],
         unlisted: 0,
     })
+}
+
+/// The policy document checked against the policy schema (one document only) and read into its
+/// typed form. A hostile policy can hold millions of problems: the first ones are listed, the
+/// others counted, as for a manifest's findings.
+fn checked_file(docs: &[Node], doc: &Node, source: &SourceFile) -> Result<PolicyFile, PolicyError> {
+    let checked = schema::validate_at_most(Schema::Policy, doc, source, DEFAULT_MAX_FINDINGS)?;
+    let (mut violations, unlisted) = (checked.violations, checked.unlisted);
+    if let Some(extra) = docs.get(1) {
+        violations.push(Violation::Other {
+            pointer: String::new(),
+            message: "a policy file holds one YAML document".to_owned(),
+            span: extra.span,
+        });
+    }
+    if !violations.is_empty() {
+        return Err(PolicyError::Invalid {
+            source_file: source.clone(),
+            violations,
+            unlisted,
+        });
+    }
+    serde_json::from_value(schema::to_value(doc, source)).map_err(|e| PolicyError::Invalid {
+        source_file: source.clone(),
+        violations: vec![Violation::Other {
+            pointer: String::new(),
+            message: e.to_string(),
+            span: doc.span,
+        }],
+        unlisted: 0,
+    })
+}
+
+/// The `placeholders` map: each placeholder with the registry/namespace it stands for.
+fn placeholders(node: &Node, source: &SourceFile) -> Vec<(String, String)> {
+    node.pairs()
+        .iter()
+        .map(|(k, v)| {
+            let value = v.as_str().unwrap_or_default().trim_end_matches('/');
+            (k.key_text(source).to_owned(), value.to_owned())
+        })
+        .collect()
 }
 
 /// Whether `text` (a key under `rules:`) names the rule with `code` (in any case) and `name`.

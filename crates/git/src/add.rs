@@ -161,13 +161,35 @@ pub fn prepare(
 
 /// The manifest's text with `entry` appended.
 pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<Appended, AddError> {
-    let file = manifest.source.name().to_owned();
+    refuse_unsafe(manifest, entry)?;
+    let text = manifest.source.text();
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let (at, dash_indent, key_indent) = insertion_point(manifest)?;
+    let mut block = String::new();
+    if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
+        block.push_str(newline);
+    }
+    let entry_start = at + block.len();
+    block.push_str(&render(entry, &dash_indent, &key_indent, newline));
+    let mut out = String::with_capacity(text.len() + block.len());
+    out.push_str(&text[..at]);
+    out.push_str(&block);
+    out.push_str(&text[at..]);
+    Ok(Appended {
+        text: out,
+        span: Span::new(entry_start, at + block.len() - entry_start),
+    })
+}
+
+/// Refuses an entry whose (name, tag) the manifest already lists, or a value that would not be
+/// read back as the same plain string.
+fn refuse_unsafe(manifest: &Manifest, entry: &NewEntry) -> Result<(), AddError> {
     for existing in &manifest.entries {
         let same_name = existing.name.as_ref().map(|n| n.value.as_str()) == Some(&entry.name);
         let same_tag = existing.tag.as_ref().map(|t| t.value.as_str()) == Some(&entry.tag);
         if same_name && same_tag {
             return Err(AddError::Exists {
-                file,
+                file: manifest.source.name().to_owned(),
                 name: entry.name.clone(),
                 tag: entry.tag.clone(),
                 line: manifest.source.position(existing.span.offset).line,
@@ -186,8 +208,14 @@ pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<Appended, A
             });
         }
     }
+    Ok(())
+}
+
+/// Where the new entry goes (after the last entry and its trailing comments, or below an empty
+/// `images:`), and the indentation of its `-` and of its keys, copied from the last entry.
+fn insertion_point(manifest: &Manifest) -> Result<(usize, String, String), AddError> {
+    let file = || manifest.source.name().to_owned();
     let text = manifest.source.text();
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let (key, images) = manifest
         .documents
         .iter()
@@ -198,36 +226,37 @@ pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<Appended, A
                 .find(|(k, _)| k.as_str() == Some("images"))
                 .map(|(k, v)| (k, v))
         })
-        .ok_or_else(|| AddError::NoImages { file: file.clone() })?;
-    let (at, dash_indent, key_indent) = match &images.kind {
+        .ok_or_else(|| AddError::NoImages { file: file() })?;
+    match &images.kind {
         NodeKind::Seq(items) if !items.is_empty() => {
             if text.as_bytes().get(images.span.offset) == Some(&b'[') {
-                return Err(AddError::FlowStyle { file });
+                return Err(AddError::FlowStyle { file: file() });
             }
             let last = items.last().map_or(images, |n| n);
             let first_key = last.pairs().first().map_or(last.span, |(k, _)| k.span);
-            let line_start = text[..first_key.offset].rfind('\n').map_or(0, |i| i + 1);
-            let prefix = &text[line_start..first_key.offset];
+            let before = text.get(..first_key.offset).unwrap_or("");
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let prefix = before.get(line_start..).unwrap_or("");
             let dash = prefix.rfind('-').unwrap_or(0);
-            (
+            Ok((
                 after_trailing_comments(text, line_end(text, end_of(last))),
                 " ".repeat(dash),
-                " ".repeat(prefix.len() - dash),
-            )
+                " ".repeat((prefix.len() - dash).max(2)),
+            ))
         }
-        NodeKind::Seq(_) => return Err(AddError::FlowStyle { file }),
-        NodeKind::Null => (
+        NodeKind::Seq(_) => Err(AddError::FlowStyle { file: file() }),
+        NodeKind::Null => Ok((
             line_end(text, key.span.end()),
             "  ".to_owned(),
             "  ".to_owned(),
-        ),
-        _ => return Err(AddError::NoImages { file }),
-    };
-    let mut block = String::new();
-    if at == text.len() && !text.is_empty() && !text.ends_with('\n') {
-        block.push_str(newline);
+        )),
+        _ => Err(AddError::NoImages { file: file() }),
     }
-    let entry_start = at + block.len();
+}
+
+/// The entry's four lines: `-` at `dash_indent`, keys at `dash_indent` + `key_indent`.
+fn render(entry: &NewEntry, dash_indent: &str, key_indent: &str, newline: &str) -> String {
+    let mut block = String::new();
     for (i, (k, v)) in [
         ("name", &entry.name),
         ("src_build_tag", &entry.src_build_tag),
@@ -238,20 +267,13 @@ pub fn append_entry(manifest: &Manifest, entry: &NewEntry) -> Result<Appended, A
     .enumerate()
     {
         let lead = if i == 0 {
-            format!("{dash_indent}-{}", &key_indent[1..])
+            format!("{dash_indent}-{}", key_indent.get(1..).unwrap_or(""))
         } else {
             format!("{dash_indent}{key_indent}")
         };
         block.push_str(&format!("{lead}{k}: {v}{newline}"));
     }
-    let mut out = String::with_capacity(text.len() + block.len());
-    out.push_str(&text[..at]);
-    out.push_str(&block);
-    out.push_str(&text[at..]);
-    Ok(Appended {
-        text: out,
-        span: Span::new(entry_start, at + block.len() - entry_start),
-    })
+    block
 }
 
 /// Past the comment lines that start at `at` (a line start) and belong to the entry above: a

@@ -193,121 +193,188 @@ mod notes {
     /// EXIT STATUS, ENVIRONMENT, FILES and EXAMPLES of one page.
     type Sections = (Items, Items, Items, Items);
 
+    const LINT: Sections = (
+        &[
+            ("0", "no errors (warnings allowed, unless --deny-warnings)"),
+            ("1", "errors found, or warnings with --deny-warnings"),
+            ("2", "a usage, I/O or configuration error (an unreadable file, an invalid tagman.yaml, no manifest found, a revision git does not know)"),
+        ],
+        &[],
+        FILES_MANIFESTS,
+        &[
+            ("tagman lint", "the manifests the policy finds; inside a git work tree compared with HEAD, so a re-pointed published tag (TM106) fails before the commit"),
+            ("tagman lint --no-base image-tags.yaml", "one file on its own, every entry held to the policy's release"),
+            ("tagman lint --commit HEAD --src-repos ../clones", "what a CI job runs on the change under review: the commit's manifests against its parent, and its message"),
+            ("tagman lint --base origin/master --commit-msg-file msg.txt --format zuul", "a change and its message, as inline review comments"),
+        ],
+    );
+
+    const REFS: Sections = (
+        &[
+            ("0", "no errors (warnings allowed, unless --deny-warnings)"),
+            (
+                "1",
+                "errors found; with --bump, nothing references the image",
+            ),
+            (
+                "2",
+                "a usage, I/O or configuration error, or a --bump tag no manifest declares",
+            ),
+        ],
+        &[],
+        FILES_MANIFESTS,
+        &[
+            (
+                "tagman refs",
+                "references to managed images in the working directory",
+            ),
+            (
+                "tagman refs --bump docker.io/starlingx/dex=stx.9.0-v2.40.0 --dry-run",
+                "the unified diff a bump would make",
+            ),
+        ],
+    );
+
+    const ADD: Sections = (
+        &[
+            ("0", "the entry was added (or, with --dry-run, would be) and the file lints clean"),
+            ("1", "the entry was refused because lint finds errors in it (nothing is written), or errors remain elsewhere in the file"),
+            ("2", "a usage or I/O error, or the image and tag are already listed"),
+        ],
+        &[],
+        FILES_POLICY,
+        &[
+            ("tagman add image-tags.yaml --name docker.io/starlingx/rvmc --src-build-tag master-debian-stable-20241127T050100Z.0 --src-ref https://opendev.org/starlingx/utilities/commit/d1b4d9c18ae6c017ee33f5f80e8f10215c2657f2 --tag stx.10.0-v1.0.3", "append one entry"),
+            ("tagman add image-tags.yaml … --upstream ../sriov-cni --commit 4f28657 --dry-run", "the tag made with git describe, and the diff, nothing written"),
+        ],
+    );
+
+    const COMMIT_MSG: Sections = (
+        &[
+            ("0", "the message is fine (warnings allowed)"),
+            ("1", "errors found (a required reference is missing or malformed)"),
+            ("2", "a usage or I/O error"),
+        ],
+        &[("GIT_INDEX_FILE", "the index git hands the hook (git commit -a, git commit PATH); what is staged is read from it")],
+        &[
+            ("tagman.yaml", "the policy, looked for in the working directory and its parents"),
+            (".git/COMMIT_EDITMSG", "the message git hands the commit-msg hook"),
+        ],
+        &[("tagman commit-msg .git/COMMIT_EDITMSG", "what the commit-msg hook runs")],
+    );
+
+    const DIFF: Sections = (
+        EXIT_COMMON,
+        &[],
+        FILES_MANIFESTS,
+        &[(
+            "tagman diff --base HEAD~1 --format json",
+            "entries added, re-pointed, removed or moved by the last commit",
+        )],
+    );
+
+    const SUGGEST: Sections = (
+        EXIT_COMMON,
+        &[],
+        FILES_POLICY,
+        &[(
+            "tagman suggest --upstream ../sriov-cni --commit 4f28657 --release 4.0",
+            "prints e.g. stx.4.0-v0.11.0-103-g4f28657",
+        )],
+    );
+
+    const SCHEMA: Sections = (
+        EXIT_COMMON,
+        &[],
+        &[],
+        &[(
+            "tagman schema > .image-tags.schema.json",
+            "a local copy for editors",
+        )],
+    );
+
+    const RULES: Sections = (
+        EXIT_COMMON,
+        &[],
+        &[],
+        &[(
+            "tagman rules --explain TM004",
+            "what a rule checks, why, an example and the fix",
+        )],
+    );
+
+    const COMPLETIONS: Sections = (
+        EXIT_COMMON,
+        &[],
+        &[],
+        &[
+            (
+                "tagman completions bash > ~/.local/share/bash-completion/completions/tagman",
+                "bash",
+            ),
+            ("tagman completions zsh > ~/.zfunc/_tagman", "zsh"),
+            (
+                "tagman completions fish > ~/.config/fish/completions/tagman.fish",
+                "fish",
+            ),
+        ],
+    );
+
+    const MAN: Sections = (
+        EXIT_COMMON,
+        &[],
+        &[],
+        &[
+            ("tagman man | man -l -", "read this page"),
+            (
+                "tagman man --out-dir /usr/local/share/man/man1",
+                "install every page",
+            ),
+        ],
+    );
+
+    const OTHER: Sections = (
+        &[
+            ("0", "success: no errors found, every entry applied"),
+            (
+                "1",
+                "findings (errors, or warnings with --deny-warnings) or failed entries",
+            ),
+            ("2", "a usage, I/O or configuration error"),
+        ],
+        &[],
+        FILES_MANIFESTS,
+        &[
+            (
+                "tagman lint",
+                "check the manifests (against HEAD inside a git work tree)",
+            ),
+            (
+                "tagman apply --dry-run image-tags.yaml",
+                "what apply would do in the registry",
+            ),
+            (
+                "tagman man --out-dir /usr/local/share/man/man1",
+                "a page per command: tagman-lint(1), tagman-apply(1), …",
+            ),
+        ],
+    );
+
     fn of(key: &str) -> Sections {
         match key {
-            "lint" => (
-                &[
-                    ("0", "no errors (warnings allowed, unless --deny-warnings)"),
-                    ("1", "errors found, or warnings with --deny-warnings"),
-                    ("2", "a usage, I/O or configuration error (an unreadable file, an invalid tagman.yaml, no manifest found, a revision git does not know)"),
-                ],
-                &[],
-                FILES_MANIFESTS,
-                &[
-                    ("tagman lint", "the manifests the policy finds; inside a git work tree compared with HEAD, so a re-pointed published tag (TM106) fails before the commit"),
-                    ("tagman lint --no-base image-tags.yaml", "one file on its own, every entry held to the policy's release"),
-                    ("tagman lint --commit HEAD --src-repos ../clones", "what a CI job runs on the change under review: the commit's manifests against its parent, and its message"),
-                    ("tagman lint --base origin/master --commit-msg-file msg.txt --format zuul", "a change and its message, as inline review comments"),
-                ],
-            ),
-            "refs" => (
-                &[
-                    ("0", "no errors (warnings allowed, unless --deny-warnings)"),
-                    ("1", "errors found; with --bump, nothing references the image"),
-                    ("2", "a usage, I/O or configuration error, or a --bump tag no manifest declares"),
-                ],
-                &[],
-                FILES_MANIFESTS,
-                &[
-                    ("tagman refs", "references to managed images in the working directory"),
-                    ("tagman refs --bump docker.io/starlingx/dex=stx.9.0-v2.40.0 --dry-run", "the unified diff a bump would make"),
-                ],
-            ),
+            "lint" => LINT,
+            "refs" => REFS,
             "apply" => APPLY,
             "status" => STATUS,
-            "add" => (
-                &[
-                    ("0", "the entry was added (or, with --dry-run, would be) and the file lints clean"),
-                    ("1", "the entry was refused because lint finds errors in it (nothing is written), or errors remain elsewhere in the file"),
-                    ("2", "a usage or I/O error, or the image and tag are already listed"),
-                ],
-                &[],
-                FILES_POLICY,
-                &[
-                    ("tagman add image-tags.yaml --name docker.io/starlingx/rvmc --src-build-tag master-debian-stable-20241127T050100Z.0 --src-ref https://opendev.org/starlingx/utilities/commit/d1b4d9c18ae6c017ee33f5f80e8f10215c2657f2 --tag stx.10.0-v1.0.3", "append one entry"),
-                    ("tagman add image-tags.yaml … --upstream ../sriov-cni --commit 4f28657 --dry-run", "the tag made with git describe, and the diff, nothing written"),
-                ],
-            ),
-            "commit-msg" => (
-                &[
-                    ("0", "the message is fine (warnings allowed)"),
-                    ("1", "errors found (a required reference is missing or malformed)"),
-                    ("2", "a usage or I/O error"),
-                ],
-                &[("GIT_INDEX_FILE", "the index git hands the hook (git commit -a, git commit PATH); what is staged is read from it")],
-                &[
-                    ("tagman.yaml", "the policy, looked for in the working directory and its parents"),
-                    (".git/COMMIT_EDITMSG", "the message git hands the commit-msg hook"),
-                ],
-                &[("tagman commit-msg .git/COMMIT_EDITMSG", "what the commit-msg hook runs")],
-            ),
-            "diff" => (
-                EXIT_COMMON,
-                &[],
-                FILES_MANIFESTS,
-                &[("tagman diff --base HEAD~1 --format json", "entries added, re-pointed, removed or moved by the last commit")],
-            ),
-            "suggest" => (
-                EXIT_COMMON,
-                &[],
-                FILES_POLICY,
-                &[("tagman suggest --upstream ../sriov-cni --commit 4f28657 --release 4.0", "prints e.g. stx.4.0-v0.11.0-103-g4f28657")],
-            ),
-            "schema" => (
-                EXIT_COMMON,
-                &[],
-                &[],
-                &[("tagman schema > .image-tags.schema.json", "a local copy for editors")],
-            ),
-            "rules" => (
-                EXIT_COMMON,
-                &[],
-                &[],
-                &[("tagman rules --explain TM004", "what a rule checks, why, an example and the fix")],
-            ),
-            "completions" => (
-                EXIT_COMMON,
-                &[],
-                &[],
-                &[
-                    ("tagman completions bash > ~/.local/share/bash-completion/completions/tagman", "bash"),
-                    ("tagman completions zsh > ~/.zfunc/_tagman", "zsh"),
-                    ("tagman completions fish > ~/.config/fish/completions/tagman.fish", "fish"),
-                ],
-            ),
-            "man" => (
-                EXIT_COMMON,
-                &[],
-                &[],
-                &[
-                    ("tagman man | man -l -", "read this page"),
-                    ("tagman man --out-dir /usr/local/share/man/man1", "install every page"),
-                ],
-            ),
-            _ => (
-                &[
-                    ("0", "success: no errors found, every entry applied"),
-                    ("1", "findings (errors, or warnings with --deny-warnings) or failed entries"),
-                    ("2", "a usage, I/O or configuration error"),
-                ],
-                &[],
-                FILES_MANIFESTS,
-                &[
-                    ("tagman lint", "check the manifests (against HEAD inside a git work tree)"),
-                    ("tagman apply --dry-run image-tags.yaml", "what apply would do in the registry"),
-                    ("tagman man --out-dir /usr/local/share/man/man1", "a page per command: tagman-lint(1), tagman-apply(1), …"),
-                ],
-            ),
+            "add" => ADD,
+            "commit-msg" => COMMIT_MSG,
+            "diff" => DIFF,
+            "suggest" => SUGGEST,
+            "schema" => SCHEMA,
+            "rules" => RULES,
+            "completions" => COMPLETIONS,
+            "man" => MAN,
+            _ => OTHER,
         }
     }
 
