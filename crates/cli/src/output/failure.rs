@@ -123,11 +123,7 @@ pub fn document(
             "$schema": super::sarif::SCHEMA,
             "version": "2.1.0",
             "runs": [{
-                "tool": { "driver": {
-                    "name": "tagman",
-                    "version": env!("CARGO_PKG_VERSION"),
-                    "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                }},
+                "tool": { "driver": super::sarif::driver() },
                 "invocations": [{
                     "executionSuccessful": false,
                     "toolExecutionNotifications": [{

@@ -60,19 +60,25 @@ pub fn document(report: &Report, registry: &Registry) -> Value {
             result
         })
         .collect();
+    let mut tool = driver();
+    tool["rules"] = json!(rule_objects);
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": { "driver": {
-                "name": "tagman",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                "rules": rule_objects,
-            }},
+            "tool": { "driver": tool },
             "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "the project root" } } },
             "results": results,
         }]
+    })
+}
+
+/// The tool that made the log: tagman, its version and where it lives.
+pub fn driver() -> Value {
+    json!({
+        "name": "tagman",
+        "version": env!("CARGO_PKG_VERSION"),
+        "informationUri": env!("CARGO_PKG_REPOSITORY"),
     })
 }
 

@@ -288,24 +288,18 @@ fn role_of(
     overrides: &Overrides,
 ) -> Option<Role> {
     let name = source.name();
-    if let Some((chart, values)) = overrides.releases.get(name) {
+    // A HelmRelease's `spec.values` hold only values; a static-overrides file is values too.
+    let release = overrides.releases.get(name).map(|found| (found, true));
+    if let Some(((chart, values), only_values)) =
+        release.or_else(|| overrides.statics.get(name).map(|found| (found, false)))
+    {
         return Some(Role {
             kind: OriginKind::Override,
             chart: chart.clone(),
             release_chart: chart.clone(),
             prefix: Vec::new(),
             values: Arc::clone(values),
-            only_values: true,
-        });
-    }
-    if let Some((chart, values)) = overrides.statics.get(name) {
-        return Some(Role {
-            kind: OriginKind::Override,
-            chart: chart.clone(),
-            release_chart: chart.clone(),
-            prefix: Vec::new(),
-            values: Arc::clone(values),
-            only_values: false,
+            only_values,
         });
     }
     let (dir, base) = split_dir(name);
