@@ -79,6 +79,9 @@ pub enum GitError {
     /// A manifest glob in the policy does not compile.
     #[error("in `manifests`: {0}")]
     Glob(#[from] tagman_core::InvalidGlob),
+    /// The working tree could not be searched for manifests.
+    #[error(transparent)]
+    Discover(#[from] tagman_core::GlobError),
     /// A commit message file could not be read.
     #[error("cannot read the commit message {}: {source}", path.display())]
     Message {

@@ -240,16 +240,15 @@ impl Repo {
     /// repository root.
     pub fn snapshot_worktree(&self, policy: &Policy) -> Result<Snapshot, GitError> {
         let selector = ManifestSelector::new(policy)?;
-        let select = selector.in_repository(&self.root);
+        let found = selector.discover()?;
         let mut loaded = Loaded::default();
-        for path in self.worktree_files() {
-            let Ok(relative) = path.strip_prefix(&self.root) else {
+        for path in found {
+            // Named by the path in the repository; a policy root outside it selects nothing here.
+            let canonical = path.canonicalize().unwrap_or_else(|_| path.clone());
+            let Ok(relative) = canonical.strip_prefix(&self.root) else {
                 continue;
             };
             let relative = slash_path(relative);
-            if !select.matches(&relative) {
-                continue;
-            }
             let bytes = read_capped(&path, policy.max_file_size).map_err(|e| GitError::Io {
                 path: path.clone(),
                 source: match e {
@@ -261,31 +260,6 @@ impl Repo {
         }
         loaded.sort();
         Ok(Snapshot::of("working tree", loaded))
-    }
-
-    /// Every file of the working tree outside the skipped directories.
-    fn worktree_files(&self) -> Vec<PathBuf> {
-        let mut files = Vec::new();
-        let mut stack = vec![self.root.clone()];
-        while let Some(dir) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let Ok(kind) = entry.file_type() else {
-                    continue;
-                };
-                let path = entry.path();
-                if kind.is_dir() {
-                    if !is_skipped_dir(&entry.file_name().to_string_lossy()) {
-                        stack.push(path);
-                    }
-                } else if kind.is_file() {
-                    files.push(path);
-                }
-            }
-        }
-        files
     }
 
     fn blob(&self, id: Oid) -> Result<Vec<u8>, GitError> {
