@@ -637,6 +637,79 @@ fn inventory_in_every_format() {
     }
 }
 
+/// An installer ISO holding the package is read like the package, one nesting level deeper;
+/// a cut image is a warning naming it.
+#[test]
+fn an_iso_is_read_like_the_package_on_it() {
+    let work = tempfile::tempdir().unwrap();
+    let tree = packages::iso_tree(work.path());
+    packages::iso(&tree, &work.path().join("release.iso"), &["-R", "-J"]);
+    let manifest = packages::release().join("image-tags.yaml");
+    let on_iso = format!("release.iso!{}{MEMBER}", packages::POOL_DEB);
+    let refs = |dir: &Path, args: &[&str], path: &str| {
+        tagman(dir)
+            .arg("refs")
+            .args(args)
+            .arg("--manifests")
+            .arg(&manifest)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+
+    let out = refs(work.path(), &[], "release.iso");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let human = text(&out.stdout);
+    assert!(human.contains(&format!("{on_iso}:17:42")), "{human}");
+    assert!(human.contains("tracking:"), "{human}");
+    let out = refs(work.path(), &["--format", "json"], "release.iso");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["diagnostics"][0]["file"], on_iso, "{json}");
+    assert_eq!(json["diagnostics"][0]["line"], 17);
+
+    // The inventory of the ISO is the package's, its locations one `!` further in.
+    let out = refs(
+        work.path(),
+        &["--inventory", "--format", "csv"],
+        "release.iso",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let from_iso = text(&out.stdout);
+    assert_eq!(from_iso.lines().count(), 1 + 8, "{from_iso}");
+    let pool = tree.join(packages::POOL_DEB);
+    let deb_name = pool.file_name().unwrap().to_str().unwrap();
+    let out = refs(
+        pool.parent().unwrap(),
+        &["--inventory", "--format", "csv"],
+        deb_name,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let pool_dir = packages::POOL_DEB.trim_end_matches(deb_name);
+    assert_eq!(
+        from_iso.replace(&format!("release.iso!{pool_dir}"), ""),
+        text(&out.stdout)
+    );
+
+    let out = refs(work.path(), &["--archive-max-depth", "4"], "release.iso");
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("redis-7.2.0.tgz: archives nested more than 4 deep"),
+        "{}",
+        show(&out)
+    );
+
+    // Cut inside its path table: the magic is there, the directories are not.
+    let bytes = std::fs::read(work.path().join("release.iso")).unwrap();
+    std::fs::write(work.path().join("cut.iso"), &bytes[..40 * 1024]).unwrap();
+    let out = refs(work.path(), &[], "cut.iso");
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("cut.iso: cannot read it"),
+        "{}",
+        show(&out)
+    );
+}
+
 /// A short name means the one declared image whose path ends with it; several are refused.
 #[test]
 fn bump_resolves_a_short_name_or_lists_the_candidates() {

@@ -2,8 +2,9 @@
 //! tarballs with sub-charts, FluxCD HelmReleases and static overrides; `dpkg-deb --build`, xz),
 //! then prints how long `tagman refs --inventory` takes on them and its peak RSS, beside
 //! `dpkg-deb -x` extracting the same packages (outer layer only, charts left packed). Each side
-//! runs in a child process of its own so getrusage's peak RSS is that side's alone. It prints
-//! figures and asserts nothing about time.
+//! runs in a child process of its own so getrusage's peak RSS is that side's alone. The same
+//! packages are then put on an installer ISO (`xorriso -as mkisofs -R -J`, under `pool/`) and
+//! the inventory of the ISO is measured too. It prints figures and asserts nothing about time.
 //!
 //! `cargo bench -p tagman-refs --bench inventory` (`TAGMAN_BENCH_PACKAGES`, `TAGMAN_BENCH_CHARTS`;
 //! `TAGMAN_BENCH_DEBS=DIR` measures packages kept from an earlier run). CPU seconds are printed
@@ -155,19 +156,20 @@ fn generate(dir: &Path, packages: usize, charts: usize) -> Vec<PathBuf> {
     debs
 }
 
-/// Child: the inventory of every package under `dir`.
-fn child_inventory(dir: &Path) {
-    let policy = Policy::defaults(dir.to_path_buf());
+/// Child: the inventory of every package under `path` (a directory, or an ISO holding them).
+fn child_inventory(path: &Path) {
+    let policy = Policy::defaults(path.to_path_buf());
     let options = WalkOptions {
         all_images: true,
         ..WalkOptions::default()
     };
-    let scanned = scan(&[dir.to_path_buf()], &policy, &[], options).unwrap();
+    let scanned = scan(&[path.to_path_buf()], &policy, &[], options).unwrap();
     let inv = inventory::build(&scanned, &Catalog::default(), &policy.codenames);
     let s = scanned.walked.stats;
     println!(
-        "RESULT {} archives, {} nested, {} member files, {:.1} MB decompressed text read, {} images at {} locations, {} overridden defaults",
-        s.archives, s.nested_archives, s.members, s.bytes as f64 / 1e6, inv.summary.images, inv.summary.locations, scanned.overridden.len()
+        "RESULT {} archives, {} nested, {} member files, {:.1} MB decompressed text read, {} images at {} locations, {} overridden defaults, {} errors, {} warnings",
+        s.archives, s.nested_archives, s.members, s.bytes as f64 / 1e6, inv.summary.images, inv.summary.locations, scanned.overridden.len(),
+        scanned.walked.errors.len(), scanned.walked.warnings.len()
     );
 }
 
@@ -278,10 +280,32 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let debs_dir = debs[0].parent().unwrap().to_path_buf();
+    let iso = dir.path().join("release.iso");
+    let out = Command::new("xorriso")
+        .args([
+            "-as",
+            "mkisofs",
+            "-quiet",
+            "-R",
+            "-J",
+            "-graft-points",
+            "-o",
+        ])
+        .arg(&iso)
+        .arg(format!("pool/main/={}", debs_dir.display()))
+        .output()
+        .expect("xorriso");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut best = (f64::MAX, 0.0, String::new());
     let mut extract_best = (f64::MAX, 0.0, String::new());
+    let mut iso_best = (f64::MAX, 0.0, String::new());
     for run in 1..=3 {
         let inv = measure("inventory", &[&debs_dir]);
+        let on_iso = measure("inventory", &[&iso]);
         let out = dir.path().join(format!("extract{run}"));
         std::fs::create_dir_all(&out).unwrap();
         let ext = measure("extract", &[&debs_dir, &out]);
@@ -293,8 +317,18 @@ fn main() {
         if inv.0 < best.0 {
             best = inv;
         }
+        println!(
+            "run {run}: tagman refs --inventory of the ISO ({:.1} MB) {:.3} s, peak RSS {:.0} MiB ({})",
+            iso.metadata().unwrap().len() as f64 / 1e6,
+            on_iso.0,
+            on_iso.1,
+            on_iso.2
+        );
         if ext.0 < extract_best.0 {
             extract_best = ext;
+        }
+        if on_iso.0 < iso_best.0 {
+            iso_best = on_iso;
         }
     }
     println!(
@@ -305,5 +339,9 @@ fn main() {
         extract_best.1,
         (extract_best.0 / best.0).max(best.0 / extract_best.0),
         if best.0 <= extract_best.0 { "faster" } else { "slower" }
+    );
+    println!(
+        "the same packages on an ISO: best {:.3} s, peak RSS {:.0} MiB ({})",
+        iso_best.0, iso_best.1, iso_best.2
     );
 }

@@ -7,7 +7,7 @@
 //! values file on disk with an empty `tag:` gets the `Chart.yaml` beside it read too.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -307,6 +307,16 @@ fn push<T>(into: &Mutex<Vec<T>>, item: T) {
     into.lock().unwrap_or_else(|e| e.into_inner()).push(item);
 }
 
+/// What an archive is read from: a stream, or an ISO image read at random.
+enum Input<'a> {
+    Stream(&'a mut dyn Read),
+    Image(&'a mut dyn ReadSeek),
+}
+
+trait ReadSeek: Read + Seek {}
+
+impl<T: Read + Seek> ReadSeek for T {}
+
 /// One walk's shared state, handed to every worker.
 struct Visitor<'w> {
     matcher: &'w Matcher,
@@ -332,18 +342,26 @@ impl Visitor<'_> {
             let head = archive::read_head(&mut file).map_err(io)?;
             if archive::sniff(&head).is_some() {
                 let mut input = std::io::Cursor::new(head).chain(file);
-                return self.archive(path, &mut input);
+                return self.archive(path, Input::Stream(&mut input));
+            }
+            if archive::is_iso(&mut file).map_err(io)? {
+                return self.archive(path, Input::Image(&mut file));
             }
             Counters::bump(&counters.too_large, 1);
             return Ok(());
         }
         buf.clear();
-        file.take(self.options.max_file_size.saturating_add(1))
+        (&mut file)
+            .take(self.options.max_file_size.saturating_add(1))
             .read_to_end(buf)
             .map_err(io)?;
         if archive::sniff(&buf[..buf.len().min(archive::SNIFF_LEN)]).is_some() {
             let mut input = std::io::Cursor::new(std::mem::take(buf));
-            return self.archive(path, &mut input);
+            return self.archive(path, Input::Stream(&mut input));
+        }
+        if archive::has_iso_magic(buf) {
+            let mut image = std::io::Cursor::new(std::mem::take(buf));
+            return self.archive(path, Input::Image(&mut image));
         }
         Counters::bump(&counters.files, 1);
         Counters::bump(&counters.bytes, buf.len() as u64);
@@ -355,14 +373,21 @@ impl Visitor<'_> {
         Ok(())
     }
 
-    /// Streams the archive at `path`, each member through [`Self::accept`].
-    fn archive(&self, path: &Path, input: &mut dyn Read) -> Result<(), RefsError> {
+    /// Reads the archive or ISO image at `path`, each member through [`Self::accept`].
+    fn archive(&self, path: &Path, input: Input<'_>) -> Result<(), RefsError> {
         let name = display_name(path);
         let counters = &self.sinks.counters;
         let max = self.options.max_file_size;
         let mut warnings = Vec::new();
         let mut member_buf = Vec::new();
         let mut on_member = |member: Member<'_>| -> std::io::Result<()> {
+            if member.size > max {
+                // Not read: a tar reader skips the rest anyway, an ISO reads nothing of it.
+                Counters::bump(&counters.files, 1);
+                Counters::bump(&counters.members, 1);
+                Counters::bump(&counters.too_large, 1);
+                return Ok(());
+            }
             member_buf.clear();
             member
                 .data
@@ -378,13 +403,15 @@ impl Visitor<'_> {
             self.accept(path, member.name, true, &mut member_buf);
             Ok(())
         };
-        let result = archive::scan(
-            &name,
-            input,
-            &self.options.budgets,
-            &mut on_member,
-            &mut warnings,
-        );
+        let budgets = &self.options.budgets;
+        let result = match input {
+            Input::Stream(input) => {
+                archive::scan(&name, input, budgets, &mut on_member, &mut warnings)
+            }
+            Input::Image(image) => {
+                archive::scan_iso(&name, image, budgets, &mut on_member, &mut warnings)
+            }
+        };
         for w in warnings {
             push(&self.sinks.warnings, w);
         }

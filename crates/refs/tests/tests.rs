@@ -1,9 +1,10 @@
 //! tagman-refs' integration tests, one binary: the fixture tree's file kinds, findings and bumps;
-//! packages and archives built at test time, budgets against bombs.
+//! packages, archives and ISO images built at test time, budgets against bombs and hostile images.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod archives;
 mod fixtures;
+mod iso;
 mod linear;
 mod support;

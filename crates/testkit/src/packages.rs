@@ -127,3 +127,31 @@ pub fn app_deb(work: &Path) -> PathBuf {
         .arg(&deb));
     deb
 }
+
+/// Where an installer ISO keeps [`app_deb`]: a Debian pool's path.
+pub const POOL_DEB: &str = "pool/main/s/stx-ptp/stx-ptp-notification-apps_1.0-1_all.deb";
+
+/// An installer ISO's tree: [`app_deb`] at [`POOL_DEB`], beside a text file without references
+/// and an empty directory.
+pub fn iso_tree(work: &Path) -> PathBuf {
+    let deb = app_deb(work);
+    let tree = work.join("iso-tree");
+    let pool = tree.join(POOL_DEB);
+    std::fs::create_dir_all(pool.parent().unwrap()).unwrap();
+    std::fs::copy(&deb, &pool).unwrap();
+    std::fs::write(tree.join("README.txt"), "StarlingX test image\n").unwrap();
+    std::fs::create_dir_all(tree.join("EFI/BOOT")).unwrap();
+    tree
+}
+
+/// `xorriso -as mkisofs <flags> -o <out> <tree>`: an ISO 9660 image of `tree` (`-R -J` for Rock
+/// Ridge and Joliet names, as installer ISOs are made).
+pub fn iso(tree: &Path, out: &Path, flags: &[&str]) -> PathBuf {
+    run(Command::new("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-V", "STX_TEST"])
+        .args(flags)
+        .arg("-o")
+        .arg(out)
+        .arg(tree));
+    out.to_path_buf()
+}

@@ -44,6 +44,24 @@ impl Shared {
         self.total.get()
     }
 
+    /// An error when a budget already broke: nothing more is read.
+    pub(super) fn check(&self) -> io::Result<()> {
+        match self.tripped.get() {
+            Some(why) => Err(self.trip(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts `n` more decoded bytes; past the total budget, trips it.
+    pub(super) fn count(&self, n: u64) -> io::Result<()> {
+        let total = self.total.get().saturating_add(n);
+        self.total.set(total);
+        if total > self.limit {
+            return Err(self.trip(Tripped::Total));
+        }
+        Ok(())
+    }
+
     fn trip(&self, why: Tripped) -> io::Error {
         self.tripped.set(Some(why));
         io::Error::other(match why {
@@ -101,9 +119,7 @@ impl<R: Read> Read for Metered<R> {
         if buf.is_empty() {
             return Ok(0);
         }
-        if let Some(why) = self.shared.tripped() {
-            return Err(self.shared.trip(why));
-        }
+        self.shared.check()?;
         let room = self.window.cap.get().saturating_sub(self.window.pos.get());
         if room == 0 {
             return Err(self.shared.trip(Tripped::Cap));
@@ -112,11 +128,7 @@ impl<R: Read> Read for Metered<R> {
         let n = self.inner.read(&mut buf[..want])?;
         self.window.pos.set(self.window.pos.get() + n as u64);
         if self.counts {
-            let total = self.shared.total.get() + n as u64;
-            self.shared.total.set(total);
-            if total > self.shared.limit {
-                return Err(self.shared.trip(Tripped::Total));
-            }
+            self.shared.count(n as u64)?;
         }
         Ok(n)
     }

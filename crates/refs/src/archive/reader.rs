@@ -24,18 +24,9 @@ pub fn scan(
     on_member: &mut dyn FnMut(Member<'_>) -> io::Result<()>,
     warnings: &mut Vec<ArchiveWarning>,
 ) -> Result<ArchiveStats, ArchiveError> {
-    let mut driver = Driver {
-        budgets: *budgets,
-        shared: Shared::new(budgets.total_bytes),
-        top: name.to_owned(),
-        last_member: String::new(),
-        stats: ArchiveStats::default(),
-        on_member,
-        warnings,
-    };
+    let mut driver = Driver::new(name, budgets, on_member, warnings);
     driver.open(name, "", Box::new(input), true, 1, Expect::Any)?;
-    driver.stats.bytes = driver.shared.total();
-    Ok(driver.stats)
+    Ok(driver.finish())
 }
 
 /// What a stream may turn out to be.
@@ -51,14 +42,43 @@ enum Expect {
     DecodedTar,
 }
 
-struct Driver<'c> {
-    budgets: Budgets,
-    shared: Rc<Shared>,
+/// One top-level archive's reading: its budgets, what it cost so far, and where members and
+/// warnings go. The ISO reader ([`super::iso`]) drives it too.
+pub(super) struct Driver<'c> {
+    pub(super) budgets: Budgets,
+    pub(super) shared: Rc<Shared>,
     top: String,
     last_member: String,
     stats: ArchiveStats,
     on_member: &'c mut dyn FnMut(Member<'_>) -> io::Result<()>,
     warnings: &'c mut Vec<ArchiveWarning>,
+}
+
+impl<'c> Driver<'c> {
+    pub(super) fn new(
+        name: &str,
+        budgets: &Budgets,
+        on_member: &'c mut dyn FnMut(Member<'_>) -> io::Result<()>,
+        warnings: &'c mut Vec<ArchiveWarning>,
+    ) -> Self {
+        Self {
+            budgets: *budgets,
+            shared: Shared::new(budgets.total_bytes),
+            top: name.to_owned(),
+            last_member: String::new(),
+            stats: ArchiveStats::default(),
+            on_member,
+            warnings,
+        }
+    }
+
+    /// What the archive held and cost.
+    pub(super) fn finish(self) -> ArchiveStats {
+        ArchiveStats {
+            bytes: self.shared.total(),
+            ..self.stats
+        }
+    }
 }
 
 impl Driver<'_> {
@@ -107,7 +127,12 @@ impl Driver<'_> {
         }
     }
 
-    fn enter(&mut self, name: &str, depth: usize, count: bool) -> Result<(), ArchiveError> {
+    pub(super) fn enter(
+        &mut self,
+        name: &str,
+        depth: usize,
+        count: bool,
+    ) -> Result<(), ArchiveError> {
         if depth > self.budgets.depth {
             return Err(ArchiveError::TooDeep {
                 archive: name.to_owned(),
@@ -204,7 +229,7 @@ impl Driver<'_> {
     }
 
     /// One regular member: a nested archive is opened in place, anything else goes to the caller.
-    fn member(
+    pub(super) fn member(
         &mut self,
         name: String,
         size: u64,
@@ -232,7 +257,7 @@ impl Driver<'_> {
         }
     }
 
-    fn count_member(&mut self) -> Result<(), ArchiveError> {
+    pub(super) fn count_member(&mut self) -> Result<(), ArchiveError> {
         self.stats.members += 1;
         if self.stats.members > self.budgets.members {
             return Err(ArchiveError::TooManyMembers {
@@ -243,7 +268,12 @@ impl Driver<'_> {
         Ok(())
     }
 
-    fn check_size(&self, name: &str, member: &str, size: u64) -> Result<(), ArchiveError> {
+    pub(super) fn check_size(
+        &self,
+        name: &str,
+        member: &str,
+        size: u64,
+    ) -> Result<(), ArchiveError> {
         if size > self.budgets.member_bytes {
             return Err(ArchiveError::MemberTooLarge {
                 archive: name.to_owned(),
@@ -255,9 +285,22 @@ impl Driver<'_> {
         Ok(())
     }
 
+    /// A warning about `path`, unless a broken budget is why it could not be read: then the
+    /// budget's error. Unlike [`Self::failure`], earlier warnings about what `path` holds stay.
+    pub(super) fn warn(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
+        if self.shared.tripped().is_some() {
+            return self.failure(path, source);
+        }
+        self.warnings.push(ArchiveWarning {
+            path: path.to_owned(),
+            source,
+        });
+        Ok(())
+    }
+
     /// An I/O error while reading `path`: a broken budget ends the archive; anything else is a
     /// corrupt member or container, a warning.
-    fn failure(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
+    pub(super) fn failure(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
         match self.shared.tripped() {
             Some(Tripped::Total) => Err(ArchiveError::TotalBytes {
                 archive: self.top.clone(),
