@@ -8,9 +8,9 @@
 //! `tagman: ignore` markers applied per file; [`bump`] rewrites tags byte-exactly. Archives
 //! (packages, tarballs, charts, and the ISO images holding them) are read in memory by
 //! [`archive`], their members scanned like files; [`helm`] tells chart defaults from overrides;
-//! [`inventory`] lists every image reference. What earlier revisions of the manifests declared comes in as plain data
-//! ([`catalog::Superseded`]): reading git is tagman-git's business, so this crate needs no git.
-//! Nothing here prints.
+//! [`inventory`] lists every image reference. What earlier revisions of the manifests declared
+//! comes in as plain data ([`catalog::Superseded`]): reading git is tagman-git's business, so
+//! this crate needs no git. Nothing here prints.
 
 pub mod archive;
 pub mod bump;
