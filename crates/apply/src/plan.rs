@@ -113,3 +113,11 @@ pub struct Outcome {
     /// Why it failed.
     pub error: Option<Error>,
 }
+
+impl Outcome {
+    /// Whether the entry failed without a single request: its registry's circuit breaker had
+    /// opened before its turn.
+    pub fn not_tried(&self) -> bool {
+        self.attempts == 0 && self.error.as_ref().is_some_and(Error::stopped_by_breaker)
+    }
+}

@@ -84,7 +84,7 @@ pub fn failures(outcomes: &[Outcome]) -> Vec<CauseCount> {
             .to_owned();
         let count = counts.entry((registry, error.cause())).or_default();
         count.0 += 1;
-        if outcome.attempts == 0 && error.stopped_by_breaker() {
+        if outcome.not_tried() {
             count.1 += 1;
         }
     }
