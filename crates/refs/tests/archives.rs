@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::*;
-use tagman_refs::archive::{self, ArchiveError, Budgets, Member};
+use tagman_refs::archive::{self, Budgets, Member};
 use tagman_refs::inventory::{self, Inventory};
 use tagman_refs::WalkOptions;
 
@@ -422,36 +422,19 @@ fn explode(kind: &str) -> String {
         &mut warnings,
     ) {
         Ok(stats) => panic!("{kind}: no budget error ({stats:?}, {warnings:?})"),
-        Err(e) => {
-            let variant = match e {
-                ArchiveError::TotalBytes { .. } => "TotalBytes",
-                ArchiveError::MemberTooLarge { .. } => "MemberTooLarge",
-                ArchiveError::TooDeep { .. } => "TooDeep",
-                ArchiveError::TooManyMembers { .. } => "TooManyMembers",
-                _ => "other",
-            };
-            format!("{variant}: {e}")
-        }
+        Err(e) => budget_error(&e),
     }
 }
 
-/// Run by [`bombs_end_with_a_budget_error_in_bounded_memory`] in a child process of its own, so
-/// the peak RSS getrusage reports is this bomb's alone.
+/// Run by [`bombs_end_with_a_budget_error_in_bounded_memory`] in a child process of its own.
 #[test]
 #[ignore = "run in a child process by bombs_end_with_a_budget_error_in_bounded_memory"]
 fn bomb_child() {
-    let kind = std::env::var("TAGMAN_BOMB").unwrap();
-    let result = explode(&kind);
-    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_SELF).unwrap();
-    // Linux reports ru_maxrss in KiB.
-    println!("\nBOMB-RESULT {result}");
-    println!("BOMB-MAXRSS-KIB {}", usage.max_rss());
-    std::io::stdout().flush().unwrap();
+    child_report(&explode(&std::env::var("TAGMAN_BOMB").unwrap()));
 }
 
 #[test]
 fn bombs_end_with_a_budget_error_in_bounded_memory() {
-    let exe = std::env::current_exe().unwrap();
     for (kind, expected) in [
         ("gzip", "MemberTooLarge: bomb.tar: member `zeros` is 10737418240 bytes, over the 67108864-byte member budget"),
         ("nested", "TooDeep: bomb.tar!l9999.tar!l9998.tar!l9997.tar!l9996.tar!l9995.tar!l9994.tar!l9993.tar!l9992.tar: archives nested more than 8 deep"),
@@ -459,20 +442,8 @@ fn bombs_end_with_a_budget_error_in_bounded_memory() {
         ("pax", "MemberTooLarge: bomb.tar: member `the first header` is"),
         ("total", "TotalBytes: bomb.tar: more than 16777216 bytes decompressed"),
     ] {
-        let out = Command::new(&exe)
-            .args(["--exact", "archives::bomb_child", "--ignored", "--nocapture", "--test-threads", "1"])
-            .env("TAGMAN_BOMB", kind)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{kind}:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        let result = stdout.lines().find_map(|l| l.strip_prefix("BOMB-RESULT ")).unwrap_or("");
+        let (result, rss) = in_child("archives::bomb_child", "TAGMAN_BOMB", kind);
         assert!(result.starts_with(expected), "{kind}: {result}");
-        let rss: u64 = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("BOMB-MAXRSS-KIB "))
-            .and_then(|v| v.parse().ok())
-            .unwrap();
         // The nested bomb is 15 MB held in memory by the test itself; nothing else holds more
         // than a member's read cap and the decoders' windows.
         assert!(rss < 128 * 1024, "{kind}: peak RSS {rss} KiB");

@@ -6,12 +6,11 @@
 
 use crate::support;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use support::*;
-use tagman_refs::archive::{self, ArchiveError, Budgets, Member};
+use tagman_refs::archive::{self, Budgets, Member};
 use tagman_refs::inventory::{self, Inventory};
 use tagman_refs::WalkOptions;
 
@@ -467,43 +466,20 @@ fn read_hostile(kind: &str) -> String {
             "Ok {} member(s): {members:?}; warnings: {warnings:?}",
             stats.members
         ),
-        Err(e) => {
-            let variant = match e {
-                ArchiveError::TotalBytes { .. } => "TotalBytes",
-                ArchiveError::MemberTooLarge { .. } => "MemberTooLarge",
-                ArchiveError::TooDeep { .. } => "TooDeep",
-                ArchiveError::TooManyMembers { .. } => "TooManyMembers",
-                _ => "other",
-            };
-            format!("{variant}: {e}")
-        }
+        Err(e) => budget_error(&e),
     }
 }
 
 /// Run by [`hostile_isos_end_in_a_warning_or_a_budget_error_in_bounded_memory`] in a child
-/// process of its own, so that its peak memory is this image's alone. The peak is the kernel's
-/// high-water mark of this process's own memory (`VmHWM`): getrusage's `ru_maxrss` would carry
-/// over the parent's peak when the child is spawned sharing the parent's memory (vfork).
+/// process of its own.
 #[test]
 #[ignore = "run in a child process by hostile_isos_end_in_a_warning_or_a_budget_error_in_bounded_memory"]
 fn hostile_iso_child() {
-    let kind = std::env::var("TAGMAN_HOSTILE_ISO").unwrap();
-    let result = read_hostile(&kind);
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let hwm = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().strip_suffix("kB"))
-        .unwrap()
-        .trim();
-    println!("\nISO-RESULT {result}");
-    println!("ISO-MAXRSS-KIB {hwm}");
-    std::io::stdout().flush().unwrap();
+    child_report(&read_hostile(&std::env::var("TAGMAN_HOSTILE_ISO").unwrap()));
 }
 
 #[test]
 fn hostile_isos_end_in_a_warning_or_a_budget_error_in_bounded_memory() {
-    let exe = std::env::current_exe().unwrap();
     for (kind, expected) in [
         (
             "loop",
@@ -537,22 +513,10 @@ fn hostile_isos_end_in_a_warning_or_a_budget_error_in_bounded_memory() {
             &["x.iso: cannot read it (its volume descriptors and path table take more than 2097152 bytes); skipped"][..],
         ),
     ] {
-        let out = Command::new(&exe)
-            .args(["--exact", "iso::hostile_iso_child", "--ignored", "--nocapture", "--test-threads", "1"])
-            .env("TAGMAN_HOSTILE_ISO", kind)
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success(), "{kind}:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        let result = stdout.lines().find_map(|l| l.strip_prefix("ISO-RESULT ")).unwrap_or("");
+        let (result, rss) = in_child("iso::hostile_iso_child", "TAGMAN_HOSTILE_ISO", kind);
         for needle in expected {
             assert!(result.contains(needle), "{kind}: {needle}\nin: {result}");
         }
-        let rss: u64 = stdout
-            .lines()
-            .find_map(|l| l.strip_prefix("ISO-MAXRSS-KIB "))
-            .and_then(|v| v.parse().ok())
-            .unwrap();
         // The images themselves (up to 34 MB) are held by the test; the reader adds a block,
         // the directories' names and, for the path table, what 2 MiB of it parse into.
         assert!(rss < 128 * 1024, "{kind}: peak RSS {rss} KiB");

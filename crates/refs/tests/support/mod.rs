@@ -34,3 +34,66 @@ pub fn inventory_options() -> WalkOptions {
         ..WalkOptions::default()
     }
 }
+
+/// A budget error as `Variant: message`, or `other: …`, for the bomb and hostile-image tests.
+pub fn budget_error(e: &tagman_refs::archive::ArchiveError) -> String {
+    use tagman_refs::archive::ArchiveError;
+    let variant = match e {
+        ArchiveError::TotalBytes { .. } => "TotalBytes",
+        ArchiveError::MemberTooLarge { .. } => "MemberTooLarge",
+        ArchiveError::TooDeep { .. } => "TooDeep",
+        ArchiveError::TooManyMembers { .. } => "TooManyMembers",
+        _ => "other",
+    };
+    format!("{variant}: {e}")
+}
+
+/// Runs the ignored test `test` of this binary in a child process of its own with `var=value`,
+/// so that the peak memory it reports is that case's alone; returns the `RESULT` line the child
+/// printed with [`child_report`] and its peak RSS in KiB.
+pub fn in_child(test: &str, var: &str, value: &str) -> (String, u64) {
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            test,
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(var, value)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{value}:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = |prefix: &str| stdout.lines().find_map(|l| l.strip_prefix(prefix));
+    let result = line("CHILD-RESULT ").unwrap_or("").to_owned();
+    let rss = line("CHILD-PEAK-KIB ")
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    (result, rss)
+}
+
+/// In the child [`in_child`] started: prints `result` and this process's peak memory. The peak
+/// is the kernel's high-water mark of this process's own memory (`VmHWM`): getrusage's
+/// `ru_maxrss` can carry over the parent's peak when the child is spawned sharing the parent's
+/// memory (vfork).
+pub fn child_report(result: &str) {
+    use std::io::Write;
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "\nCHILD-RESULT {result}\nCHILD-PEAK-KIB {peak}").unwrap();
+    out.flush().unwrap();
+}
