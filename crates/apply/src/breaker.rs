@@ -1,7 +1,8 @@
-//! The per-registry circuit breaker: after a few consecutive requests to a registry got no
-//! answer at all (refused, DNS, TLS, connect timeout), or once it refused the credentials, every
-//! further request to it fails at once with that same cause. A dead or mistyped registry then
-//! costs a few requests, not every entry's full round of retries.
+//! The per-host circuit breaker (a registry, or the token server its realm names): after a few
+//! consecutive requests to a host got no answer at all (refused, DNS, TLS, connect timeout), or
+//! once a registry refused the credentials, every further request to it fails at once with that
+//! same cause. A dead or mistyped registry then costs a few requests, not every entry's full
+//! round of retries.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

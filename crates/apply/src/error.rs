@@ -85,6 +85,17 @@ pub enum Error {
         /// Why, classified by the network layer.
         cause: tagman_net::Cause,
     },
+    /// The token server a registry sends clients to got no answer until the retries ran out (or
+    /// until its own circuit breaker opened).
+    #[error("{}", token_server(host, registry, cause))]
+    TokenServer {
+        /// The token server's host (`host:port`), the key of its circuit breaker.
+        host: String,
+        /// The registry whose realm it is.
+        registry: String,
+        /// Why, classified by the network layer.
+        cause: tagman_net::Cause,
+    },
     /// The registry's circuit breaker is open: an earlier request to it failed in a way every
     /// request would (no connection, credentials refused), so this one was not sent. Shows the
     /// same cause as that failure.
@@ -207,6 +218,8 @@ impl Error {
             Self::RateLimited { .. } => "rate-limited",
             Self::Connection { cause, .. } if cause.kind == CauseKind::Timeout => "timeout",
             Self::Connection { .. } => "connection",
+            Self::TokenServer { cause, .. } if cause.kind == CauseKind::Timeout => "timeout",
+            Self::TokenServer { .. } => "connection",
             Self::RegistryDown { first, .. } => first.kind(),
             Self::Redirect { .. } => "redirect",
             Self::DigestMismatch { .. } => "digest-mismatch",
@@ -236,6 +249,8 @@ impl Error {
             | Self::Connection { registry, .. }
             | Self::RegistryDown { registry, .. }
             | Self::CredentialHelper { registry, .. } => Some(registry),
+            // The host that failed: the summary's "failed on HOST" names the token server.
+            Self::TokenServer { host, .. } => Some(host),
             _ => None,
         }
     }
@@ -255,6 +270,9 @@ impl Error {
                 CauseKind::PlainHttp => "TLS to a plain-HTTP registry".to_owned(),
                 kind => kind.phrase().to_owned(),
             },
+            Self::TokenServer { cause, .. } => {
+                format!("token server: {}", cause.kind.phrase())
+            }
             Self::RegistryDown { first, .. } => first.cause(),
             other => other.kind().replace('-', " "),
         }
@@ -273,6 +291,17 @@ fn connection(registry: &str, cause: &Cause) -> String {
     }
     text.push_str(": ");
     text.push_str(&cause.kind.fix(registry));
+    text
+}
+
+fn token_server(host: &str, registry: &str, cause: &tagman_net::Cause) -> String {
+    let mut text = format!("{host} (the token server of {registry}): {}", cause.kind);
+    if !cause.chain.is_empty() {
+        text.push_str(&format!(" ({})", cause.chain));
+    }
+    text.push_str(&format!(
+        ": {registry} sends clients there for tokens; check that the token service runs and is reachable"
+    ));
     text
 }
 

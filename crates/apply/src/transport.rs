@@ -91,7 +91,7 @@ pub struct Transport {
     insecure: Vec<String>,
     stats: Arc<Stats>,
     clock: Arc<dyn Clock>,
-    breakers: Breakers,
+    breakers: Arc<Breakers>,
 }
 
 impl Transport {
@@ -103,6 +103,8 @@ impl Transport {
             ..HttpConfig::default()
         })?;
         let stats = Arc::new(Stats::default());
+        // One set of breakers for the registries and the token servers they send clients to.
+        let breakers = Arc::new(Breakers::new(config.breaker_threshold));
         Ok(Self {
             http,
             auth: Auth::new(
@@ -110,12 +112,13 @@ impl Transport {
                 stats.clone(),
                 config.clock.clone(),
                 config.insecure_registries.clone(),
+                breakers.clone(),
             ),
             policy: config.retry,
             insecure: config.insecure_registries,
             stats,
             clock: config.clock,
-            breakers: Breakers::new(config.breaker_threshold),
+            breakers,
         })
     }
 

@@ -16,6 +16,7 @@ use tagman_net::text::sanitize;
 use tagman_net::{Clock, Limit};
 use url::Url;
 
+use crate::breaker::Breakers;
 use crate::error::Error;
 use crate::stats::Stats;
 use crate::urls::Endpoint;
@@ -82,6 +83,8 @@ pub struct Auth {
     /// Registries spoken to over plain HTTP: only these may have a plain-HTTP realm, on
     /// themselves.
     insecure: Vec<String>,
+    /// The transport's circuit breakers: a token server that does not answer gets one too.
+    breakers: Arc<Breakers>,
 }
 
 impl fmt::Debug for Auth {
@@ -93,12 +96,14 @@ impl fmt::Debug for Auth {
 }
 
 impl Auth {
-    /// Auth state over a credential store; token lifetimes run on `clock`.
+    /// Auth state over a credential store; token lifetimes run on `clock`; token servers that
+    /// do not answer open their breaker in `breakers`.
     pub fn new(
         credentials: CredentialStore,
         stats: Arc<Stats>,
         clock: Arc<dyn Clock>,
         insecure: Vec<String>,
+        breakers: Arc<Breakers>,
     ) -> Self {
         Self {
             credentials,
@@ -107,6 +112,7 @@ impl Auth {
             stats,
             clock,
             insecure,
+            breakers,
         }
     }
 
@@ -265,10 +271,17 @@ impl Auth {
             }
             None => None,
         };
+        let host = match (url.host_str(), url.port_or_known_default()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => return Err(bad("realm has no host")),
+        };
         let mut fetch = TokenFetch {
             http,
             url: &url,
             realm: &shown_realm,
+            host: &host,
+            breakers: &self.breakers,
             registry,
             refused: Some(match credential {
                 Some(credential) => Error::CredentialsRefused {
@@ -327,6 +340,9 @@ struct TokenFetch<'a> {
     /// What a 401 or 403 from the token server means: the credentials sent were refused, or
     /// there were none to send.
     refused: Option<Error>,
+    /// The token server's `host:port`, the key of its circuit breaker.
+    host: &'a str,
+    breakers: &'a Breakers,
     registry: &'a str,
     basic: Option<&'a HeaderValue>,
     stats: &'a Stats,
@@ -342,12 +358,19 @@ impl Operation for TokenFetch<'_> {
             realm: self.realm.to_owned(),
             reason,
         };
+        if let Err(down) = self.breakers.check(self.host) {
+            return Step::Done(Err(down));
+        }
         let mut request = self.http.get(self.url.clone()).timeout(self.timeout);
         if let Some(value) = self.basic {
             request = request.header(AUTHORIZATION, value.clone());
         }
         self.stats.count_token();
-        match request.send().await {
+        let answer = request.send().await;
+        if answer.is_ok() {
+            self.breakers.answered(self.host);
+        }
+        match answer {
             Ok(r) if r.status().is_success() => Step::Done(
                 tagman_net::body::read_body(r, Limit::TOKEN, "token answer")
                     .await
@@ -369,11 +392,29 @@ impl Operation for TokenFetch<'_> {
                     url: self.realm.to_owned(),
                     reason,
                 })),
-                None => Step::Retry {
-                    error: bad("token server unreachable"),
-                    retry_after: None,
-                },
+                None => self.no_answer(&error),
             },
+        }
+    }
+}
+
+impl TokenFetch<'_> {
+    /// A token request that got no answer: retried, unless it opened the token server's breaker
+    /// (as a registry's opens: only failures with no answer at all count).
+    fn no_answer(&self, error: &reqwest::Error) -> Step<Bytes, Error> {
+        let cause = tagman_net::cause::classify(error);
+        let counts = cause.connect || cause.kind == tagman_net::CauseKind::Timeout;
+        let failure = || Error::TokenServer {
+            host: self.host.to_owned(),
+            registry: self.registry.to_owned(),
+            cause: cause.clone(),
+        };
+        if counts && self.breakers.failed(self.host, failure) {
+            return Step::Done(Err(failure()));
+        }
+        Step::Retry {
+            error: failure(),
+            retry_after: None,
         }
     }
 }

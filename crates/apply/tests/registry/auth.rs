@@ -290,3 +290,65 @@ async fn promotion_on_a_token_registry_mounts_blobs_with_a_scope_covering_the_so
         "{fetches:?}"
     );
 }
+
+/// A registry whose token server does not answer: the token server gets its own circuit
+/// breaker, so forty entries cost a few token requests, not forty rounds of retries, and every
+/// failure names the token server and the registry that sends clients there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_token_server_opens_its_breaker_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = servers::make_pki(dir.path());
+    // Its signing bundle is what the registry needs; the realm it names is a closed port.
+    let tokens = TokenServer::start(dir.path(), &pki, USER, SECRET, 300, false).await;
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let registry = Registry::start_with(RegistryConfig {
+        auth: RegistryAuth::Token {
+            realm: format!("https://{dead}/token"),
+            service: servers::SERVICE.to_owned(),
+            issuer: servers::ISSUER.to_owned(),
+            bundle: tokens.bundle.clone(),
+        },
+        tls: None,
+    });
+    let host = registry.host();
+    let credentials =
+        CredentialStore::load(&[auth_file(dir.path(), &host, SECRET)], false).unwrap();
+    let client = Client::new(TransportConfig {
+        insecure_registries: vec![host.clone()],
+        ca_certs: vec![pki.ca],
+        retry: images::fast_retry(),
+        credentials,
+        ..TransportConfig::default()
+    })
+    .unwrap();
+    let plan: Vec<_> = (0..40)
+        .map(|n| {
+            let name = images::name(&host, &format!("starlingx/app{n}"));
+            item(&name, "build-1", "stx.10.0-v1")
+        })
+        .collect();
+    let outcomes = run(&client, plan, &Options::default(), |_| {}).await;
+    assert!(outcomes.iter().all(|o| o.action == Action::Failed));
+    let stats = client.transport().stats().snapshot();
+    // Without the breaker: 40 entries × 8 attempts. With it: about the entries in flight.
+    assert!(stats.tokens <= 16, "{} token requests", stats.tokens);
+    let first = outcomes[0].error.as_ref().unwrap().to_string();
+    assert!(
+        first.starts_with(&format!(
+            "{dead} (the token server of {host}): connection refused ("
+        )),
+        "{first}"
+    );
+    let report = Report::new(&outcomes, stats);
+    let failures = &report.summary.failures;
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert_eq!(failures[0].registry, dead.to_string());
+    assert_eq!(failures[0].cause, "token server: connection refused");
+    assert_eq!(failures[0].entries, 40);
+    assert!(failures[0].not_tried > 0, "{failures:?}");
+    let shown = everything_shown(&client, &outcomes);
+    assert!(!shown.contains(SECRET), "{shown}");
+}
