@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -307,15 +307,25 @@ fn push<T>(into: &Mutex<Vec<T>>, item: T) {
     into.lock().unwrap_or_else(|e| e.into_inner()).push(item);
 }
 
-/// What an archive is read from: a stream, or an ISO image read at random.
-enum Input<'a> {
-    Stream(&'a mut dyn Read),
-    Image(&'a mut dyn ReadSeek),
+/// Where an ISO image's bytes are: its file (each reader opens a handle of its own) or memory.
+#[derive(Clone, Copy)]
+enum Image<'a> {
+    File(&'a Path),
+    Bytes(&'a [u8]),
 }
 
 trait ReadSeek: Read + Seek {}
 
 impl<T: Read + Seek> ReadSeek for T {}
+
+impl<'a> Image<'a> {
+    fn open(self) -> std::io::Result<Box<dyn ReadSeek + Send + 'a>> {
+        Ok(match self {
+            Self::File(path) => Box::new(std::fs::File::open(path)?),
+            Self::Bytes(bytes) => Box::new(std::io::Cursor::new(bytes)),
+        })
+    }
+}
 
 /// One walk's shared state, handed to every worker.
 struct Visitor<'w> {
@@ -342,10 +352,10 @@ impl Visitor<'_> {
             let head = archive::read_head(&mut file).map_err(io)?;
             if archive::sniff(&head).is_some() {
                 let mut input = std::io::Cursor::new(head).chain(file);
-                return self.archive(path, Input::Stream(&mut input));
+                return self.archive(path, display_name(path), &mut input, false);
             }
             if archive::is_iso(&mut file).map_err(io)? {
-                return self.archive(path, Input::Image(&mut file));
+                return self.iso(path, Image::File(path));
             }
             Counters::bump(&counters.too_large, 1);
             return Ok(());
@@ -357,11 +367,11 @@ impl Visitor<'_> {
             .map_err(io)?;
         if archive::sniff(&buf[..buf.len().min(archive::SNIFF_LEN)]).is_some() {
             let mut input = std::io::Cursor::new(std::mem::take(buf));
-            return self.archive(path, Input::Stream(&mut input));
+            return self.archive(path, display_name(path), &mut input, false);
         }
         if archive::has_iso_magic(buf) {
-            let mut image = std::io::Cursor::new(std::mem::take(buf));
-            return self.archive(path, Input::Image(&mut image));
+            let image = std::mem::take(buf);
+            return self.iso(path, Image::Bytes(&image));
         }
         Counters::bump(&counters.files, 1);
         Counters::bump(&counters.bytes, buf.len() as u64);
@@ -373,9 +383,16 @@ impl Visitor<'_> {
         Ok(())
     }
 
-    /// Reads the archive or ISO image at `path`, each member through [`Self::accept`].
-    fn archive(&self, path: &Path, input: Input<'_>) -> Result<(), RefsError> {
-        let name = display_name(path);
+    /// Reads the archive `name` (the file at `path`, or a file on the ISO image at `path`),
+    /// each member through [`Self::accept`]. `on_image`: the archive is a file on an ISO image,
+    /// which counts as the archive, this one as nested in it.
+    fn archive(
+        &self,
+        path: &Path,
+        name: String,
+        input: &mut dyn Read,
+        on_image: bool,
+    ) -> Result<(), RefsError> {
         let counters = &self.sinks.counters;
         let max = self.options.max_file_size;
         let mut warnings = Vec::new();
@@ -404,14 +421,7 @@ impl Visitor<'_> {
             Ok(())
         };
         let budgets = &self.options.budgets;
-        let result = match input {
-            Input::Stream(input) => {
-                archive::scan(&name, input, budgets, &mut on_member, &mut warnings)
-            }
-            Input::Image(image) => {
-                archive::scan_iso(&name, image, budgets, &mut on_member, &mut warnings)
-            }
-        };
+        let result = archive::scan(&name, input, budgets, &mut on_member, &mut warnings);
         for w in warnings {
             push(&self.sinks.warnings, w);
         }
@@ -421,6 +431,10 @@ impl Visitor<'_> {
                 Counters::bump(&counters.binary, 1);
                 Ok(())
             }
+            Ok(stats) if on_image => {
+                Counters::bump(&counters.nested_archives, stats.archives);
+                Ok(())
+            }
             Ok(stats) => {
                 Counters::bump(&counters.archives, 1);
                 Counters::bump(&counters.nested_archives, stats.archives - 1);
@@ -428,6 +442,112 @@ impl Visitor<'_> {
             }
             Err(e) => Err(RefsError::Archive(e)),
         }
+    }
+
+    /// The ISO image at `path`: listed, then its files read on as many threads as the walk
+    /// has, each from a handle of its own, as files on disk would be (a package on it is a
+    /// top-level archive with budgets of its own).
+    fn iso(&self, path: &Path, image: Image<'_>) -> Result<(), RefsError> {
+        let name = display_name(path);
+        let io = |source| RefsError::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut warnings = Vec::new();
+        let listing = image.open().map_err(io).and_then(|handle| {
+            archive::list_iso(&name, handle, &self.options.budgets, &mut warnings)
+                .map_err(RefsError::Archive)
+        });
+        for w in warnings {
+            push(&self.sinks.warnings, w);
+        }
+        let listing = listing?;
+        Counters::bump(&self.sinks.counters.archives, 1);
+        let next = AtomicUsize::new(0);
+        let threads = match self.options.threads {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            n => n,
+        };
+        let workers = threads.clamp(1, listing.files.len().max(1));
+        std::thread::scope(|scope| {
+            let readers: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| -> Result<(), RefsError> {
+                        let mut handle = image.open().map_err(io)?;
+                        let mut buf = Vec::new();
+                        while let Some(file) =
+                            listing.files.get(next.fetch_add(1, Ordering::Relaxed))
+                        {
+                            self.iso_file(path, &name, file, &mut handle, &mut buf);
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            // A reader that could not open its handle leaves its files to the others.
+            let mut first_error = None;
+            for reader in readers {
+                match reader.join() {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => first_error = first_error.or(Some(e)),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        })
+    }
+
+    /// One file on the ISO image at `path` (named `name`): an archive is read as a top-level
+    /// one, anything else as a file on disk. What cannot be read is a warning naming it.
+    fn iso_file(
+        &self,
+        path: &Path,
+        name: &str,
+        file: &archive::IsoFile,
+        image: &mut dyn ReadSeek,
+        buf: &mut Vec<u8>,
+    ) {
+        let member = format!("{name}!{}", file.path);
+        let counters = &self.sinks.counters;
+        let warn = |source| {
+            push(
+                &self.sinks.warnings,
+                ArchiveWarning {
+                    path: member.clone(),
+                    source,
+                },
+            );
+        };
+        let mut data = file.data(image);
+        let head = match archive::read_head(&mut data) {
+            Ok(head) => head,
+            Err(e) => return warn(e),
+        };
+        let mut data = std::io::Cursor::new(head).chain(data);
+        if archive::sniff(data.get_ref().0.get_ref()).is_some() {
+            if let Err(e) = self.archive(path, member.clone(), &mut data, true) {
+                push(&self.sinks.errors, e);
+            }
+            return;
+        }
+        Counters::bump(&counters.files, 1);
+        Counters::bump(&counters.members, 1);
+        let max = self.options.max_file_size;
+        if file.size > max {
+            Counters::bump(&counters.too_large, 1);
+            return;
+        }
+        buf.clear();
+        if let Err(e) = data.take(max.saturating_add(1)).read_to_end(buf) {
+            return warn(e);
+        }
+        Counters::bump(&counters.bytes, buf.len() as u64);
+        if buf.len() as u64 > max {
+            Counters::bump(&counters.too_large, 1);
+            return;
+        }
+        self.accept(path, member.clone(), true, buf);
     }
 
     /// One file's bytes (on disk or in an archive): skipped as binary, a manifest or not UTF-8,

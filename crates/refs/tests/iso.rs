@@ -10,7 +10,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use support::*;
-use tagman_refs::archive::{self, Budgets, Member};
+use tagman_refs::archive::{self, Budgets};
 use tagman_refs::inventory::{self, Inventory};
 use tagman_refs::WalkOptions;
 
@@ -173,71 +173,69 @@ fn walk_default_max() -> u64 {
     WalkOptions::default().max_file_size
 }
 
-#[test]
-fn the_iso_is_one_nesting_level() {
-    let work = tempfile::tempdir().unwrap();
-    let tree = iso_tree(work.path());
-    let iso = iso(&tree, &work.path().join("release.iso"), &["-R", "-J"]);
+/// The errors of a scan of `path` with `budgets`, as text, with `from` written as `to`.
+fn budget_errors(path: &Path, budgets: Budgets, from: &str, to: &str) -> Vec<String> {
     let options = WalkOptions {
-        budgets: Budgets {
-            depth: 4,
-            ..Budgets::default()
-        },
+        budgets,
         ..WalkOptions::default()
     };
-    let (scan, _, _) = scan(std::slice::from_ref(&iso), options);
-    let errors: Vec<String> = scan.walked.errors.iter().map(ToString::to_string).collect();
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    assert!(
-        errors[0].contains(
-            "ptp-notification-2.2.0.tgz!ptp-notification/charts/redis-7.2.0.tgz: archives nested more than 4 deep"
-        ),
-        "{errors:?}"
-    );
+    let (scan, _, _) = scan(&[path.to_path_buf()], options);
+    scan.walked
+        .errors
+        .iter()
+        .map(|e| e.to_string().replace(from, to))
+        .collect()
 }
 
+/// A package on an ISO is read as the same package on disk is: a top-level archive with budgets
+/// of its own (so a real ISO of gigabytes of packages needs no raised budget), and breaking one
+/// gives the same error, named from the image on.
 #[test]
-fn budgets_apply_to_an_iso_as_to_an_archive() {
+fn a_package_on_an_iso_has_the_budgets_of_the_package_on_disk() {
     let work = tempfile::tempdir().unwrap();
     let tree = iso_tree(work.path());
     let iso = iso(&tree, &work.path().join("release.iso"), &["-R", "-J"]);
-    let name = iso.display();
-    let deb_size = std::fs::metadata(tree.join(POOL_DEB)).unwrap().len();
-    for (budgets, expected) in [
-        (
-            Budgets {
-                total_bytes: 16 * 1024,
-                ..Budgets::default()
-            },
-            format!("{name}: more than 16384 bytes decompressed"),
-        ),
-        // The package is an archive, so it must fit the member budget; README.txt need not.
-        (
-            Budgets {
-                member_bytes: 1024,
-                ..Budgets::default()
-            },
-            format!(
-                "{name}: member `{POOL_DEB}` is {deb_size} bytes, over the 1024-byte member budget"
-            ),
-        ),
-        (
-            Budgets {
-                members: 5,
-                ..Budgets::default()
-            },
-            format!("{name}: more than 5 members"),
-        ),
+    let deb = tree.join(POOL_DEB);
+    let on_disk = deb.display().to_string();
+    let on_iso = format!("{}!{POOL_DEB}", iso.display());
+    for budgets in [
+        Budgets {
+            depth: 3,
+            ..Budgets::default()
+        },
+        Budgets {
+            total_bytes: 16 * 1024,
+            ..Budgets::default()
+        },
+        Budgets {
+            member_bytes: 1024,
+            ..Budgets::default()
+        },
     ] {
-        let options = WalkOptions {
-            budgets,
-            ..WalkOptions::default()
-        };
-        let (scan, _, _) = scan(std::slice::from_ref(&iso), options);
-        let errors: Vec<String> = scan.walked.errors.iter().map(ToString::to_string).collect();
-        assert_eq!(errors.len(), 1, "{expected}: {errors:?}");
-        assert!(errors[0].starts_with(&expected), "{expected}\n{errors:?}");
+        let from_iso = budget_errors(&iso, budgets, "", "");
+        let from_disk = budget_errors(&deb, budgets, &on_disk, &on_iso);
+        assert_eq!(from_iso.len(), 1, "{budgets:?}: {from_iso:?}");
+        assert!(from_iso[0].starts_with(&on_iso), "{from_iso:?}");
+        assert_eq!(from_iso, from_disk, "{budgets:?}");
     }
+    // The image's own directory records count against the member budget.
+    let errors = budget_errors(
+        &iso,
+        Budgets {
+            members: 5,
+            ..Budgets::default()
+        },
+        "",
+        "",
+    );
+    assert_eq!(
+        errors,
+        [format!(
+            "{}: more than 5 members; stopped reading it",
+            iso.display()
+        )]
+    );
+
     // A file that is not an archive costs only what is read of it: it need not fit the budget.
     let plain = work.path().join("plain");
     std::fs::create_dir_all(&plain).unwrap();
@@ -254,6 +252,35 @@ fn budgets_apply_to_an_iso_as_to_an_archive() {
     let (found, scan) = findings(std::slice::from_ref(&plain_iso), options);
     assert!(scan.walked.errors.is_empty(), "{:?}", scan.walked.errors);
     assert_eq!(found.len(), 1, "{found:?}");
+}
+
+/// The files on an image are read on the walk's threads: one or four, the same findings, the
+/// same inventory.
+#[test]
+fn one_thread_or_many_read_the_same() {
+    let work = tempfile::tempdir().unwrap();
+    let tree = iso_tree(work.path());
+    for n in 0..6 {
+        let copy = tree.join(format!("pool/copy{n}.deb"));
+        std::fs::copy(tree.join(POOL_DEB), copy).unwrap();
+    }
+    let iso = iso(&tree, &work.path().join("release.iso"), &["-R", "-J"]);
+    let read = |threads| {
+        let options = WalkOptions {
+            threads,
+            ..inventory_options()
+        };
+        let (scan, catalog, policy) = scan(std::slice::from_ref(&iso), options);
+        let inventory = inventory::build(&scan, &catalog, &policy.codenames);
+        (inventory, scan.walked.stats)
+    };
+    let (one, one_stats) = read(1);
+    let (four, four_stats) = read(4);
+    assert_eq!(one, four);
+    assert_eq!(one_stats, four_stats);
+    assert_eq!(one_stats.archives, 1);
+    assert_eq!(one_stats.nested_archives, 7 * 4);
+    assert_eq!(one.summary.locations, 7 * 8, "{:?}", one.summary);
 }
 
 #[test]
@@ -438,34 +465,53 @@ fn hostile(kind: &str) -> Vec<u8> {
             let root = directory(18, 18, []);
             image(4096, root.len() as u32, u32::MAX, &[(18, root)])
         }
+        // `LINK` has exactly `VALUES.YAML`'s data (a hard link): listed once. `PART` starts inside
+        // it (a crafted image reading the same bytes as two files): not read.
+        "overlap" => {
+            let root = directory(
+                18,
+                18,
+                [
+                    record(b"VALUES.YAML;1", 19, TEXT.len() as u32, false),
+                    record(b"LINK.YAML;1", 19, TEXT.len() as u32, false),
+                    record(b"PART.YAML;1", 19, 2, false),
+                ],
+            );
+            image(20, root.len() as u32, 0, &[(18, root), (19, TEXT.to_vec())])
+        }
         other => panic!("no hostile image {other}"),
     }
 }
 
-/// Reads one hostile image; returns what became of it.
+/// Lists one hostile image and reads the first 4 KiB of every file listed; returns what became
+/// of it.
 fn read_hostile(kind: &str) -> String {
     let bytes = hostile(kind);
-    let mut members = Vec::new();
-    let mut on_member = |m: Member<'_>| -> std::io::Result<()> {
-        let mut text = String::new();
-        m.data.take(4096).read_to_string(&mut text)?;
-        members.push(format!("{} {:?}", m.name, text));
-        Ok(())
-    };
     let mut warnings = Vec::new();
-    let result = archive::scan_iso(
+    let result = archive::list_iso(
         "x.iso",
-        std::io::Cursor::new(bytes),
+        std::io::Cursor::new(&bytes),
         &Budgets::default(),
-        &mut on_member,
         &mut warnings,
     );
     let warnings: Vec<String> = warnings.iter().map(ToString::to_string).collect();
     match result {
-        Ok(stats) => format!(
-            "Ok {} member(s): {members:?}; warnings: {warnings:?}",
-            stats.members
-        ),
+        Ok(listing) => {
+            let mut image = std::io::Cursor::new(&bytes);
+            let files: Vec<String> = listing
+                .files
+                .iter()
+                .map(|f| {
+                    let mut text = String::new();
+                    let read = f.data(&mut image).take(4096).read_to_string(&mut text);
+                    format!("x.iso!{} {:?} {read:?}", f.path, text)
+                })
+                .collect();
+            format!(
+                "Ok {} record(s): {files:?}; warnings: {warnings:?}",
+                listing.records
+            )
+        }
         Err(e) => budget_error(&e),
     }
 }
@@ -484,7 +530,7 @@ fn hostile_isos_end_in_a_warning_or_a_budget_error_in_bounded_memory() {
         (
             "loop",
             &[
-                "Ok 4 member(s): [\"x.iso!VALUES.YAML \\\"image: docker.io/starlingx/x:latest\\\\n\\\"\"]",
+                "Ok 4 record(s): [\"x.iso!VALUES.YAML \\\"image: docker.io/starlingx/x:latest\\\\n\\\" Ok(36)\"]",
                 "x.iso!LOOP: cannot read it (it is a directory already read (a loop); not read again); skipped",
                 "x.iso!SELF/SELF: cannot read it (it is a directory already read (a loop); not read again); skipped",
             ][..],
@@ -492,7 +538,7 @@ fn hostile_isos_end_in_a_warning_or_a_budget_error_in_bounded_memory() {
         (
             "past-end",
             &[
-                "Ok 4 member(s): [\"x.iso!VALUES.YAML \\\"image: docker.io/starlingx/x:latest\\\\n\\\"\"]",
+                "Ok 4 record(s): [\"x.iso!VALUES.YAML \\\"image: docker.io/starlingx/x:latest\\\\n\\\" Ok(36)\"]",
                 "x.iso!BIG.DEB: cannot read it (its data (bytes 38912..4295006207) lies past the end of the image (1048576 bytes))",
                 "x.iso!FAR.TXT: cannot read it (its data (bytes 8192000000..8192000010) lies past the end",
                 "x.iso!FAR: cannot read it (its records (bytes 8192000000..8192002048) lie past the end",
@@ -501,9 +547,16 @@ fn hostile_isos_end_in_a_warning_or_a_budget_error_in_bounded_memory() {
         ),
         ("records", &["TooManyMembers: x.iso: more than 100000 members"][..]),
         (
+            "overlap",
+            &[
+                "Ok 3 record(s): [\"x.iso!VALUES.YAML \\\"image: docker.io/starlingx/x:latest\\\\n\\\" Ok(36)\"]",
+                "x.iso!PART.YAML: cannot read it (its data overlaps that of `VALUES.YAML`; not read)",
+            ][..],
+        ),
+        (
             "deep",
             &[
-                "Ok 2049 member(s): []",
+                "Ok 2049 record(s): []",
                 "is longer than 4096 bytes",
                 "x.iso!D/D/D/D/",
             ][..],

@@ -8,8 +8,8 @@
 //! member that cannot be read is a warning and the scan goes on.
 //!
 //! The decoders are pure Rust: `flate2` on `zlib-rs`, `lzma-rust2` (xz), `ruzstd` (zstd) and
-//! `bzip2` on `libbz2-rs-sys`; containers are read by `tar` and `ar`, ISO 9660 images (read at
-//! random, not as a stream: [`scan_iso`]) by `hadris-iso`.
+//! `bzip2` on `libbz2-rs-sys`; containers are read by `tar` and `ar`, ISO 9660 images (listed,
+//! then each file read from where it lies: [`list_iso`]) by `hadris-iso`.
 
 mod formats;
 mod iso;
@@ -19,7 +19,7 @@ mod reader;
 use std::io::Read;
 
 pub use formats::{read_head, sniff, Format, MAX_DECODER_WINDOW, SNIFF_LEN};
-pub use iso::{has_iso_magic, is_iso, scan_iso, ISO_MAGIC_OFFSET};
+pub use iso::{has_iso_magic, is_iso, list_iso, IsoFile, IsoListing, ISO_MAGIC_OFFSET};
 pub use reader::scan;
 
 /// Limits on what one top-level archive may cost.

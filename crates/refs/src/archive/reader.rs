@@ -43,10 +43,10 @@ enum Expect {
 }
 
 /// One top-level archive's reading: its budgets, what it cost so far, and where members and
-/// warnings go. The ISO reader ([`super::iso`]) drives it too.
-pub(super) struct Driver<'c> {
-    pub(super) budgets: Budgets,
-    pub(super) shared: Rc<Shared>,
+/// warnings go.
+struct Driver<'c> {
+    budgets: Budgets,
+    shared: Rc<Shared>,
     top: String,
     last_member: String,
     stats: ArchiveStats,
@@ -55,7 +55,7 @@ pub(super) struct Driver<'c> {
 }
 
 impl<'c> Driver<'c> {
-    pub(super) fn new(
+    fn new(
         name: &str,
         budgets: &Budgets,
         on_member: &'c mut dyn FnMut(Member<'_>) -> io::Result<()>,
@@ -73,7 +73,7 @@ impl<'c> Driver<'c> {
     }
 
     /// What the archive held and cost.
-    pub(super) fn finish(self) -> ArchiveStats {
+    fn finish(self) -> ArchiveStats {
         ArchiveStats {
             bytes: self.shared.total(),
             ..self.stats
@@ -127,12 +127,7 @@ impl Driver<'_> {
         }
     }
 
-    pub(super) fn enter(
-        &mut self,
-        name: &str,
-        depth: usize,
-        count: bool,
-    ) -> Result<(), ArchiveError> {
+    fn enter(&mut self, name: &str, depth: usize, count: bool) -> Result<(), ArchiveError> {
         if depth > self.budgets.depth {
             return Err(ArchiveError::TooDeep {
                 archive: name.to_owned(),
@@ -229,7 +224,7 @@ impl Driver<'_> {
     }
 
     /// One regular member: a nested archive is opened in place, anything else goes to the caller.
-    pub(super) fn member(
+    fn member(
         &mut self,
         name: String,
         size: u64,
@@ -257,7 +252,7 @@ impl Driver<'_> {
         }
     }
 
-    pub(super) fn count_member(&mut self) -> Result<(), ArchiveError> {
+    fn count_member(&mut self) -> Result<(), ArchiveError> {
         self.stats.members += 1;
         if self.stats.members > self.budgets.members {
             return Err(ArchiveError::TooManyMembers {
@@ -268,12 +263,7 @@ impl Driver<'_> {
         Ok(())
     }
 
-    pub(super) fn check_size(
-        &self,
-        name: &str,
-        member: &str,
-        size: u64,
-    ) -> Result<(), ArchiveError> {
+    fn check_size(&self, name: &str, member: &str, size: u64) -> Result<(), ArchiveError> {
         if size > self.budgets.member_bytes {
             return Err(ArchiveError::MemberTooLarge {
                 archive: name.to_owned(),
@@ -285,22 +275,9 @@ impl Driver<'_> {
         Ok(())
     }
 
-    /// A warning about `path`, unless a broken budget is why it could not be read: then the
-    /// budget's error. Unlike [`Self::failure`], earlier warnings about what `path` holds stay.
-    pub(super) fn warn(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
-        if self.shared.tripped().is_some() {
-            return self.failure(path, source);
-        }
-        self.warnings.push(ArchiveWarning {
-            path: path.to_owned(),
-            source,
-        });
-        Ok(())
-    }
-
     /// An I/O error while reading `path`: a broken budget ends the archive; anything else is a
     /// corrupt member or container, a warning.
-    pub(super) fn failure(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
+    fn failure(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
         match self.shared.tripped() {
             Some(Tripped::Total) => Err(ArchiveError::TotalBytes {
                 archive: self.top.clone(),

@@ -1,28 +1,29 @@
 //! ISO 9660 images (the installer ISO that holds a release's packages) as scan inputs. The image
-//! is read at random, never whole: hadris-iso reads the volume descriptors and streams the
-//! directory records (Rock Ridge names first, then Joliet, then plain ISO 9660), and each file's
-//! extents are streamed from the image into the same driver as an archive's members, under its
-//! `!` path (`release.iso!pool/main/s/stx-ptp/stx-ptp_1.0-1_all.deb!usr/lib/helm/…`). The ISO is
-//! the top-level archive of its budgets and one nesting level.
+//! is listed, never read whole: hadris-iso reads the volume descriptors and streams the
+//! directory records (Rock Ridge names first, then Joliet, then plain ISO 9660) into a list of
+//! files and where their data lies ([`list_iso`]); each file is then read from its extents
+//! ([`IsoFile::data`]) as a file on disk would be, under its `!` path
+//! (`release.iso!pool/main/s/stx-ptp/stx-ptp_1.0-1_all.deb!usr/lib/helm/…`), a package on the
+//! image being a top-level archive with budgets of its own, as in a directory.
 //!
 //! A hostile image ends in a budget error or a warning naming it: a directory read twice (a loop)
-//! is not read again, data past the end of the image is not read, every directory record counts
-//! against the member budget, every byte read against the total budget.
+//! is not read again, data past the end of the image is not read, nor a file whose data overlaps
+//! another's (so no byte of the image is read as two files); every directory record counts
+//! against the member budget, every metadata byte read against the total budget.
 
 mod source;
 
-use std::collections::HashSet;
-use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
 use hadris_iso::directory::DirectoryRef;
 use hadris_iso::file::EntryType;
 use hadris_iso::read::{DirEntry, IsoImage};
 
-use super::formats::{read_head, sniff};
-use super::reader::Driver;
-use super::{ArchiveError, ArchiveStats, ArchiveWarning, Budgets, Member};
-use source::{hadris_error, ExtentReader, Gate, IsoSource};
+use super::meter::Shared;
+use super::{ArchiveError, ArchiveWarning, Budgets};
+use source::{hadris_error, Gate, IsoSource};
 
 /// Where an ISO 9660 image has its magic: the identifier of the first volume descriptor, at
 /// sector 16 (after the 32 KiB system area), one byte in.
@@ -56,19 +57,99 @@ pub fn is_iso(image: &mut (impl Read + Seek)) -> io::Result<bool> {
     Ok(magic == ISO_MAGIC)
 }
 
-/// Reads the ISO 9660 image `name` from `image`, calling `on_member` for every file on it that
-/// is not itself an archive (archives are opened in place, as in [`super::scan`]), with its `!`
-/// path. Unreadable parts are pushed to `warnings`; a broken budget ends the scan with an error.
-pub fn scan_iso<R: Read + Seek>(
+/// A regular file on an ISO image: its path on the image and where its data lies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IsoFile {
+    /// Its path on the image (`pool/main/s/stx-ptp/stx-ptp_1.0-1_all.deb`).
+    pub path: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its extents: byte offset in the image and length.
+    extents: Vec<(u64, u64)>,
+}
+
+impl IsoFile {
+    /// Its bytes, read from `image` (the same image; any handle on it).
+    pub fn data<'r, R: Read + Seek + ?Sized>(&self, image: &'r mut R) -> impl Read + 'r {
+        ExtentReader {
+            image,
+            extents: self.extents.clone(),
+            index: 0,
+            offset: 0,
+        }
+    }
+}
+
+/// What is on an image: its regular files, in directory order.
+#[derive(Debug, Default)]
+pub struct IsoListing {
+    /// The files whose data can be read.
+    pub files: Vec<IsoFile>,
+    /// Directory records read (files, directories and the rest).
+    pub records: u64,
+}
+
+/// Lists the regular files on the ISO 9660 image `name` read from `image`, without reading their
+/// data. What cannot be listed is pushed to `warnings` and the listing goes on: a directory
+/// already listed (a loop), data past the end of the image, a path over 4 KiB, a file whose data
+/// overlaps another's (a file sharing another's data exactly, a hard link, is listed once). The
+/// directory records count against `budgets.members` and the bytes read against
+/// `budgets.total_bytes`; breaking either is an error.
+pub fn list_iso<R: Read + Seek>(
     name: &str,
     image: R,
     budgets: &Budgets,
-    on_member: &mut dyn FnMut(Member<'_>) -> io::Result<()>,
     warnings: &mut Vec<ArchiveWarning>,
-) -> Result<ArchiveStats, ArchiveError> {
-    let mut driver = Driver::new(name, budgets, on_member, warnings);
-    driver.iso(name, image)?;
-    Ok(driver.finish())
+) -> Result<IsoListing, ArchiveError> {
+    let shared = Shared::new(budgets.total_bytes);
+    let mut lister = Lister {
+        name,
+        budgets,
+        shared: Rc::clone(&shared),
+        warnings,
+        listing: IsoListing::default(),
+        data: BTreeMap::new(),
+    };
+    let gate = Gate::new(OPEN_CAP);
+    let source = match IsoSource::new(image, Rc::clone(&shared), Rc::clone(&gate)) {
+        Ok(source) => source,
+        Err(e) => return lister.warn(name, e).map(|()| IsoListing::default()),
+    };
+    let len = source.len();
+    let iso = match IsoImage::open(source) {
+        Ok(iso) => iso,
+        Err(_) if gate.over() => {
+            let why =
+                format!("its volume descriptors and path table take more than {OPEN_CAP} bytes");
+            return lister
+                .warn(name, invalid(why))
+                .map(|()| IsoListing::default());
+        }
+        Err(e) => {
+            let e = hadris_error(e);
+            let why = if e.kind() == io::ErrorKind::UnexpectedEof {
+                "the image ends inside its volume descriptors or path table".to_owned()
+            } else {
+                format!("its volume descriptors or path table: {e}")
+            };
+            return lister
+                .warn(name, invalid(why))
+                .map(|()| IsoListing::default());
+        }
+    };
+    gate.lift();
+    // Rock Ridge (POSIX names) when the image has it, else Joliet, else ISO 9660 names.
+    let Some(root) = iso.root_dirs().try_best_choice() else {
+        let why = invalid("it has no directory tree".to_owned());
+        return lister.warn(name, why).map(|()| IsoListing::default());
+    };
+    let image = Image {
+        iso: &iso,
+        len,
+        joliet: matches!(root.entry_type(), EntryType::Joliet { .. }),
+    };
+    lister.tree(&image, root.dir_ref())?;
+    Ok(lister.listing)
 }
 
 /// A directory found on the image: its name and its parent's index, so that a path is built
@@ -90,9 +171,8 @@ fn path_of(dirs: &[Dir], mut index: usize) -> String {
     names.join("/")
 }
 
-/// The image being read, and what every record of it needs to know.
+/// The image being listed, and what every record of it needs to know.
 struct Image<'i, R: Read + Seek> {
-    name: &'i str,
     iso: &'i IsoImage<IsoSource<R>>,
     len: u64,
     /// Whether the names are Joliet's (UCS-2).
@@ -103,50 +183,35 @@ fn invalid(why: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, why)
 }
 
-impl Driver<'_> {
-    /// Opens the image and reads every file on it.
-    fn iso<R: Read + Seek>(&mut self, name: &str, image: R) -> Result<(), ArchiveError> {
-        self.enter(name, 1, true)?;
-        let gate = Gate::new(OPEN_CAP);
-        let source = match IsoSource::new(image, Rc::clone(&self.shared), Rc::clone(&gate)) {
-            Ok(source) => source,
-            Err(e) => return self.failure(name, e),
-        };
-        let len = source.len();
-        let iso = match IsoImage::open(source) {
-            Ok(iso) => iso,
-            Err(_) if gate.over() => {
-                let why = format!(
-                    "its volume descriptors and path table take more than {OPEN_CAP} bytes"
-                );
-                return self.failure(name, invalid(why));
-            }
-            Err(e) => {
-                let e = hadris_error(e);
-                let why = if e.kind() == io::ErrorKind::UnexpectedEof {
-                    "the image ends inside its volume descriptors or path table".to_owned()
-                } else {
-                    format!("its volume descriptors or path table: {e}")
-                };
-                return self.failure(name, invalid(why));
-            }
-        };
-        gate.lift();
-        // Rock Ridge (POSIX names) when the image has it, else Joliet, else ISO 9660 names.
-        let Some(root) = iso.root_dirs().try_best_choice() else {
-            return self.failure(name, invalid("it has no directory tree".to_owned()));
-        };
-        let image = Image {
-            name,
-            iso: &iso,
-            len,
-            joliet: matches!(root.entry_type(), EntryType::Joliet { .. }),
-        };
-        self.iso_tree(&image, root.dir_ref())
+/// One image's listing under way.
+struct Lister<'l> {
+    name: &'l str,
+    budgets: &'l Budgets,
+    shared: Rc<Shared>,
+    warnings: &'l mut Vec<ArchiveWarning>,
+    listing: IsoListing,
+    /// The data of every file listed: start offset → (end offset, path).
+    data: BTreeMap<u64, (u64, String)>,
+}
+
+impl Lister<'_> {
+    /// A warning about `path`, unless the total budget broke: then its error.
+    fn warn(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
+        if self.shared.tripped().is_some() {
+            return Err(ArchiveError::TotalBytes {
+                archive: self.name.to_owned(),
+                limit: self.budgets.total_bytes,
+            });
+        }
+        self.warnings.push(ArchiveWarning {
+            path: path.to_owned(),
+            source,
+        });
+        Ok(())
     }
 
     /// Every directory from the root down, depth first, each read once.
-    fn iso_tree<R: Read + Seek>(
+    fn tree<R: Read + Seek>(
         &mut self,
         image: &Image<'_, R>,
         root: DirectoryRef,
@@ -165,16 +230,16 @@ impl Driver<'_> {
                     Err(e) => {
                         // The records after a broken one cannot be trusted: the directory ends here.
                         let at = if dir_path.is_empty() {
-                            image.name.to_owned()
+                            self.name.to_owned()
                         } else {
-                            format!("{}!{dir_path}", image.name)
+                            format!("{}!{dir_path}", self.name)
                         };
                         let why = format!("a directory record: {}", hadris_error(e));
                         self.warn(&at, invalid(why))?;
                         break;
                     }
                 };
-                if let Some((name, sub)) = self.iso_entry(image, &dir_path, &entry, &mut read)? {
+                if let Some((name, sub)) = self.entry(image, &dir_path, &entry, &mut read)? {
                     dirs.push(Dir {
                         parent: index,
                         name,
@@ -186,9 +251,9 @@ impl Driver<'_> {
         Ok(())
     }
 
-    /// One record of the directory at `dir_path`: a file is read now, a directory not read yet
+    /// One record of the directory at `dir_path`: a file is listed now, a directory not read yet
     /// is returned (its name and where it is) to be read later.
-    fn iso_entry<R: Read + Seek>(
+    fn entry<R: Read + Seek>(
         &mut self,
         image: &Image<'_, R>,
         dir_path: &str,
@@ -198,14 +263,20 @@ impl Driver<'_> {
         if entry.is_special() {
             return Ok(None);
         }
-        self.count_member()?;
+        self.listing.records += 1;
+        if self.listing.records > self.budgets.members {
+            return Err(ArchiveError::TooManyMembers {
+                archive: self.name.to_owned(),
+                limit: self.budgets.members,
+            });
+        }
         let file_name = entry_name(entry, image.joliet);
         let path = if dir_path.is_empty() {
             file_name.clone()
         } else {
             format!("{dir_path}/{file_name}")
         };
-        let member = format!("{}!{path}", image.name);
+        let member = format!("{}!{path}", self.name);
         let why =
             if matches!(file_name.as_str(), "" | "." | "..") || file_name.contains(['/', '\0']) {
                 format!("its name {file_name:?} is not a file name")
@@ -213,7 +284,7 @@ impl Driver<'_> {
                 format!("its path is longer than {MAX_PATH} bytes")
             } else if !entry.is_directory() {
                 if is_regular(entry) {
-                    self.iso_file(image, &path, entry)?;
+                    self.file(image, path, entry)?;
                 }
                 return Ok(None);
             } else {
@@ -237,41 +308,98 @@ impl Driver<'_> {
         self.warn(&member, invalid(why)).map(|()| None)
     }
 
-    /// One file: streamed from its extents; an archive is opened in place (one level below the
-    /// image), anything else goes to the caller.
-    fn iso_file<R: Read + Seek>(
+    /// One regular file: listed when its data lies inside the image and overlaps no other
+    /// file's; a file with exactly another's data (a hard link) is that file, listed once.
+    fn file<R: Read + Seek>(
         &mut self,
         image: &Image<'_, R>,
-        path: &str,
+        path: String,
         entry: &DirEntry,
     ) -> Result<(), ArchiveError> {
-        let (name, len) = (image.name, image.len);
-        let member = format!("{name}!{path}");
+        let member = format!("{}!{path}", self.name);
         let mut extents = Vec::new();
         for extent in entry.extents() {
             let start = extent.sector.0 as u64 * 2048;
-            let end = start + u64::from(extent.length);
-            if end > len {
+            let length = u64::from(extent.length);
+            let end = start + length;
+            if end > image.len {
                 let why = format!(
-                    "its data (bytes {start}..{end}) lies past the end of the image ({len} bytes)"
+                    "its data (bytes {start}..{end}) lies past the end of the image ({} bytes)",
+                    image.len
                 );
                 return self.warn(&member, invalid(why));
             }
-            extents.push((start, u64::from(extent.length)));
+            if length > 0 {
+                extents.push((start, end));
+            }
         }
-        let size = entry.total_size();
-        let mut data = ExtentReader::new(image.iso, extents);
-        let head = match read_head(&mut data) {
-            Ok(head) => head,
-            Err(e) => return self.failure(&member, e),
-        };
-        // Only what is read costs: an archive is read whole, another file only as far as the
-        // caller reads it, so a large kernel or squashfs image on the ISO is no obstacle.
-        if sniff(&head).is_some() {
-            self.check_size(name, path, size)?;
+        let mut same = 0;
+        for &(start, end) in &extents {
+            match self.overlap(start, end) {
+                Some((s, e, _)) if (s, e) == (start, end) => same += 1,
+                Some((_, _, other)) => {
+                    let why = format!("its data overlaps that of `{other}`; not read");
+                    return self.warn(&member, invalid(why));
+                }
+                None => {}
+            }
         }
-        let mut data = Cursor::new(head).chain(data);
-        self.member(member, size, &mut data, 1)
+        if !extents.is_empty() && same == extents.len() {
+            return Ok(());
+        }
+        for &(start, end) in &extents {
+            self.data.insert(start, (end, path.clone()));
+        }
+        self.listing.files.push(IsoFile {
+            path,
+            size: entry.total_size(),
+            extents: extents.iter().map(|&(s, e)| (s, e - s)).collect(),
+        });
+        Ok(())
+    }
+
+    /// A listed file's data range that overlaps `start..end`, if any.
+    fn overlap(&self, start: u64, end: u64) -> Option<(u64, u64, String)> {
+        let before = self.data.range(..=start).next_back();
+        let after = self.data.range(start..end).next();
+        [before, after]
+            .into_iter()
+            .flatten()
+            .find(|(&s, &(e, _))| s < end && start < e)
+            .map(|(&s, (e, path))| (s, *e, path.clone()))
+    }
+}
+
+/// One file's data: its extents (byte offset, length) read in turn from the image.
+struct ExtentReader<'r, R: ?Sized> {
+    image: &'r mut R,
+    extents: Vec<(u64, u64)>,
+    index: usize,
+    offset: u64,
+}
+
+impl<R: Read + Seek + ?Sized> Read for ExtentReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(&(start, length)) = self.extents.get(self.index) {
+            let left = length.saturating_sub(self.offset);
+            if left == 0 {
+                self.index += 1;
+                self.offset = 0;
+                continue;
+            }
+            let n = usize::try_from(left).map_or(buf.len(), |left| left.min(buf.len()));
+            self.image.seek(SeekFrom::Start(start + self.offset))?;
+            let got = self.image.read(&mut buf[..n])?;
+            if got == 0 && n > 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the image ends inside the file's data",
+                ));
+            }
+            self.offset += got as u64;
+            return Ok(got);
+        }
+        Ok(0)
     }
 }
 
@@ -314,6 +442,32 @@ fn is_regular(entry: &DirEntry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
+
+    #[test]
+    fn a_file_is_its_extents_in_turn_and_a_cut_image_is_an_error() {
+        let image: Vec<u8> = (0..100u8).collect();
+        let file = IsoFile {
+            path: "f".to_owned(),
+            size: 7,
+            extents: vec![(10, 3), (50, 0), (90, 4)],
+        };
+        let mut text = Vec::new();
+        file.data(&mut Cursor::new(&image))
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(text, [10, 11, 12, 90, 91, 92, 93]);
+        let cut = IsoFile {
+            extents: vec![(98, 4)],
+            ..file
+        };
+        let mut text = Vec::new();
+        let err = cut
+            .data(&mut Cursor::new(&image))
+            .read_to_end(&mut text)
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
 
     #[test]
     fn magic_is_the_first_volume_descriptor() {

@@ -1,14 +1,12 @@
-//! The bytes of an ISO image as hadris-iso reads them and as tagman streams a file out of it:
-//! random access to the image through one cached block (hadris-iso reads a directory record a
-//! few bytes at a time, each after a seek), every byte delivered counted against the archive's
-//! total budget, and the reads made while the image is opened capped, so that a hostile path
-//! table cannot make the reader build millions of entries.
+//! The bytes of an ISO image as hadris-iso reads them while it is listed: random access to the
+//! image through one cached block (hadris-iso reads a directory record a few bytes at a time,
+//! each after a seek), every byte delivered counted against the total budget, and the reads made
+//! while the image is opened capped, so that a hostile path table cannot make the reader build
+//! millions of entries.
 
 use std::cell::Cell;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
-
-use hadris_iso::read::IsoImage;
 
 use super::super::meter::Shared;
 
@@ -175,45 +173,6 @@ impl<R: Read + Seek> Seek for IsoSource<R> {
         };
         self.pos = pos;
         Ok(pos)
-    }
-}
-
-/// One file's data: its extents (byte offset, length) read in turn from the image.
-pub(super) struct ExtentReader<'i, R: Read + Seek> {
-    image: &'i IsoImage<IsoSource<R>>,
-    extents: Vec<(u64, u64)>,
-    index: usize,
-    offset: u64,
-}
-
-impl<'i, R: Read + Seek> ExtentReader<'i, R> {
-    pub(super) fn new(image: &'i IsoImage<IsoSource<R>>, extents: Vec<(u64, u64)>) -> Self {
-        Self {
-            image,
-            extents,
-            index: 0,
-            offset: 0,
-        }
-    }
-}
-
-impl<R: Read + Seek> Read for ExtentReader<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while let Some(&(start, length)) = self.extents.get(self.index) {
-            let left = length.saturating_sub(self.offset);
-            if left == 0 {
-                self.index += 1;
-                self.offset = 0;
-                continue;
-            }
-            let n = usize::try_from(left).map_or(buf.len(), |left| left.min(buf.len()));
-            self.image
-                .read_bytes_at(start + self.offset, &mut buf[..n])
-                .map_err(hadris_error)?;
-            self.offset += n as u64;
-            return Ok(n);
-        }
-        Ok(0)
     }
 }
 
