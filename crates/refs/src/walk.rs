@@ -524,8 +524,9 @@ impl Visitor<'_> {
             Ok(head) => head,
             Err(e) => return warn(e),
         };
+        let is_archive = archive::sniff(&head).is_some();
         let mut data = std::io::Cursor::new(head).chain(data);
-        if archive::sniff(data.get_ref().0.get_ref()).is_some() {
+        if is_archive {
             if let Err(e) = self.archive(path, member.clone(), &mut data, true) {
                 push(&self.sinks.errors, e);
             }
@@ -547,7 +548,7 @@ impl Visitor<'_> {
             Counters::bump(&counters.too_large, 1);
             return;
         }
-        self.accept(path, member.clone(), true, buf);
+        self.accept(path, member, true, buf);
     }
 
     /// One file's bytes (on disk or in an archive): skipped as binary, a manifest or not UTF-8,
