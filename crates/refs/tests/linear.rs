@@ -1,4 +1,5 @@
-//! The scan is linear in its input (issue 12): doubling a file at most about doubles the time,
+//! The scan is linear in its input (issue 12): a file four times as large costs at most about
+//! four times the time (the test allows twice that; a quadratic path costs sixteen times),
 //! for the shapes that were quadratic (one long line full of references, a minified file) and
 //! for ordinary dense text. Each case is timed as the best of several alternating runs, so the
 //! ratio says how the work grows, not how busy the machine is; no absolute time is asserted.
@@ -35,13 +36,14 @@ fn time(matcher: &Matcher, text: &str, reps: usize) -> Duration {
     thread_cpu().saturating_sub(started)
 }
 
-/// Asserts that `make(2n)` takes at most 2.5 times as long as `make(n)`. The two sizes are timed
-/// alternately and the best run of each counts, so a burst of load on the machine hits both.
-fn doubles_linearly(what: &str, make: impl Fn(usize) -> String, n: usize) {
-    let (small, large) = (make(n), make(2 * n));
+/// Asserts that `make(4n)` takes at most 8 times as long as `make(n)`: a linear scan costs
+/// about 4 times, a quadratic one 16, so load on the machine cannot make the test fail. The two
+/// sizes are timed alternately and the best run of each counts, so a burst of load hits both.
+fn grows_linearly(what: &str, make: impl Fn(usize) -> String, n: usize) {
+    let (small, large) = (make(n), make(4 * n));
     assert!(
-        large.len() * 10 >= small.len() * 19,
-        "{what}: the input did not double"
+        large.len() * 10 >= small.len() * 38,
+        "{what}: the input did not grow four times"
     );
     let matcher = matcher();
     // Enough repetitions that each timing lasts tens of milliseconds: the scheduler's
@@ -57,7 +59,7 @@ fn doubles_linearly(what: &str, make: impl Fn(usize) -> String, n: usize) {
     }
     let ratio = t2.as_secs_f64() / t1.as_secs_f64().max(1e-9);
     assert!(
-        ratio <= 2.5,
+        ratio <= 8.0,
         "{what}: {reps} scans of {} bytes took {t1:?}, of {} bytes {t2:?} ({ratio:.2}x)",
         small.len(),
         large.len()
@@ -74,19 +76,18 @@ fn one_line(bytes: usize) -> String {
 #[test]
 fn scanning_grows_linearly_with_the_input() {
     // A line of references under the cap: every hit is read, each with bounded look-around.
-    doubles_linearly("line under the cap", one_line, MAX_LINE / 4);
+    grows_linearly("line under the cap", one_line, MAX_LINE / 8);
     // Lines of references just under the cap, many of them.
-    doubles_linearly(
+    grows_linearly(
         "dense lines",
         |n| (one_line(MAX_LINE - 200) + "\n").repeat(n),
         4,
     );
-    // One line over the cap (a minified JSON of 256 KiB, then 512 KiB, sizes that stay in the
-    // CPU's caches): counted, not scanned.
-    doubles_linearly("minified", one_line, 256 * 1024);
+    // One line over the cap (a minified JSON of 256 KiB, then 1 MiB): counted, not scanned.
+    grows_linearly("minified", one_line, 256 * 1024);
     let found = matcher().extract(&one_line(MAX_LINE + 1));
     assert_eq!((found.refs.len(), found.long_lines), (0, 1));
     // Ordinary text: references, comments, split forms, prose.
     let block = "image:\n  repository: docker.io/starlingx/dex\n  tag: stx.9.0-v2.40.0\n# docker.io/starlingx/x:latest\nFROM starlingx/stx-debian:stx.9.0-v1\nplain text without any reference at all, just words\n";
-    doubles_linearly("ordinary text", |n| block.repeat(n), 1_000);
+    grows_linearly("ordinary text", |n| block.repeat(n), 1_000);
 }
