@@ -229,6 +229,10 @@ mod notes {
                 "references to managed images in the working directory",
             ),
             (
+                "tagman refs --inventory --format markdown release.iso",
+                "every image the packages on an installer ISO reference, as a table",
+            ),
+            (
                 "tagman refs --bump docker.io/starlingx/dex=stx.9.0-v2.40.0 --dry-run",
                 "the unified diff a bump would make",
             ),

@@ -45,6 +45,8 @@ pub enum RefsFormat {
 #[derive(Debug, Args)]
 pub struct RefsArgs {
     /// Files or directories to scan (default: the working directory). `.gitignore` is respected.
+    /// Debian packages, tarballs (.tar, .tgz, .tar.xz, .tar.zst, .tar.bz2) and ISO 9660 images
+    /// are read inside, in memory, within the --archive-max-* budgets.
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
     /// Manifests that declare the tags (repeat, or comma-separate). Default: the policy's `manifests` globs.
