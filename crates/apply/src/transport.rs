@@ -324,13 +324,12 @@ impl Exchange<'_, '_> {
             return Step::Done(Err(Error::Redirect { url, reason }));
         }
         let cause = tagman_net::cause::classify(&err);
-        let counts = cause.connect || cause.kind == tagman_net::CauseKind::Timeout;
         let error = || Error::Connection {
             registry: request.registry.to_owned(),
             url: url.clone(),
             cause: cause.clone(),
         };
-        if counts && self.transport.breakers.failed(request.registry, error) {
+        if cause.no_answer() && self.transport.breakers.failed(request.registry, error) {
             return Step::Done(Err(error()));
         }
         Step::Retry {

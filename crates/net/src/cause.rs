@@ -103,6 +103,15 @@ pub struct Cause {
     pub connect: bool,
 }
 
+impl Cause {
+    /// Whether the server gave no answer at all (the connection was never made, or nothing came
+    /// back in time), as opposed to a connection dropped mid-answer: what opens a circuit
+    /// breaker.
+    pub fn no_answer(&self) -> bool {
+        self.connect || self.kind == CauseKind::Timeout
+    }
+}
+
 /// Classifies a send that got no answer.
 pub fn classify(error: &reqwest::Error) -> Cause {
     let mut kind = None;

@@ -403,13 +403,12 @@ impl TokenFetch<'_> {
     /// (as a registry's opens: only failures with no answer at all count).
     fn no_answer(&self, error: &reqwest::Error) -> Step<Bytes, Error> {
         let cause = tagman_net::cause::classify(error);
-        let counts = cause.connect || cause.kind == tagman_net::CauseKind::Timeout;
         let failure = || Error::TokenServer {
             host: self.host.to_owned(),
             registry: self.registry.to_owned(),
             cause: cause.clone(),
         };
-        if counts && self.breakers.failed(self.host, failure) {
+        if cause.no_answer() && self.breakers.failed(self.host, failure) {
             return Step::Done(Err(failure()));
         }
         Step::Retry {
