@@ -64,9 +64,17 @@ pub fn platform_tag(wheel: &Path) -> String {
     name.rsplit('-').next().unwrap().to_owned()
 }
 
+/// The `manylinux_2_N_<arch>` tag among a wheel's platform tags (a set such as
+/// `manylinux2014_x86_64.manylinux_2_17_x86_64` names one platform twice).
+pub fn manylinux_tag(platform: &str) -> Option<&str> {
+    platform
+        .split('.')
+        .find(|tag| tag.starts_with("manylinux_"))
+}
+
 /// The oldest glibc a `manylinux_2_N_<arch>` tag allows, as `2.N`.
 pub fn glibc_floor(platform: &str) -> Option<String> {
-    let rest = platform.strip_prefix("manylinux_")?;
+    let rest = manylinux_tag(platform)?.strip_prefix("manylinux_")?;
     let mut parts = rest.splitn(3, '_');
     let (major, minor) = (parts.next()?, parts.next()?);
     Some(format!("{major}.{minor}"))
