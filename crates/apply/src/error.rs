@@ -94,7 +94,7 @@ pub enum Error {
         /// The registry whose realm it is.
         registry: String,
         /// Why, classified by the network layer.
-        cause: tagman_net::Cause,
+        cause: Cause,
     },
     /// The registry's circuit breaker is open: an earlier request to it failed in a way every
     /// request would (no connection, credentials refused), so this one was not sent. Shows the
@@ -284,25 +284,27 @@ impl Error {
     }
 }
 
-fn connection(registry: &str, cause: &Cause) -> String {
-    let mut text = format!("{registry}: {}", cause.kind);
+/// `WHO: KIND (CHAIN): FIX`, the one-line form of a send that got no answer.
+fn no_answer(who: &str, cause: &Cause, fix: &str) -> String {
+    let mut text = format!("{who}: {}", cause.kind);
     if !cause.chain.is_empty() {
         text.push_str(&format!(" ({})", cause.chain));
     }
     text.push_str(": ");
-    text.push_str(&cause.kind.fix(registry));
+    text.push_str(fix);
     text
 }
 
-fn token_server(host: &str, registry: &str, cause: &tagman_net::Cause) -> String {
-    let mut text = format!("{host} (the token server of {registry}): {}", cause.kind);
-    if !cause.chain.is_empty() {
-        text.push_str(&format!(" ({})", cause.chain));
-    }
-    text.push_str(&format!(
-        ": {registry} sends clients there for tokens; check that the token service runs and is reachable"
-    ));
-    text
+fn connection(registry: &str, cause: &Cause) -> String {
+    no_answer(registry, cause, &cause.kind.fix(registry))
+}
+
+fn token_server(host: &str, registry: &str, cause: &Cause) -> String {
+    no_answer(
+        &format!("{host} (the token server of {registry})"),
+        cause,
+        &format!("{registry} sends clients there for tokens; check that the token service runs and is reachable"),
+    )
 }
 
 fn no_credentials(registry: &str, keys: &[String], looked_in: &[PathBuf]) -> String {

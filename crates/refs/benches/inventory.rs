@@ -3,8 +3,8 @@
 //! then prints how long `tagman refs --inventory` takes on them and its peak RSS, beside
 //! `dpkg-deb -x` extracting the same packages (outer layer only, charts left packed). Each side
 //! runs in a child process of its own so getrusage's peak RSS is that side's alone. The same
-//! packages are then put on an installer ISO (`xorriso -as mkisofs -R -J`, under `pool/`) and
-//! the inventory of the ISO is measured too. It prints figures and asserts nothing about time.
+//! packages are then put on an installer ISO (`xorriso -as mkisofs -R -J`) and the inventory of
+//! the ISO is measured too. It prints figures and asserts nothing about time.
 //!
 //! `cargo bench -p tagman-refs --bench inventory` (`TAGMAN_BENCH_PACKAGES`, `TAGMAN_BENCH_CHARTS`;
 //! `TAGMAN_BENCH_DEBS=DIR` measures packages kept from an earlier run). CPU seconds are printed
@@ -24,6 +24,7 @@ use std::time::Instant;
 
 use tagman_core::Policy;
 use tagman_refs::{inventory, scan, Catalog, WalkOptions};
+use tagman_testkit::packages;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -139,16 +140,11 @@ fn generate(dir: &Path, packages: usize, charts: usize) -> Vec<PathBuf> {
         );
         let deb = dir.join(format!("debs/app{p}-helm_1.0-1_all.deb"));
         std::fs::create_dir_all(deb.parent().unwrap()).unwrap();
-        let out = Command::new("dpkg-deb")
-            .args(["--root-owner-group", "--build"])
-            .arg(work.join("root"))
-            .arg(&deb)
-            .output()
-            .expect("dpkg-deb");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        packages::run(
+            Command::new("dpkg-deb")
+                .args(["--root-owner-group", "--build"])
+                .arg(work.join("root"))
+                .arg(&deb),
         );
         std::fs::remove_dir_all(&work).unwrap();
         debs.push(deb);
@@ -280,26 +276,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let debs_dir = debs[0].parent().unwrap().to_path_buf();
-    let iso = dir.path().join("release.iso");
-    let out = Command::new("xorriso")
-        .args([
-            "-as",
-            "mkisofs",
-            "-quiet",
-            "-R",
-            "-J",
-            "-graft-points",
-            "-o",
-        ])
-        .arg(&iso)
-        .arg(format!("pool/main/={}", debs_dir.display()))
-        .output()
-        .expect("xorriso");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let iso = packages::iso(&debs_dir, &dir.path().join("release.iso"), &["-R", "-J"]);
     let mut best = (f64::MAX, 0.0, String::new());
     let mut extract_best = (f64::MAX, 0.0, String::new());
     let mut iso_best = (f64::MAX, 0.0, String::new());

@@ -85,10 +85,12 @@ impl Progress {
         }
         if let Some(error) = &outcome.error {
             let text = error.to_string();
-            if self.shown.contains(&text) && outcome.not_tried() {
-                line.push_str("  (not tried: the circuit breaker opened on the cause above)");
-            } else if self.shown.contains(&text) {
-                line.push_str("  (same cause as above)");
+            if self.shown.contains(&text) {
+                line.push_str(if outcome.not_tried() {
+                    "  (not tried: the circuit breaker opened on the cause above)"
+                } else {
+                    "  (same cause as above)"
+                });
             } else {
                 line.push_str(&format!("  {text}"));
                 self.shown.insert(text);
