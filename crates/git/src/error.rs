@@ -64,6 +64,14 @@ pub enum GitError {
         /// The policy's `codenames`.
         allowed: Vec<String>,
     },
+    /// `suggest --match` was given a glob that does not compile.
+    #[error("--match `{pattern}` is not a glob: {reason}")]
+    BadMatch {
+        /// The glob as given.
+        pattern: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// `suggest` was given no release and the policy sets none.
     #[error("no release to put in the tag")]
     NoRelease,
@@ -103,6 +111,28 @@ pub enum GitError {
         #[source]
         source: std::io::Error,
     },
+    /// The work tree has changes of its own: the follow-up commit would mix them in.
+    #[error("the work tree at {} has changes: {}", root.display(), paths.join(", "))]
+    Dirty {
+        /// The work tree.
+        root: PathBuf,
+        /// Some of the changed or untracked paths.
+        paths: Vec<String>,
+    },
+    /// git knows no `user.name` / `user.email` to commit as.
+    #[error("no identity to commit as in {}", root.display())]
+    NoIdentity {
+        /// The work tree.
+        root: PathBuf,
+    },
+    /// A file to commit is not in the work tree.
+    #[error("{} is not inside the work tree {}", path.display(), root.display())]
+    OutsideWorkTree {
+        /// The file.
+        path: PathBuf,
+        /// The work tree.
+        root: PathBuf,
+    },
     /// Any other libgit2 failure, with what was being done.
     #[error("git: {doing}: {source}")]
     Git {
@@ -129,10 +159,18 @@ impl GitError {
             Self::UnknownRevision { .. } => {
                 "name a commit git knows: a branch, a tag, a hash, HEAD~1"
             }
-            Self::NoTag { .. } => "fetch the upstream tags (`git fetch --tags`) in the clone",
+            Self::NoTag { .. } => {
+                "fetch the upstream tags (`git fetch --tags`) in the clone; without --match only version-like tags (v1.2.3, 1.2.3) count: name others with --match GLOB"
+            }
             Self::Glob(_) => "fix the `manifests:` globs in tagman.yaml",
             Self::Add(crate::add::AddError::Exists { .. }) => {
                 "a published tag names one build: choose a new tag"
+            }
+            Self::Dirty { .. } => {
+                "commit or stash your changes first (`git status`): the follow-up commits only what it moves"
+            }
+            Self::NoIdentity { .. } => {
+                "set `git config user.name` and `git config user.email` in the repository"
             }
             Self::NoRelease => "pass --release X.Y or set `release:` in tagman.yaml",
             Self::Message { .. } | Self::Load(_) => "check the path; `-` reads standard input",

@@ -9,8 +9,11 @@
 //! failures are [`GitError`].
 
 pub mod add;
+pub mod change_id;
+pub mod commit;
 pub mod entry_diff;
 pub mod error;
+pub mod follow_up;
 pub mod gate;
 pub mod history;
 pub mod message;

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod commit_msg;
 pub mod completions;
 pub mod diff;
+pub mod follow_up;
 pub mod lint;
 pub mod man;
 pub mod refs;

@@ -41,8 +41,9 @@ pub enum RefsFormat {
     Markdown,
 }
 
-/// `tagman refs [--manifests FILE]… [--bump NAME=TAG [--dry-run]] [PATHS…]`.
+/// `tagman refs [--manifests FILE]… [--bump NAME=TAG | --bump-superseded [--commit] [--dry-run]] [PATHS…]`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("bumping").args(["bump", "bump_superseded"])))]
 pub struct RefsArgs {
     /// Files or directories to scan (default: the working directory). `.gitignore` is respected.
     /// Debian packages, tarballs (.tar, .tgz, .tar.xz, .tar.zst, .tar.bz2) and ISO 9660 images
@@ -56,17 +57,26 @@ pub struct RefsArgs {
     #[arg(long, value_name = "NAME=TAG")]
     pub bump: Option<String>,
     /// With --bump: print the diff and change nothing.
-    #[arg(long, requires = "bump")]
+    #[arg(long, requires = "bumping")]
     pub dry_run: bool,
+    /// Move every reference TM205 reports (a tag an earlier manifest revision declared) to the
+    /// tag that superseded it.
+    #[arg(long, conflicts_with_all = ["bump", "inventory"])]
+    pub bump_superseded: bool,
+    /// With --bump or --bump-superseded: commit the edits, one commit per git work tree, with a
+    /// message naming the change that declared each new tag, its references and a Change-Id.
+    /// Refuses a work tree with changes of its own. With --dry-run: print the commit.
+    #[arg(long, requires = "bumping")]
+    pub commit: bool,
     /// With --bump: edit files that symlinks lead to even outside the scanned tree (by default
     /// such a file is refused, exit 2).
-    #[arg(long, requires = "bump")]
+    #[arg(long, requires = "bumping")]
     pub follow_symlinks: bool,
     /// Output format (csv and markdown only with --inventory; zuul, sarif and github only without).
     #[arg(long, value_enum, default_value_t = RefsFormat::Human)]
     pub format: RefsFormat,
     /// List every image reference found, managed or not, with its locations, instead of checking.
-    #[arg(long, conflicts_with_all = ["bump", "deny_warnings"])]
+    #[arg(long, conflicts_with_all = ["bump", "bump_superseded", "deny_warnings"])]
     pub inventory: bool,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
@@ -131,10 +141,29 @@ impl RefsArgs {
             }
         })
     }
+
+    /// The walk's options from the flags.
+    pub(crate) fn walk_options(&self) -> WalkOptions {
+        WalkOptions {
+            max_file_size: self.max_file_size,
+            threads: self.threads,
+            budgets: Budgets {
+                total_bytes: self.archive_max_total,
+                member_bytes: self.archive_max_member,
+                depth: self.archive_max_depth,
+                members: self.archive_max_members,
+            },
+            all_images: self.inventory,
+            ..WalkOptions::default()
+        }
+    }
 }
 
 /// Runs the scan, or the bump.
 pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
+    if args.commit || args.bump_superseded {
+        return crate::cmd::follow_up::run(args, global, ui);
+    }
     let policy = crate::cmd::load_policy(global)?;
     // Parse the bump and check the format before the walk so a typo fails at once.
     let spec = args.bump.as_deref().map(BumpSpec::parse).transpose()?;
@@ -149,20 +178,8 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     } else {
         args.paths.clone()
     };
-    let options = WalkOptions {
-        max_file_size: args.max_file_size,
-        threads: args.threads,
-        budgets: Budgets {
-            total_bytes: args.archive_max_total,
-            member_bytes: args.archive_max_member,
-            depth: args.archive_max_depth,
-            members: args.archive_max_members,
-        },
-        all_images: args.inventory,
-        ..WalkOptions::default()
-    };
     let started = Instant::now();
-    let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, options)?;
+    let scan = tagman_refs::scan(&paths, &policy, &catalog.manifests, args.walk_options())?;
     note_stats(ui, &scan, started);
     note_overrides(ui, &scan);
     let codenames = tagman_refs::expansion_codenames(&policy, &catalog.catalog);
@@ -170,7 +187,7 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         (Some(spec), _) => {
             let spec = spec.resolve(&catalog.catalog)?;
             let scope = WriteScope::new(&paths, args.follow_symlinks);
-            run_bump(args, &scan, &spec, &catalog.catalog, &codenames, &scope, ui)?
+            run_bump(args, &scan, &spec, &catalog.catalog, &codenames, &scope, ui)?.0
         }
         (None, Some(format)) => {
             let listed = tagman_refs::inventory::build(&scan, &catalog.catalog, &codenames);
@@ -294,12 +311,16 @@ fn history(files: &[PathBuf], policy: &Policy, ui: &Ui) -> Result<Option<History
         read.tags.len(),
         started.elapsed().as_secs_f64()
     ));
+    Ok(Some((superseded_pairs(&read), read.commits)))
+}
+
+/// Each pair the history holds, with its story, as the catalog takes it.
+pub(crate) fn superseded_pairs(read: &tagman_git::ManifestHistory) -> Vec<(String, Superseded)> {
     let stamp = |c: &CommitStamp| Stamp {
         commit: c.short.clone(),
         date: iso_date(c.time),
     };
-    let past = read
-        .tags
+    read.tags
         .iter()
         .map(|t| {
             let superseded = Superseded {
@@ -313,11 +334,10 @@ fn history(files: &[PathBuf], policy: &Policy, ui: &Ui) -> Result<Option<History
             };
             (t.name.clone(), superseded)
         })
-        .collect();
-    Ok(Some((past, read.commits)))
+        .collect()
 }
 
-fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
+pub(crate) fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
     let s = scan.walked.stats;
     if s.archives > 0 {
         ui.note(format_args!(
@@ -338,7 +358,9 @@ fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
     ));
 }
 
-fn run_bump(
+/// Plans the bump of `spec`, prints its diff and what it leaves alone, writes it unless
+/// `--dry-run`; returns the outcome and the plan.
+pub(crate) fn run_bump(
     args: &RefsArgs,
     scan: &Scan,
     spec: &BumpSpec,
@@ -346,7 +368,7 @@ fn run_bump(
     codenames: &[String],
     scope: &WriteScope,
     ui: &Ui,
-) -> Result<Outcome, CliError> {
+) -> Result<(Outcome, bump::BumpPlan), CliError> {
     let plan = bump::plan(scan, spec, catalog, codenames)?;
     let mut out = std::io::stdout().lock();
     for edit in &plan.edits {
@@ -371,7 +393,7 @@ fn run_bump(
             "tagman: no reference to {} found under the scanned paths",
             spec.name
         )?;
-        return Ok(Outcome::Failed);
+        return Ok((Outcome::Failed, plan));
     }
     if !args.dry_run {
         bump::write_all(&plan.edits, scope)?;
@@ -389,12 +411,12 @@ fn run_bump(
             plan.skipped.len()
         )?;
     }
-    Ok(Outcome::Clean)
+    Ok((Outcome::Clean, plan))
 }
 
 /// Unreadable archive members are warnings; paths the walk could not read and archives that
 /// broke a budget end the run with exit 2, after the findings.
-fn walk_errors(scan: Scan, ui: &Ui) -> Result<(), CliError> {
+pub(crate) fn walk_errors(scan: Scan, ui: &Ui) -> Result<(), CliError> {
     for warning in &scan.walked.warnings {
         ui.warn(warning);
     }
