@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod corpus;
+mod follow_up;
 mod history;
 #[cfg(feature = "online")]
 mod online;
 mod src_repos;
+mod suggest;

@@ -1,0 +1,264 @@
+//! The follow-up review (issue 22): `refs --bump NAME=TAG --commit` on an excerpt of real
+//! starlingx/ansible-playbooks with real starlingx/root manifests and the message of root's
+//! fbb56b1 (fixtures/follow-up), `--dry-run`, the refusal of a dirty tree, and
+//! `--bump-superseded --commit` merging the references of two declaring changes.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{describe, git, git_init, project_root, tagman_in};
+
+const MANIFEST: &str = "build-tools/build-docker-images/tag-management/image-tags-bullseye.yaml";
+const ALL: &str =
+    "playbookconfig/src/playbooks/host_vars/storage-backend-migration/inventory/group_vars/all.yaml";
+const CEPH: &str = "docker.io/starlingx/stx-ceph-manager=stx.13.0-v18.2.2-0";
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(project_root().join("fixtures/follow-up").join(name)).unwrap()
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let full = root.join(path);
+    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+    std::fs::write(full, text).unwrap();
+}
+
+/// Commits everything in `dir` with `message` (read from a file, as `git commit -F`).
+fn commit_all(dir: &Path, message: &str) -> String {
+    git(dir, &["add", "-A"]);
+    let file = dir.join(".git/tagman-test-msg");
+    std::fs::write(&file, message).unwrap();
+    git(
+        dir,
+        &[
+            "commit",
+            "-q",
+            "--cleanup=verbatim",
+            "-F",
+            file.to_str().unwrap(),
+        ],
+    );
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+/// root's manifests: the entry as it stood before fbb56b1, then fbb56b1 itself.
+fn root(scratch: &Path) -> (PathBuf, String) {
+    let dir = scratch.join("root");
+    std::fs::create_dir_all(&dir).unwrap();
+    git_init(&dir);
+    write(&dir, MANIFEST, &fixture("image-tags-bullseye.before.yaml"));
+    // Not root's real message: the commit before fbb56b1 only sets the stage.
+    commit_all(&dir, "Add stx-ceph-manager\n\nPartial-Bug: 2000001\n");
+    write(&dir, MANIFEST, &fixture("image-tags-bullseye.after.yaml"));
+    let declaring = commit_all(&dir, &fixture("root-fbb56b1.txt"));
+    (dir.join(MANIFEST), declaring)
+}
+
+/// ansible-playbooks' excerpt, committed, with the identity the follow-up commits as.
+fn playbooks(scratch: &Path) -> PathBuf {
+    let dir = scratch.join("ansible-playbooks");
+    std::fs::create_dir_all(&dir).unwrap();
+    git_init(&dir);
+    git(&dir, &["config", "user.name", "StarlingX Bot"]);
+    git(&dir, &["config", "user.email", "bot@starlingx.invalid"]);
+    write(&dir, ALL, &fixture("ansible-playbooks-all.yaml"));
+    commit_all(&dir, "Import group_vars\n");
+    dir
+}
+
+fn bump(dir: &Path, manifest: &Path, extra: &[&str]) -> std::process::Output {
+    tagman_in(dir)
+        .args(["refs", "--manifests"])
+        .arg(manifest)
+        .args(["--bump", CEPH, "--commit"])
+        .args(extra)
+        .arg(".")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn one_bump_makes_one_commit_carrying_the_declaring_changes_references() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (manifest, declaring) = root(scratch.path());
+    let dir = playbooks(scratch.path());
+    let before = git(&dir, &["rev-parse", "HEAD"]);
+    let out = bump(&dir, &manifest, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    // One commit on top, changing one line of one file.
+    assert_eq!(git(&dir, &["rev-parse", "HEAD~1"]), before);
+    assert_eq!(
+        git(&dir, &["show", "--numstat", "--format=", "HEAD"]),
+        format!("1\t1\t{ALL}")
+    );
+    assert_eq!(git(&dir, &["status", "--porcelain"]), "");
+    let diff = git(&dir, &["show", "--format=", "-U0", "HEAD"]);
+    assert!(diff.contains("+  stx_ceph_manager: registry.local:9001/docker.io/starlingx/stx-ceph-manager:stx.13.0-v18.2.2-0"), "{diff}");
+    let message = git(&dir, &["log", "-1", "--format=%B"]);
+    assert!(
+        message.starts_with("Move stx-ceph-manager to stx.13.0-v18.2.2-0\n\n"),
+        "{message}"
+    );
+    assert!(message.contains(&declaring[..7]), "{message}");
+    assert!(
+        message.contains("(\"Update\nstx-ceph-manager tag to stx.13.0-v18.2.2-0\")")
+            || message.contains("Update stx-ceph-manager tag"),
+        "{message}"
+    );
+    // fbb56b1's references, carried; the stage-setting commit's Partial-Bug is not.
+    assert!(
+        message.contains("\n\nStory: 2011771\nTask: 54725\nChange-Id: I"),
+        "{message}"
+    );
+    assert!(!message.contains("2000001"), "{message}");
+    // git reads the Change-Id as a trailer of the footer, as Gerrit does.
+    let file = scratch.path().join("msg");
+    std::fs::write(&file, format!("{message}\n")).unwrap();
+    let trailers = git(
+        &dir,
+        &["interpret-trailers", "--parse", file.to_str().unwrap()],
+    );
+    let id = trailers
+        .lines()
+        .find_map(|l| l.strip_prefix("Change-Id: I"))
+        .unwrap();
+    assert!(
+        id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{trailers}"
+    );
+    // tagman's own commit-msg hook accepts it.
+    let checked = tagman_in(&dir)
+        .arg("commit-msg")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(checked.status.code(), Some(0), "{}", describe(&checked));
+}
+
+#[test]
+fn a_dry_run_prints_the_commit_and_a_dirty_tree_is_refused() {
+    let scratch = tempfile::tempdir().unwrap();
+    let (manifest, _) = root(scratch.path());
+    let dir = playbooks(scratch.path());
+    let head = git(&dir, &["rev-parse", "HEAD"]);
+    let out = bump(&dir, &manifest, &["--dry-run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("# would commit in"), "{stdout}");
+    assert!(
+        stdout.contains("as StarlingX Bot <bot@starlingx.invalid>"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Task: 54725\nChange-Id: I"), "{stdout}");
+    assert_eq!(git(&dir, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(&dir, &["status", "--porcelain"]), "");
+    // Someone's unfinished edit and an untracked file: nothing is written, nothing committed.
+    let all = dir.join(ALL);
+    let edited = format!("{}# mine\n", std::fs::read_to_string(&all).unwrap());
+    std::fs::write(&all, &edited).unwrap();
+    let out = bump(&dir, &manifest, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("has changes") && stderr.contains("all.yaml"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("commit or stash"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&all).unwrap(), edited);
+    assert_eq!(git(&dir, &["rev-parse", "HEAD"]), head);
+    git(&dir, &["checkout", "--", ALL]);
+    write(&dir, "notes.txt", "untracked\n");
+    let out = bump(&dir, &manifest, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", describe(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("notes.txt"));
+    assert_eq!(git(&dir, &["rev-parse", "HEAD"]), head);
+}
+
+fn entry(name: &str, tag: &str) -> String {
+    format!(
+        "  - name: docker.io/starlingx/{name}\n    src_build_tag: master-debian-stable-20260101T000000Z.0\n    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4\n    tag: {tag}\n"
+    )
+}
+
+#[test]
+fn every_superseded_reference_moves_in_one_commit_merging_the_references() {
+    let scratch = tempfile::tempdir().unwrap();
+    let manifests = scratch.path().join("root");
+    std::fs::create_dir_all(&manifests).unwrap();
+    git_init(&manifests);
+    let file = "image-tags.yaml";
+    let state = |a: &str, b: &str| format!("images:\n{}{}", entry("a", a), entry("b", b));
+    write(&manifests, file, &state("stx.12.0-v1", "stx.12.0-v2"));
+    commit_all(&manifests, "Add a and b\n\nPartial-Bug: 2000001\n");
+    write(&manifests, file, &state("stx.13.0-v1", "stx.12.0-v2"));
+    let a = commit_all(
+        &manifests,
+        "Move a to 13.0\n\nPartial-Bug: 2000002\nStory: 2011771\n",
+    );
+    write(&manifests, file, &state("stx.13.0-v1", "stx.13.0-v2"));
+    let b = commit_all(
+        &manifests,
+        "Move b to 13.0\n\nCloses-Bug: 2000003\nStory: 2011771\nTask: 7\n",
+    );
+    let dir = scratch.path().join("app");
+    std::fs::create_dir_all(&dir).unwrap();
+    git_init(&dir);
+    git(&dir, &["config", "user.name", "StarlingX Bot"]);
+    git(&dir, &["config", "user.email", "bot@starlingx.invalid"]);
+    write(&dir, "chart/values.yaml", "a:\n  image: docker.io/starlingx/a:stx.12.0-v1\nb:\n  repository: docker.io/starlingx/b\n  tag: stx.12.0-v2\n");
+    write(
+        &dir,
+        "deploy/pod.yaml",
+        "image: docker.io/starlingx/b:stx.12.0-v2\n",
+    );
+    commit_all(&dir, "Import\n");
+    let manifest = manifests.join(file);
+    let refs = |extra: &[&str]| {
+        tagman_in(&dir)
+            .args(["refs", "--manifests"])
+            .arg(&manifest)
+            .args(extra)
+            .arg(".")
+            .output()
+            .unwrap()
+    };
+    let out = refs(&[]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .matches("TM205")
+            .count(),
+        3,
+        "{}",
+        describe(&out)
+    );
+    let out = refs(&["--bump-superseded", "--commit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert_eq!(git(&dir, &["rev-list", "--count", "HEAD"]), "2");
+    let files = git(&dir, &["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(files, "chart/values.yaml\ndeploy/pod.yaml");
+    let message = git(&dir, &["log", "-1", "--format=%B"]);
+    assert!(
+        message.starts_with("Move 2 images to their declared tags\n"),
+        "{message}"
+    );
+    for (image, tag, change) in [("a", "stx.13.0-v1", &a), ("b", "stx.13.0-v2", &b)] {
+        let line = format!(
+            "- docker.io/starlingx/{image}: {tag}, the tag declared by {}",
+            &change[..7]
+        );
+        assert!(message.contains(&line), "{line}\n{message}");
+    }
+    // a's Partial-Bug closes; b's Closes-Bug already closed its bug: related; Story once.
+    assert!(
+        message.contains(
+            "\n\nCloses-Bug: 2000002\nRelated-Bug: 2000003\nStory: 2011771\nTask: 7\nChange-Id: I"
+        ),
+        "{message}"
+    );
+    let out = refs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("TM205"),
+        "{}",
+        describe(&out)
+    );
+}
