@@ -28,4 +28,5 @@ mod refs_classes;
 mod rules;
 mod status;
 mod zuul;
+mod zuul_follow_up;
 mod zuul_jobs;
