@@ -11,9 +11,42 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::support::zuul::playbook;
-use crate::support::{describe, git, git_init, git_output, project_root};
+use crate::support::{describe, git, git_init, git_output, project_root, require_tool};
 
-const PASSWORD: &str = "Gerrit-http-s3cret-never-logged";
+// PASSWORD: the text bind_secrets.py gives every `!encrypted` value.
+use crate::zuul_jobs::{bind, layout_dir, PASSWORD};
+
+/// The YAML block of the README's "After the promote: the follow-up review" section.
+fn readme_layout() -> String {
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## After the promote: the follow-up review")
+        .unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    section[start..end].to_owned()
+}
+
+/// The README's layout, checked by zuulcilint beside `.zuul.yaml`, bound as Zuul binds it:
+/// the secret reaches tagman-follow-up's playbook only through `pass-to-parent`.
+fn bound_secret(scratch: &Path) -> serde_json::Value {
+    let text = readme_layout();
+    let layout = layout_dir(&scratch.join("layout"), &text);
+    let lint = std::process::Command::new(require_tool("zuulcilint"))
+        .args(["--check-playbook-paths", "zuul.yaml"])
+        .current_dir(scratch.join("layout"))
+        .output()
+        .unwrap();
+    assert!(lint.status.success(), "{}", describe(&lint));
+    let without = layout_dir(
+        &scratch.join("without"),
+        &text.replace("pass-to-parent: true", "pass-to-parent: false"),
+    );
+    assert_eq!(bind(&without, "starlingx-tagman-follow-up").2, json!({}));
+    let (book, _, secrets) = bind(&layout, "starlingx-tagman-follow-up");
+    assert_eq!(book, "playbooks/tagman/follow-up.yaml");
+    secrets["tagman_gerrit"].clone()
+}
 
 fn entry(name: &str, tag: &str) -> String {
     format!(
@@ -168,6 +201,10 @@ fn the_follow_up_job_proposes_one_commit_per_project_with_the_changes_topic() {
         &[("README", "no images\n")],
     );
     stand_in_refuses_what_gerrit_refuses(&gerrit, &app);
+    // The README's secret as Zuul binds it, its url pointed at the stand-in.
+    let mut secret = bound_secret(s);
+    assert_eq!(secret["password"], PASSWORD);
+    secret["url"] = json!(format!("file://{}", gerrit.display()));
     let project = |name: &str, dir: &Path| {
         json!({
             "name": name, "short_name": name.rsplit('/').next().unwrap(),
@@ -186,11 +223,7 @@ fn the_follow_up_job_proposes_one_commit_per_project_with_the_changes_topic() {
             "branch": "master", "pipeline": "promote", "job": "starlingx-tagman-follow-up",
             "change": "987654", "patchset": "2", "topic": "stx-13-a", "commit_id": commit_id,
         },
-        "tagman_gerrit": {
-            "url": format!("file://{}", gerrit.display()),
-            "username": "starlingx-bot", "password": PASSWORD,
-            "name": "StarlingX Bot", "email": "bot@starlingx.invalid",
-        },
+        "tagman_gerrit": secret,
     });
     let vars_file = s.join("vars.json");
     std::fs::write(&vars_file, serde_json::to_vec_pretty(&vars).unwrap()).unwrap();
@@ -223,7 +256,9 @@ fn the_follow_up_job_proposes_one_commit_per_project_with_the_changes_topic() {
         &["log", "-1", "--format=%an <%ae>%n%B", &pushed],
     );
     assert!(
-        message.starts_with("StarlingX Bot <bot@starlingx.invalid>\nMove a to stx.13.0-v1\n"),
+        message.starts_with(
+            "StarlingX tagman bot <tagman-bot@starlingx.invalid>\nMove a to stx.13.0-v1\n"
+        ),
         "{message}"
     );
     assert!(

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use support::zuul::{checkout, good_change, manifest, playbook, project_with, returned, zuul_vars};
 use support::{describe, project_root, require_tool, venv_python};
 
-const PASSWORD: &str = "Zuul-bound-s3cret-never-logged";
+pub(crate) const PASSWORD: &str = "Zuul-bound-s3cret-never-logged";
 use crate::apply_ops::BUILD;
 
 /// The first YAML block of the README's "Use in Zuul" section: the layout a project adds.
@@ -28,7 +28,7 @@ fn readme_layout() -> String {
 }
 
 /// `.zuul.yaml` and `extra` in one layout file under `dir`, beside a copy of the playbooks.
-fn layout_dir(dir: &Path, extra: &str) -> PathBuf {
+pub(crate) fn layout_dir(dir: &Path, extra: &str) -> PathBuf {
     let root = project_root();
     let config = std::fs::read_to_string(root.join(".zuul.yaml")).unwrap();
     let path = dir.join("zuul.yaml");
@@ -44,7 +44,7 @@ fn layout_dir(dir: &Path, extra: &str) -> PathBuf {
 }
 
 /// What Zuul hands the playbook of `job`: `(playbook, job vars, bound secrets)`.
-fn bind(layout: &Path, job: &str) -> (String, Value, Value) {
+pub(crate) fn bind(layout: &Path, job: &str) -> (String, Value, Value) {
     let out = Command::new(venv_python())
         .arg(project_root().join("crates/cli/tests/support/zuul/bind_secrets.py"))
         .args(["--job", job, "--secret", PASSWORD])
