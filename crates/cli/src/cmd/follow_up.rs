@@ -11,10 +11,12 @@ use std::path::{Path, PathBuf};
 use tagman_core::Policy;
 use tagman_git::follow_up::{self, Moved};
 use tagman_git::{ManifestHistory, Repo};
-use tagman_refs::{BumpSpec, Catalog, RefsError, Role, Scan, WriteScope};
+use tagman_refs::{BumpSpec, Catalog, Role, Scan, WriteScope};
 
 use crate::cli::Global;
-use crate::cmd::refs::{note_stats, run_bump, superseded_pairs, walk_errors, RefsArgs};
+use crate::cmd::refs::{
+    load_manifests, note_stats, run_bump, superseded_pairs, walk_errors, RefsArgs,
+};
 use crate::error::CliError;
 use crate::output::Ui;
 use crate::Outcome;
@@ -53,6 +55,12 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
             targets
         }
     };
+    if targets.is_empty() {
+        writeln!(
+            std::io::stderr().lock(),
+            "tagman: no superseded reference to move"
+        )?;
+    }
     let mut outcome = Outcome::Clean;
     let mut edited: Vec<(PathBuf, usize)> = Vec::new();
     for (i, target) in targets.iter().enumerate() {
@@ -80,22 +88,8 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
 }
 
 fn load(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, CliError> {
-    let files = crate::cmd::manifest_files(
-        &args.manifests,
-        policy,
-        ui,
-        false,
-        "tagman refs --manifests path/to/image-tags.yaml",
-    )?;
-    let loaded = tagman_lint::Loaded::from_paths(&files, policy)?;
-    if let Some(bad) = loaded.unparsed.first() {
-        return Err(RefsError::UnparsedManifest {
-            file: bad.source.name().to_owned(),
-            message: bad.message.clone(),
-        }
-        .into());
-    }
-    let mut catalog = Catalog::new(&loaded.manifests);
+    let (files, manifests) = load_manifests(args, policy, ui)?;
+    let mut catalog = Catalog::new(&manifests);
     let history = if args.no_history {
         None
     } else {
@@ -105,7 +99,7 @@ fn load(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, CliError>
         catalog.set_history(superseded_pairs(read), read.commits);
     }
     Ok(Declared {
-        manifests: loaded.manifests,
+        manifests,
         catalog,
         history,
     })

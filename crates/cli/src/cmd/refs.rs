@@ -210,6 +210,24 @@ struct Declared {
 }
 
 fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, CliError> {
+    let (files, manifests) = load_manifests(args, policy, ui)?;
+    let mut catalog = Catalog::new(&manifests);
+    // A bump moves references to a declared tag; only the check needs the history.
+    if !args.no_history && args.bump.is_none() {
+        if let Some((past, revisions)) = history(&files, policy, ui)? {
+            catalog.set_history(past, revisions);
+        }
+    }
+    Ok(Declared { manifests, catalog })
+}
+
+/// The manifests `--manifests` names (else the policy's), parsed; one that does not parse is
+/// an error. Returns their paths too.
+pub(crate) fn load_manifests(
+    args: &RefsArgs,
+    policy: &Policy,
+    ui: &Ui,
+) -> Result<(Vec<PathBuf>, Vec<tagman_core::Manifest>), CliError> {
     let files = crate::cmd::manifest_files(
         &args.manifests,
         policy,
@@ -234,17 +252,7 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, C
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    let mut catalog = Catalog::new(&loaded.manifests);
-    // A bump moves references to a declared tag; only the check needs the history.
-    if !args.no_history && args.bump.is_none() {
-        if let Some((past, revisions)) = history(&files, policy, ui)? {
-            catalog.set_history(past, revisions);
-        }
-    }
-    Ok(Declared {
-        manifests: loaded.manifests,
-        catalog,
-    })
+    Ok((files, loaded.manifests))
 }
 
 /// With -v: each chart default an override replaces, which is why it has no finding.
