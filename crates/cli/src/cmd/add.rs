@@ -82,7 +82,11 @@ pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError
     };
     let manifest = Manifest::read(&args.file, &policy.limits()).map_err(GitError::from)?;
     let name = tagman_git::gate::worktree_name(&std::env::current_dir()?, &args.file);
-    let addition = prepare(&manifest, &entry, name, &policy, now_unix()).map_err(GitError::from)?;
+    let now = now_unix();
+    let addition = prepare(&manifest, &entry, name, &policy, |loaded, sink| {
+        tagman_lint::check_manifests(loaded, &policy, now, sink);
+    })
+    .map_err(GitError::from)?;
     let what = format!("{}:{}", entry.name, entry.tag);
     let file = args.file.display();
     if addition.refused() {

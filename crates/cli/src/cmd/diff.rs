@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use tagman_git::{DiffEntry, EntryDiff};
+use tagman_core::{DiffEntry, EntryDiff};
 
 use crate::cli::Global;
 use crate::error::CliError;

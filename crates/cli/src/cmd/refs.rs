@@ -200,7 +200,7 @@ fn load_catalog(args: &RefsArgs, policy: &Policy, ui: &Ui) -> Result<Declared, C
         false,
         "tagman refs --manifests path/to/image-tags.yaml",
     )?;
-    let loaded = tagman_lint::Loaded::from_paths(&files, policy)?;
+    let loaded = tagman_core::Loaded::from_paths(&files, policy)?;
     if let Some(bad) = loaded.unparsed.first() {
         return Err(RefsError::UnparsedManifest {
             file: bad.source.name().to_owned(),
