@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::source::{read_capped, SourceError};
-use crate::yaml::YamlError;
+use crate::yaml::{NotYaml, YamlError};
 use crate::{InvalidUtf8, Manifest, ManifestError, Policy, SourceFile, Span};
 
 /// A manifest that could not be parsed, kept so the `yaml` rule can report it where it broke.
@@ -102,7 +102,7 @@ impl Loaded {
         };
         match Manifest::parse(source, &policy.limits()) {
             Ok(manifest) => self.manifests.push(manifest),
-            Err(ManifestError::Yaml { source_file, error }) => {
+            Err(ManifestError::Yaml(NotYaml { source_file, error })) => {
                 self.unparsed.push(yaml_problem(source_file, error));
             }
             // Parsing text in memory reads nothing; no other error can arise.
