@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use tagman_core::LoadError;
 use tagman_core::{GlobError, PolicyError, SourceFile};
-use tagman_lint::registry::UnknownRule;
-use tagman_lint::LoadError;
+use tagman_diag::registry::UnknownRule;
 
 /// A usage, I/O or configuration error.
 #[derive(Debug, thiserror::Error)]

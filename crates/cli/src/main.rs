@@ -3,6 +3,7 @@
 mod cli;
 mod cmd;
 mod error;
+mod gate;
 mod output;
 mod registry;
 
@@ -23,7 +24,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Failed when the report has errors, or warnings and `deny_warnings`.
-    pub fn of(report: &tagman_lint::Report, deny_warnings: bool) -> Self {
+    pub fn of(report: &tagman_diag::Report, deny_warnings: bool) -> Self {
         if report.errors() > 0 || (deny_warnings && report.warnings() > 0) {
             Self::Failed
         } else {

@@ -1,10 +1,10 @@
 //! The rule registry of this binary: every crate's rule slice, composed once. The registry type
 //! and everything it answers (lookup, `--explain`, the README table, unknown policy keys) live in
-//! tagman-lint; only the binary links every crate that has rules, so the list is made here.
+//! tagman-diag; only the binary links every crate that has rules, so the list is made here.
 
 use std::sync::OnceLock;
 
-use tagman_lint::Registry;
+use tagman_diag::Registry;
 
 /// Every rule tagman knows.
 pub fn registry() -> &'static Registry {

@@ -16,6 +16,7 @@ mod support;
 mod apply;
 mod apply_ops;
 mod cli;
+mod corpus;
 mod follow_up;
 mod git;
 mod git_history;

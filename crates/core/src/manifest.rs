@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::reference::{ImageName, NameError};
 use crate::source::{SourceError, SourceFile};
 use crate::span::{Span, Spanned};
-use crate::yaml::{self, Limits, Node, NodeKind, YamlError};
+use crate::yaml::{self, Limits, Node, NodeKind};
 
 /// One `images:` entry. A field is `None` when it is missing or not a string; the schema check
 /// reports why.
@@ -97,14 +97,8 @@ pub enum ManifestError {
     #[error(transparent)]
     Source(#[from] SourceError),
     /// The text is not acceptable YAML.
-    #[error("{}: {error}", source_file.name())]
-    Yaml {
-        /// The file as read.
-        source_file: SourceFile,
-        /// The parser's error.
-        #[source]
-        error: YamlError,
-    },
+    #[error(transparent)]
+    Yaml(#[from] yaml::NotYaml),
 }
 
 impl Manifest {
@@ -116,15 +110,7 @@ impl Manifest {
 
     /// Parses a file already in memory.
     pub fn parse(source: SourceFile, limits: &Limits) -> Result<Self, ManifestError> {
-        let documents = match yaml::parse(&source, limits) {
-            Ok(docs) => docs,
-            Err(error) => {
-                return Err(ManifestError::Yaml {
-                    source_file: source,
-                    error,
-                })
-            }
-        };
+        let (source, documents) = yaml::parse_file(source, limits)?;
         // Into one vector, document by document: collecting per-document vectors into another
         // held every entry twice at the peak.
         let mut entries = Vec::new();

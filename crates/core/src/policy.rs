@@ -9,7 +9,7 @@ use crate::schema::{self, Schema, SchemaError, Violation};
 use crate::select::{GlobError, ManifestSelector};
 use crate::source::{SourceError, SourceFile, DEFAULT_MAX_FILE_SIZE};
 use crate::span::{Span, Spanned};
-use crate::yaml::{self, Limits, Node, NodeKind, YamlError};
+use crate::yaml::{self, Limits, Node, NodeKind};
 
 /// The file name searched for.
 pub const POLICY_FILE: &str = "tagman.yaml";
@@ -138,14 +138,8 @@ pub enum PolicyError {
     #[error(transparent)]
     Source(#[from] SourceError),
     /// The file is not valid YAML.
-    #[error("{}: {error}", source_file.name())]
-    Yaml {
-        /// The file.
-        source_file: SourceFile,
-        /// The parser's error.
-        #[source]
-        error: YamlError,
-    },
+    #[error(transparent)]
+    Yaml(#[from] yaml::NotYaml),
     /// The file breaks the policy schema.
     #[error("{} does not match the policy schema ({} problem(s))", source_file.name(), violations.len() + unlisted)]
     Invalid {
@@ -230,15 +224,7 @@ impl Policy {
 
     /// Parses policy text; `root` is the directory globs are relative to.
     pub fn parse(source: SourceFile, root: PathBuf) -> Result<Self, PolicyError> {
-        let docs = match yaml::parse(&source, &Limits::default()) {
-            Ok(docs) => docs,
-            Err(error) => {
-                return Err(PolicyError::Yaml {
-                    source_file: source,
-                    error,
-                })
-            }
-        };
+        let (source, docs) = yaml::parse_file(source, &Limits::default())?;
         let mut policy = Self::defaults(root);
         let Some(doc) = docs.first() else {
             policy.source = Some(source);

@@ -8,8 +8,9 @@
 //! hold exactly the entry asked for, and it is linted in memory: an entry with errors is refused.
 
 use tagman_core::yaml::{Node, NodeKind};
+use tagman_core::{Loaded, SourceName};
 use tagman_core::{Manifest, Policy, SourceFile, Span};
-use tagman_lint::{Diagnostic, Loaded, Report, Sink, SourceName};
+use tagman_diag::{Diagnostic, Report, Sink};
 
 /// The entry to add.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,15 +132,15 @@ impl Addition {
     }
 }
 
-/// Adds `entry` to `manifest` in memory and lints the result as the file `name`, with "now"
-/// (Unix seconds) for timestamps. Nothing is written: the caller writes [`Addition::text`] when
-/// the entry is not [`refused`](Addition::refused).
+/// Adds `entry` to `manifest` in memory and checks the result, loaded as the file `name`, with
+/// `check` (the binary passes the manifest rules). Nothing is written: the caller writes
+/// [`Addition::text`] when the entry is not [`refused`](Addition::refused).
 pub fn prepare(
     manifest: &Manifest,
     entry: &NewEntry,
     name: SourceName,
     policy: &Policy,
-    now: i64,
+    check: impl FnOnce(&Loaded, &mut Sink<'_>),
 ) -> Result<Addition, AddError> {
     let appended = append_entry(manifest, entry)?;
     if !verify(manifest, &appended.text, entry) {
@@ -152,7 +153,7 @@ pub fn prepare(
     let mut loaded = Loaded::default();
     loaded.push(name, appended.text.clone().into_bytes(), policy);
     let mut sink = Sink::new(policy);
-    tagman_lint::check_manifests(&loaded, policy, now, &mut sink);
+    check(&loaded, &mut sink);
     Ok(Addition {
         appended,
         report: sink.finish(),
@@ -418,7 +419,8 @@ fn plain_safe(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tagman_core::Limits;
+    use tagman_core::{Limits, Severity};
+    use tagman_diag::{Docs, Finding, Label, Rule, Subject};
 
     fn entry() -> NewEntry {
         NewEntry {
@@ -479,37 +481,67 @@ mod tests {
         );
     }
 
+    /// A stand-in check: one error wherever `needle` is written in the would-be file. The real
+    /// check is the manifest rules, which the binary passes (the CLI tests run them through
+    /// `tagman add`); this one tells whether add keeps the findings in the entry and only those.
+    fn error_at(needle: &'static str) -> impl Fn(&Loaded, &mut Sink<'_>) {
+        static RULE: Rule = Rule {
+            code: "TM999",
+            name: "test-error",
+            default: Severity::Error,
+            subject: Subject::Manifest,
+            summary: "test",
+            docs: Docs {
+                what: "",
+                why: "",
+                example: "",
+                fix: "",
+            },
+        };
+        move |loaded: &Loaded, sink: &mut Sink<'_>| {
+            let mut findings = sink.findings();
+            for m in &loaded.manifests {
+                for (at, _) in m.source.text().match_indices(needle) {
+                    let label = Label::new(&m.source, Span::new(at, needle.len()));
+                    findings.push(Finding::new(label, "bad"));
+                }
+            }
+            sink.push(&RULE, findings);
+        }
+    }
+
     #[test]
-    fn the_would_be_file_is_linted_and_an_entry_with_errors_refused() {
+    fn the_would_be_file_is_checked_and_an_entry_with_errors_refused() {
         let text = format!("images:\n{EXISTING}");
         let m =
             Manifest::parse(SourceFile::new("m.yaml", text.as_str()), &Limits::default()).unwrap();
         let policy = Policy::default();
-        let now = 1_800_000_000;
-        let ok = prepare(&m, &entry(), SourceName::new("m.yaml"), &policy, now).unwrap();
+        let ok = prepare(
+            &m,
+            &entry(),
+            SourceName::new("m.yaml"),
+            &policy,
+            error_at("nowhere"),
+        )
+        .unwrap();
         assert!(!ok.refused(), "{:#}", ok.report.to_json());
         assert_eq!(ok.line(), 7);
         let bad = NewEntry {
             tag: "stx.10.0.v1.0.3".into(),
             ..entry()
         };
-        let refused = prepare(&m, &bad, SourceName::new("m.yaml"), &policy, now).unwrap();
+        let refused = prepare(
+            &m,
+            &bad,
+            SourceName::new("m.yaml"),
+            &policy,
+            error_at(".v1.0.3"),
+        )
+        .unwrap();
         assert!(refused.refused());
-        let codes: Vec<_> = refused
-            .entry_report()
-            .diagnostics
-            .iter()
-            .map(|d| d.code())
-            .collect();
-        assert_eq!(codes, ["TM004"]);
-        assert_eq!(
-            refused.entry_report().diagnostics[0]
-                .finding
-                .primary
-                .start()
-                .line,
-            10
-        );
+        let report = refused.entry_report();
+        assert_eq!(report.diagnostics.len(), 1);
+        assert_eq!(report.diagnostics[0].finding.primary.start().line, 10);
     }
 
     #[test]
@@ -520,16 +552,18 @@ mod tests {
             &Limits::default(),
         )
         .unwrap();
+        let policy = Policy::default();
         let added = prepare(
             &m,
             &entry(),
             SourceName::new("m.yaml"),
-            &Policy::default(),
-            0,
+            &policy,
+            error_at("latest"),
         )
         .unwrap();
         assert!(added.report.errors() > 0);
         assert!(!added.refused());
+        assert!(added.entry_report().diagnostics.is_empty());
     }
 
     #[test]

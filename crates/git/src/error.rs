@@ -101,7 +101,7 @@ pub enum GitError {
     },
     /// A manifest file could not be read.
     #[error(transparent)]
-    Load(#[from] tagman_lint::LoadError),
+    Load(#[from] tagman_core::LoadError),
     /// A manifest could not be read from the working tree.
     #[error("cannot read {}: {source}", path.display())]
     Io {

@@ -1,22 +1,20 @@
-//! The git gate: everything `tagman lint` checks beyond a manifest's own rules (`--commit`,
-//! `--base`, `--commit-msg-file`, `--src-repos`, `--online`), what the `commit-msg` hook checks,
-//! and the entry diffs `tagman diff` and `apply --changed-since` act on, composed in one place
-//! and used alike by the binary and the tests.
+//! The git gate: what `tagman lint` reads from git (`--commit`, `--base`, `--commit-msg-file`:
+//! the manifests checked, their base, the messages), the checks git owns (commit messages,
+//! `--src-repos`, `--online`), what the `commit-msg` hook checks, and the entry diffs
+//! `tagman diff` and `apply --changed-since` act on. The manifest rules are `tagman-lint`'s; the
+//! binary runs them on what [`read`] returns.
 
 use std::path::{Path, PathBuf};
 
-use tagman_core::{Policy, SourceFile};
-use tagman_lint::registry;
-use tagman_lint::{Loaded, Report, Sink, SourceName};
+use tagman_core::{reference_requirement, EntryDiff, Requirement, Snapshot};
+use tagman_core::{Loaded, Policy, SourceFile, SourceName};
+use tagman_diag::registry;
+use tagman_diag::{Report, Sink};
 
-use crate::entry_diff::{changed_entries, reference_requirement, EntryDiff, Requirement};
 use crate::error::GitError;
 use crate::message::Message;
 use crate::repo::{CommitInfo, Repo};
-use crate::rules::{
-    MessageContext, RevisionContext, SrcRefContext, MESSAGE_RULES, REVISION_RULES, SRC_REF_RULES,
-};
-use crate::snapshot::Snapshot;
+use crate::rules::{MessageContext, SrcRefContext, MESSAGE_RULES, SRC_REF_RULES};
 
 /// Largest commit message read from a file.
 pub const MAX_MESSAGE: u64 = 1024 * 1024;
@@ -140,14 +138,22 @@ pub fn brought_in_messages(
     Ok(out)
 }
 
-/// Runs everything `request` asks for, with "now" (Unix seconds) for timestamps; `cwd` is where
-/// the repository is looked for and what relative paths are relative to.
-pub fn lint(
-    request: &LintRequest,
-    cwd: &Path,
-    policy: &Policy,
-    now: i64,
-) -> Result<Report, GitError> {
+/// What one `tagman lint` run reads from git: the manifests checked, the base they are compared
+/// with (if any), and the commit messages to check, each with whether it needs a reference.
+#[derive(Debug)]
+pub struct LintInputs {
+    /// The manifests checked: the working-tree files, or the commit's manifests with `--commit`.
+    pub head: Snapshot,
+    /// What published tags must not move from: the base revision's manifests, or the commit's
+    /// first parent's; `None` when nothing is compared.
+    pub base: Option<Snapshot>,
+    /// The messages to check (the commit's own, those a merge brings in, `--commit-msg-file`).
+    pub messages: Vec<(Message, Requirement)>,
+}
+
+/// Reads everything `request` asks for from the files and the repository around `cwd` (where
+/// relative paths are relative to). The binary runs the rules on what this returns.
+pub fn read(request: &LintRequest, cwd: &Path, policy: &Policy) -> Result<LintInputs, GitError> {
     let repo = if request.needs_repository() {
         Some(Repo::discover(cwd)?)
     } else {
@@ -186,25 +192,28 @@ pub fn lint(
         };
         messages.push((message, requirement));
     }
-    let mut sink = Sink::new(policy);
-    match &base {
-        Some(base) => {
-            let changed = changed_entries(base, &head);
-            tagman_lint::check_manifests_since(&head.loaded, &changed, policy, now, &mut sink);
-            check_revision(base, &head, &mut sink);
+    Ok(LintInputs {
+        head,
+        base,
+        messages,
+    })
+}
+
+/// Runs the commit-message rules on each of `messages` into `sink` and, with `online`, looks
+/// their references up on Launchpad and StoryBoard.
+pub fn check_messages(
+    messages: &[(Message, Requirement)],
+    policy: &Policy,
+    online: bool,
+    sink: &mut Sink<'_>,
+) -> Result<(), GitError> {
+    for (message, requirement) in messages {
+        check_message(message, requirement, policy, sink);
+        if online {
+            crate::online::check(message, policy, sink)?;
         }
-        None => tagman_lint::check_manifests(&head.loaded, policy, now, &mut sink),
     }
-    for (message, requirement) in &messages {
-        check_message(message, requirement, policy, &mut sink);
-        if request.online {
-            crate::online::check(message, policy, &mut sink)?;
-        }
-    }
-    if let Some(dir) = &request.src_repos {
-        check_src_refs(head.manifests(), dir, &mut sink);
-    }
-    Ok(sink.finish())
+    Ok(())
 }
 
 /// The working-tree files `paths` (relative to `cwd`), each named as given and, inside `repo`'s
@@ -398,17 +407,6 @@ pub fn check_message(
         policy,
     };
     registry::run(MESSAGE_RULES, &cx, sink);
-}
-
-/// Runs the revision rules (published tags never move) for `head` against `base`.
-pub fn check_revision(base: &Snapshot, head: &Snapshot, sink: &mut Sink<'_>) {
-    let diff = EntryDiff::between(base, head);
-    let cx = RevisionContext {
-        base,
-        head,
-        diff: &diff,
-    };
-    registry::run(REVISION_RULES, &cx, sink);
 }
 
 /// Verifies every entry's `src_ref` against the clones under `dir`.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use git2::{ObjectType, Oid, Sort};
 use globset::GlobSet;
 use tagman_core::Policy;
-use tagman_lint::{Loaded, SourceName};
+use tagman_core::{Loaded, SourceName};
 
 use crate::error::{git, GitError};
 use crate::repo::Repo;

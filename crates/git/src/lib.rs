@@ -5,13 +5,12 @@
 //! against local clones; appends entries to a manifest byte for byte.
 //!
 //! Git access is local only; the one network use is `--online` ([`online`]): HTTP GETs to the
-//! Launchpad and StoryBoard APIs. Nothing here prints: findings are `tagman-lint` values,
+//! Launchpad and StoryBoard APIs. Nothing here prints: findings are `tagman-diag` values,
 //! failures are [`GitError`].
 
 pub mod add;
 pub mod change_id;
 pub mod commit;
-pub mod entry_diff;
 pub mod error;
 pub mod follow_up;
 pub mod gate;
@@ -20,14 +19,11 @@ pub mod message;
 pub mod online;
 pub mod repo;
 pub mod rules;
-pub mod snapshot;
 pub mod suggest;
 pub mod verify;
 
-pub use entry_diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
 pub use error::GitError;
-pub use gate::{Base, LintRequest, MessageCheck};
+pub use gate::{Base, LintInputs, LintRequest, MessageCheck};
 pub use history::{CommitStamp, ManifestHistory, PastRemoval, PastTag};
 pub use message::{Message, RefKind, RefLine};
 pub use repo::{CommitInfo, Repo};
-pub use snapshot::Snapshot;

@@ -276,7 +276,7 @@ impl Checker {
 pub fn check(
     message: &crate::message::Message,
     policy: &tagman_core::Policy,
-    sink: &mut tagman_lint::Sink<'_>,
+    sink: &mut tagman_diag::Sink<'_>,
 ) -> Result<(), crate::GitError> {
     let checker = Checker::new(OnlineConfig::new(
         &policy.launchpad_api,
@@ -290,7 +290,7 @@ pub fn check(
         message,
         results: &results,
     };
-    tagman_lint::registry::run(crate::rules::ONLINE_RULES, &cx, sink);
+    tagman_diag::registry::run(crate::rules::ONLINE_RULES, &cx, sink);
     Ok(())
 }
 

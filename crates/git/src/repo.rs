@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use git2::{DescribeFormatOptions, DescribeOptions, ObjectType, Oid, Repository, TreeWalkMode};
 use tagman_core::select::{is_skipped_dir, slash_path};
 use tagman_core::source::{read_capped, SourceError};
+use tagman_core::{Loaded, SourceName};
 use tagman_core::{ManifestSelector, Policy};
-use tagman_lint::{Loaded, SourceName};
 
 use crate::error::{git, GitError};
-use crate::snapshot::Snapshot;
+use tagman_core::Snapshot;
 
 /// A commit's identity, message and parents.
 #[derive(Clone, Debug)]

@@ -1,30 +1,20 @@
-//! Replays of real StarlingX history: its 137 commit messages, and its tag files rebuilt as a git
-//! repository commit by commit, through the same checks `tagman commit-msg` and
-//! `tagman lint --commit` run.
+//! Replays of real StarlingX history: its 137 commit messages through the same checks
+//! `tagman commit-msg` runs. The replay of its tag files rebuilt as a git repository, commit by
+//! commit, with `tagman lint --commit` runs through the binary (crates/cli/tests/corpus.rs), which
+//! composes the manifest rules with what git reads.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use tagman_core::{Policy, SourceFile};
-use tagman_git::gate::{check_message, lint, LintRequest};
-use tagman_git::{reference_requirement, Message, Requirement, Snapshot};
-use tagman_lint::{Report, Sink};
-use tagman_testkit::corpus::{rows, Row, DIR};
-use tagman_testkit::git as testgit;
+use tagman_core::{reference_requirement, Policy, Requirement, Snapshot, SourceFile};
+use tagman_diag::{Report, Sink};
+use tagman_git::gate::check_message;
+use tagman_git::Message;
+use tagman_testkit::corpus::rows;
 
 fn message_report(message: &Message, requirement: &Requirement, policy: &Policy) -> Report {
     let mut sink = Sink::new(policy);
     check_message(message, requirement, policy, &mut sink);
     sink.finish()
-}
-
-/// `tagman lint --commit REV` in the repository at `dir`, through the same gate the binary uses.
-fn lint_commit(dir: &Path, rev: &str, policy: &Policy, now: i64) -> Report {
-    let request = LintRequest {
-        commit: Some(rev.to_owned()),
-        ..LintRequest::default()
-    };
-    lint(&request, dir, policy, now).unwrap()
 }
 
 /// Every message that changes entries carries an accepted reference and passes; the one without
@@ -107,175 +97,4 @@ fn real_messages_without_their_references_fail() {
         base = head;
     }
     assert_eq!(failed, 132);
-}
-
-/// StarlingX's history rebuilt as a git repository, one commit per row (the manifests under
-/// their folder in starlingx/root, the real message and date): the directory and each commit.
-fn history(rows: &[Row]) -> (tempfile::TempDir, Vec<git2::Oid>) {
-    let (dir, git) = testgit::repo();
-    let ids = rows
-        .iter()
-        .map(|row| {
-            let files: Vec<(String, Vec<u8>)> = row
-                .manifests()
-                .into_iter()
-                .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
-                .collect();
-            testgit::commit_tree(&git, &files, &row.message(), row.time())
-        })
-        .collect();
-    (dir, ids)
-}
-
-/// StarlingX's history rebuilt as a git repository, one commit per index row, replayed with
-/// `lint --commit`: no tag was ever re-pointed, and no message fails.
-#[test]
-fn history_replay_finds_no_repointed_tag() {
-    let rows = rows();
-    let (dir, ids) = history(&rows);
-    let policy = Policy::defaults(dir.path().canonicalize().unwrap());
-    let now = rows.last().unwrap().time() + 86_400;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut removed: BTreeMap<String, usize> = BTreeMap::new();
-    for (row, id) in rows.iter().zip(&ids) {
-        let report = lint_commit(dir.path(), &id.to_string(), &policy, now);
-        for d in &report.diagnostics {
-            *counts.entry(d.code()).or_default() += 1;
-            if d.code() == "TM107" {
-                *removed.entry(row.commit.clone()).or_default() += 1;
-            }
-        }
-        let repointed: Vec<_> = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code() == "TM106")
-            .collect();
-        assert!(repointed.is_empty(), "{}: {:?}", row.stem(), repointed);
-        let message_errors = report
-            .diagnostics
-            .iter()
-            .filter(|d| {
-                d.subject() == tagman_lint::Subject::CommitMessage
-                    && d.severity == tagman_core::Severity::Error
-            })
-            .count();
-        assert_eq!(message_errors, 0, "{}: {:#}", row.stem(), report.to_json());
-    }
-    // Pinned so a change in any verdict shows: the one real defect (stx.8.0.v1.0.5, TM004) and
-    // the images dropped over the years (TM107) are all that history holds.
-    assert_eq!(counts.get("TM106"), None);
-    assert_eq!(counts.get("TM004"), Some(&1), "{counts:?}");
-    assert_eq!(counts.get("TM107"), Some(&14), "{removed:?}");
-    // Ten commits drop an image's last entry (k8s-cni-sriov, the sriov-fec images, …); the
-    // corpus linearises parallel branches, so 973bbfa0d9 appears to drop three.
-    assert_eq!(removed.len(), 10, "{removed:?}");
-}
-
-/// On top of the real history, a commit that re-points a published tag fails with TM106, even
-/// with a proper reference.
-#[test]
-fn repointing_on_top_of_history_fails() {
-    let (dir, git) = testgit::repo();
-    let row = rows().pop().unwrap();
-    let files: Vec<(String, Vec<u8>)> = row
-        .manifests()
-        .into_iter()
-        .map(|(name, bytes)| (format!("{DIR}/{name}"), bytes))
-        .collect();
-    testgit::commit_tree(&git, &files, &row.message(), row.time());
-    let text = String::from_utf8(files[0].1.clone()).unwrap();
-    let repointed = text.replacen(
-        "master-debian-stable-20241127T050100Z.0",
-        "master-debian-stable-20241129T050100Z.0",
-        1,
-    );
-    assert_ne!(text, repointed);
-    let changed = vec![(files[0].0.clone(), repointed.into_bytes())];
-    testgit::commit_tree(
-        &git,
-        &changed,
-        "Rebuild platformclients\n\nCloses-Bug: 2090000\n",
-        row.time() + 86_400,
-    );
-    let policy = Policy::defaults(dir.path().canonicalize().unwrap());
-    let report = lint_commit(dir.path(), "HEAD", &policy, row.time() + 2 * 86_400);
-    let moved: Vec<_> = report
-        .diagnostics
-        .iter()
-        .filter(|d| d.code() == "TM106")
-        .collect();
-    assert_eq!(moved.len(), 1, "{:#}", report.to_json());
-    let d = moved[0];
-    assert!(d
-        .finding
-        .message
-        .contains("stx.10.0-v1.5.18` was published from master-debian-stable-20241127T050100Z.0"));
-    assert_eq!(
-        d.finding.secondary[0].file.display_name(),
-        format!("HEAD^:{DIR}/image-tags.yaml")
-    );
-    // The checked file is named by its path, so machine formats annotate the file itself.
-    assert_eq!(d.file(), format!("{DIR}/image-tags.yaml"));
-    assert!(report.errors() > 0);
-}
-
-/// Issue 14, point 8: StarlingX keeps every release's tags in one file, so `release: "10.0"`
-/// makes each older entry a TM005 error when the whole file is checked. Against a base, only what
-/// a commit adds or changes is held to the release: replayed with `lint --commit`, the stx.10.0
-/// era (from March 2024, when master's new tags became stx.10.0) is clean except for the two
-/// commits that really added an stx.9.0 tag on master.
-#[test]
-fn release_applies_to_what_each_commit_adds() {
-    let rows = rows();
-    let (dir, ids) = history(&rows);
-    let root = dir.path().canonicalize().unwrap();
-    let policy = Policy::parse(
-        SourceFile::new("tagman.yaml", "release: \"10.0\"\n"),
-        root.clone(),
-    )
-    .unwrap();
-    let now = rows.last().unwrap().time() + 86_400;
-    let mut flagged: BTreeMap<String, usize> = BTreeMap::new();
-    for (row, id) in rows.iter().zip(&ids) {
-        if row.date.as_str() < "20240320" {
-            continue;
-        }
-        let report = lint_commit(dir.path(), &id.to_string(), &policy, now);
-        let tm005 = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code() == "TM005")
-            .inspect(|d| assert!(d.finding.message.contains("tagged for release 9.0")))
-            .count();
-        if tm005 > 0 {
-            flagged.insert(row.commit.clone(), tm005);
-        }
-    }
-    let expected: BTreeMap<String, usize> =
-        [("60cc165cd0".to_owned(), 1), ("bb50439c21".to_owned(), 1)].into();
-    assert_eq!(flagged, expected);
-
-    // The same file checked whole, with no base: every older release's entry is an error.
-    let request = LintRequest {
-        files: vec![root.join(DIR).join("image-tags.yaml")],
-        named: true,
-        base: tagman_git::Base::Off,
-        ..LintRequest::default()
-    };
-    let whole = lint(&request, dir.path(), &policy, now).unwrap();
-    let count = |report: &Report| {
-        report
-            .diagnostics
-            .iter()
-            .filter(|d| d.code() == "TM005")
-            .count()
-    };
-    assert_eq!(count(&whole), 23, "{:#}", whole.to_json());
-    // And compared with HEAD (the default inside a work tree), the checkout as committed is clean.
-    let request = LintRequest {
-        base: tagman_git::Base::Head,
-        ..request
-    };
-    let report = lint(&request, dir.path(), &policy, now).unwrap();
-    assert_eq!(count(&report), 0, "{:#}", report.to_json());
 }

@@ -5,10 +5,10 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use tagman_core::{Policy, SourceFile};
+use tagman_diag::registry;
+use tagman_diag::Sink;
 use tagman_git::online::{Checker, OnlineConfig};
 use tagman_git::Message;
-use tagman_lint::registry;
-use tagman_lint::Sink;
 
 /// The JSON shapes of the two APIs on a free loopback port, for at most `limit` connections;
 /// returns the base URL.

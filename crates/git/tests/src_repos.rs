@@ -2,7 +2,7 @@
 //! unknown one, and a project with no clone.
 
 use tagman_core::{Limits, Manifest, Policy, SourceFile};
-use tagman_lint::Sink;
+use tagman_diag::Sink;
 
 #[test]
 fn src_refs_are_verified_against_local_clones() {

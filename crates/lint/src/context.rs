@@ -2,11 +2,9 @@
 //! policy and "now", with the declarations the comparing rules share computed once, and, when
 //! the run compares with a base revision, which entries the change brings.
 
-use std::collections::HashSet;
-
+pub use tagman_core::entry_diff::ChangedEntries;
+use tagman_core::load::Unparsed;
 use tagman_core::{Entry, Manifest, Policy, SourceFile};
-
-use crate::load::Unparsed;
 
 /// Where one entry's (name, tag) was first declared, across all manifests in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,39 +15,6 @@ pub struct Declaration {
     pub entry: usize,
     /// The (manifest, entry) that declared the same (name, tag) first, if another one did.
     pub first: Option<(usize, usize)>,
-}
-
-/// The entries a change adds or changes, as (manifest index, entry index) into the checked
-/// manifests: known when the run compares with a base revision. Rules that judge what a change
-/// brings rather than what a file holds (the policy's `release`) look at these only, so a file
-/// that lists every past release's tags stays clean while each new entry is still checked.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ChangedEntries {
-    entries: HashSet<(usize, usize)>,
-}
-
-impl ChangedEntries {
-    /// The change that brings exactly these (manifest index, entry index) pairs.
-    pub fn new(entries: impl IntoIterator<Item = (usize, usize)>) -> Self {
-        Self {
-            entries: entries.into_iter().collect(),
-        }
-    }
-
-    /// Whether entry `entry` of manifest `manifest` is added or changed.
-    pub fn contains(&self, manifest: usize, entry: usize) -> bool {
-        self.entries.contains(&(manifest, entry))
-    }
-
-    /// How many entries the change adds or changes.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// Whether the change adds or changes no entry.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 /// Everything the manifest rules look at.

@@ -1,24 +1,20 @@
 //! tagman-lint: every check on tag manifests, each finding located at file:line:col.
 //!
-//! Rules live one per file in [`rules`]; each pushes [`Finding`]s that the [`Sink`] turns into
-//! [`Diagnostic`]s under the policy's severity overrides. Nothing here prints: the binary renders
-//! a [`Report`] in the format asked for.
+//! Rules live one per file in [`rules`]; each pushes findings that the `tagman-diag` sink turns
+//! into diagnostics under the policy's severity overrides. The rules that judge one state of the
+//! manifests run through [`check_manifests`] (or [`check_manifests_since`] when the run compares
+//! with a base revision); the rules that compare two states (a published tag never moves) run
+//! through [`check_revision`] on a base snapshot the caller reads (the binary, from `tagman-git`).
+//! Nothing here prints, reads git or talks to the network.
 
 pub mod context;
-pub mod diagnostic;
-pub mod load;
-pub mod registry;
 pub mod rules;
-pub mod sink;
 pub mod text;
 
 pub use context::{ChangedEntries, Context};
-pub use diagnostic::{Diagnostic, Finding, Label, Report};
-pub use load::{LoadError, Loaded, SourceName, Unparsed};
-pub use registry::{Docs, Registry, Rule, Subject};
-pub use sink::{Findings, Sink, DEFAULT_MAX_FINDINGS};
 
-use tagman_core::Policy;
+use tagman_core::{EntryDiff, Loaded, Policy, Snapshot};
+use tagman_diag::{registry, Sink};
 
 /// Runs every manifest rule over `loaded` into `sink`.
 pub fn check_manifests(loaded: &Loaded, policy: &Policy, now: i64, sink: &mut Sink<'_>) {
@@ -41,12 +37,11 @@ pub fn check_manifests_since(
     sink.add_files(loaded.manifests.len() + loaded.unparsed.len());
 }
 
-/// Lints the manifests at `paths` under `policy`, with "now" taken from the system clock.
-pub fn lint_paths(paths: &[std::path::PathBuf], policy: &Policy) -> Result<Report, LoadError> {
-    let loaded = Loaded::from_paths(paths, policy)?;
-    let mut sink = Sink::new(policy);
-    check_manifests(&loaded, policy, now_unix(), &mut sink);
-    Ok(sink.finish())
+/// Runs the revision rules (a published tag is never re-pointed, and its removal is said) for
+/// `head` against `base`, with `diff` the entry diff between them.
+pub fn check_revision(base: &Snapshot, head: &Snapshot, diff: &EntryDiff, sink: &mut Sink<'_>) {
+    let cx = rules::RevisionContext { base, head, diff };
+    registry::run(rules::REVISION_RULES, &cx, sink);
 }
 
 /// The current time in Unix seconds (0 if the clock is before 1970).

@@ -3,8 +3,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use tagman_core::Loaded;
 use tagman_core::Policy;
-use tagman_lint::{check_manifests, Loaded, Sink};
+use tagman_diag::Sink;
+use tagman_lint::check_manifests;
 use tagman_testkit::corpus::{manifest_paths, COMMITS, FILE_VERSIONS};
 
 /// Every error in the corpus, one by one: (file, code, line).

@@ -2,9 +2,11 @@
 
 use proptest::prelude::*;
 use tagman_core::Policy;
-use tagman_lint::{check_manifests, Loaded, Sink, SourceName};
+use tagman_core::{Loaded, SourceName};
+use tagman_diag::Sink;
+use tagman_lint::check_manifests;
 
-fn lint_bytes(bytes: Vec<u8>) -> tagman_lint::Report {
+fn lint_bytes(bytes: Vec<u8>) -> tagman_diag::Report {
     let policy = Policy::default();
     let mut loaded = Loaded::default();
     loaded.push(SourceName::new("input.yaml"), bytes, &policy);
@@ -13,7 +15,7 @@ fn lint_bytes(bytes: Vec<u8>) -> tagman_lint::Report {
     sink.finish()
 }
 
-fn assert_located(report: &tagman_lint::Report) {
+fn assert_located(report: &tagman_diag::Report) {
     for d in &report.diagnostics {
         let label = &d.finding.primary;
         assert!(label.span.end() <= label.file.text().len(), "{d:?}");

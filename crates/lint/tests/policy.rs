@@ -1,7 +1,9 @@
 //! The policy's `rules:` levels: a rule turned into a warning, turned off, or left at its default.
 
+use tagman_core::{Loaded, SourceName};
 use tagman_core::{Policy, Severity, SourceFile};
-use tagman_lint::{check_manifests, Loaded, Sink, SourceName};
+use tagman_diag::Sink;
+use tagman_lint::check_manifests;
 
 /// The real typo of 2022, `stx.8.0.v1.0.5`, in a one-entry manifest.
 const TYPO: &str = "images:

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use tagman_core::reference::is_valid_tag;
 use tagman_core::write::Target;
 use tagman_core::{ImageName, SourceFile, Span};
-use tagman_lint::diagnostic::Label;
+use tagman_diag::diagnostic::Label;
 
 use crate::catalog::Catalog;
 use crate::error::RefsError;

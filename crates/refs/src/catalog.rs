@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use tagman_core::{ImageName, Manifest, SourceFile, Span};
-use tagman_lint::diagnostic::Label;
+use tagman_diag::diagnostic::Label;
 
 /// One declared release tag.
 #[derive(Clone, Debug)]

@@ -4,7 +4,7 @@
 //! The walk is parallel and prefiltered ([`walk`]); references are read from any text file by one
 //! tokeniser ([`extract`]), which also says what each one is (a pull, or a comment, docs, an
 //! image being built, a build template); the checks are rules in [`rules`] reporting through
-//! `tagman-lint`'s diagnostic model, with the policy's `per_path` levels and inline
+//! `tagman-diag`'s diagnostic model, with the policy's `per_path` levels and inline
 //! `tagman: ignore` markers applied per file; [`bump`] rewrites tags byte-exactly. Archives
 //! (packages, tarballs, charts, and the ISO images holding them) are read in memory by
 //! [`archive`], their members scanned like files; [`helm`] tells chart defaults from overrides;
@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
 use tagman_core::{Manifest, Policy};
-use tagman_lint::diagnostic::Report;
-use tagman_lint::{registry, Sink};
+use tagman_diag::diagnostic::Report;
+use tagman_diag::{registry, Sink};
 
 pub use bump::{BumpPlan, BumpSpec, FileEdit, WriteScope};
 pub use catalog::{Catalog, Removal, Stamp, Superseded};

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use tagman_core::{Manifest, Policy};
-use tagman_lint::diagnostic::Report;
+use tagman_diag::diagnostic::Report;
 use tagman_refs::{bump, check, scan, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
 
 const TREE: &str = "../../fixtures/refs/tree";

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use tagman_core::Manifest;
+use tagman_core::{Manifest, Policy};
 use tagman_git::add::{prepare, unified_diff, NewEntry};
 use tagman_git::GitError;
 use tagman_lint::now_unix;
@@ -59,9 +59,9 @@ pub struct AddArgs {
     pub dry_run: bool,
 }
 
-/// Adds the entry when lint finds no error in it, or with `--dry-run` shows the diff.
-pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
-    let policy = crate::cmd::load_policy(global)?;
+/// The entry asked for, its tag given or suggested from the upstream commit; `None` when neither
+/// (which clap already refuses).
+fn new_entry(args: &AddArgs, policy: &Policy) -> Result<Option<NewEntry>, CliError> {
     let tag = match (&args.tag, &args.upstream, &args.commit) {
         (Some(tag), _, _) => tag.clone(),
         (None, Some(upstream), Some(commit)) => suggested_tag(
@@ -69,20 +69,31 @@ pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError
             commit,
             args.release.as_deref(),
             args.codename.as_deref(),
-            &policy,
+            policy,
         )?,
-        // clap requires --tag or --upstream with --commit.
-        _ => return Ok(Outcome::Failed),
+        _ => return Ok(None),
     };
-    let entry = NewEntry {
+    Ok(Some(NewEntry {
         name: args.name.clone(),
         src_build_tag: args.src_build_tag.clone(),
         src_ref: args.src_ref.clone(),
         tag,
+    }))
+}
+
+/// Adds the entry when lint finds no error in it, or with `--dry-run` shows the diff.
+pub fn run(args: &AddArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliError> {
+    let policy = crate::cmd::load_policy(global)?;
+    let Some(entry) = new_entry(args, &policy)? else {
+        return Ok(Outcome::Failed);
     };
     let manifest = Manifest::read(&args.file, &policy.limits()).map_err(GitError::from)?;
     let name = tagman_git::gate::worktree_name(&std::env::current_dir()?, &args.file);
-    let addition = prepare(&manifest, &entry, name, &policy, now_unix()).map_err(GitError::from)?;
+    let now = now_unix();
+    let addition = prepare(&manifest, &entry, name, &policy, |loaded, sink| {
+        tagman_lint::check_manifests(loaded, &policy, now, sink);
+    })
+    .map_err(GitError::from)?;
     let what = format!("{}:{}", entry.name, entry.tag);
     let file = args.file.display();
     if addition.refused() {

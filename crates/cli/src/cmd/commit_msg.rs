@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use tagman_git::Requirement;
+use tagman_core::Requirement;
 
 use crate::cli::Global;
 use crate::error::CliError;

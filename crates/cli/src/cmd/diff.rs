@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use clap::{Args, ValueEnum};
-use tagman_git::{DiffEntry, EntryDiff};
+use tagman_core::{DiffEntry, EntryDiff};
 
 use crate::cli::Global;
 use crate::error::CliError;
@@ -74,21 +74,17 @@ fn write_human(out: &mut impl Write, diff: &EntryDiff, quiet: bool) -> std::io::
     for p in &diff.changed {
         writeln!(out, "changed  {}  {}", at(&p.head), id(&p.head))?;
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
-        if p.base.src_build_tag != p.head.src_build_tag {
-            writeln!(
-                out,
-                "           src_build_tag {} -> {}",
-                show(&p.base.src_build_tag),
-                show(&p.head.src_build_tag)
-            )?;
-        }
-        if p.base.src_ref != p.head.src_ref {
-            writeln!(
-                out,
-                "           src_ref {} -> {}",
-                show(&p.base.src_ref),
-                show(&p.head.src_ref)
-            )?;
+        for (field, base, head) in [
+            (
+                "src_build_tag",
+                &p.base.src_build_tag,
+                &p.head.src_build_tag,
+            ),
+            ("src_ref", &p.base.src_ref, &p.head.src_ref),
+        ] {
+            if base != head {
+                writeln!(out, "           {field} {} -> {}", show(base), show(head))?;
+            }
         }
     }
     for e in &diff.removed {

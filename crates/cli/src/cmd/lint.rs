@@ -91,7 +91,7 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         )?;
     }
     let cwd = std::env::current_dir()?;
-    let report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;
+    let report = crate::gate::lint(&request, &cwd, &policy, now_unix())?;
     ui.print_report(&report, args.format)?;
     Ok(Outcome::of(&report, args.deny_warnings))
 }

@@ -235,7 +235,7 @@ pub(crate) fn load_manifests(
         false,
         "tagman refs --manifests path/to/image-tags.yaml",
     )?;
-    let loaded = tagman_lint::Loaded::from_paths(&files, policy)?;
+    let loaded = tagman_core::Loaded::from_paths(&files, policy)?;
     if let Some(bad) = loaded.unparsed.first() {
         return Err(RefsError::UnparsedManifest {
             file: bad.source.name().to_owned(),

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use tagman_lint::{Diagnostic, Report, Subject};
+use tagman_diag::{Diagnostic, Report, Subject};
 
 use crate::output::project_path;
 

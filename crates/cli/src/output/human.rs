@@ -11,7 +11,7 @@ use std::sync::Arc;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 use tagman_core::policy::DEFAULT_MAX_FINDINGS;
 use tagman_core::{Severity, SourceFile, Span};
-use tagman_lint::{Diagnostic, Label, Report};
+use tagman_diag::{Diagnostic, Label, Report};
 
 use super::snippet::{Indexed, LineIndex, Window};
 use crate::error::CliError;

@@ -13,7 +13,7 @@ use std::io::{IsTerminal, Write};
 
 use clap::ValueEnum;
 use tagman_core::SourceFile;
-use tagman_lint::Report;
+use tagman_diag::Report;
 
 use crate::cli::{ColorChoice, Global};
 use crate::error::CliError;
@@ -204,7 +204,7 @@ pub fn usage_error(err: clap::Error) -> ! {
 #[cfg(test)]
 pub(crate) mod test_support {
     use tagman_core::{Severity, SourceFile, Span};
-    use tagman_lint::{Diagnostic, Finding, Label, Rule};
+    use tagman_diag::{Diagnostic, Finding, Label, Rule};
 
     /// A finding of `rule` at `span` of a file `name` holding `text`.
     pub fn diag(

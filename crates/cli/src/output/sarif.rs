@@ -5,7 +5,7 @@
 //! rules tagman knows, so a result's `ruleIndex` stays valid whatever it found.
 
 use serde_json::{json, Value};
-use tagman_lint::{Diagnostic, Label, Registry, Report, Subject};
+use tagman_diag::{Diagnostic, Label, Registry, Report, Subject};
 
 use crate::output::project_path;
 
@@ -153,7 +153,7 @@ fn uri_escape(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use tagman_core::{Severity, SourceFile, Span};
-    use tagman_lint::Finding;
+    use tagman_diag::Finding;
 
     use super::*;
     use crate::output::test_support::{reference_missing, tag_format};

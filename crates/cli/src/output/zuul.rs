@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::{json, Value};
-use tagman_lint::{Diagnostic, Report, Subject};
+use tagman_diag::{Diagnostic, Report, Subject};
 
 use crate::output::{human, project_path};
 
@@ -169,7 +169,7 @@ pub fn project_relative(name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use tagman_core::{Severity, Span};
-    use tagman_lint::{Diagnostic, Report, Rule};
+    use tagman_diag::{Diagnostic, Report, Rule};
 
     use super::*;
     use crate::output::test_support::{reference_missing, tag_format};

@@ -133,36 +133,45 @@ fn compile_at(root: &Value, schema: &Value, depth: usize) -> Result<Rule, String
             "propertyNames" => {
                 rule.property_names = Some(Box::new(compile_at(root, value, depth + 1)?));
             }
-            "minLength" => {
-                rule.min_length = Some(
-                    value
-                        .as_u64()
-                        .ok_or_else(|| "`minLength` is not a count".to_owned())?,
-                );
-            }
-            "minimum" => {
-                let Value::Number(n) = value else {
-                    return Err("`minimum` is not a number".to_owned());
-                };
-                rule.minimum = Some(n.clone());
-            }
-            "pattern" => {
-                let text = value
-                    .as_str()
-                    .ok_or_else(|| "`pattern` is not a string".to_owned())?;
-                let regex = regex::Regex::new(text).map_err(|e| e.to_string())?;
-                rule.pattern = Some((text.to_owned(), regex));
-            }
-            "enum" => {
-                let Value::Array(options) = value else {
-                    return Err("`enum` is not an array".to_owned());
-                };
-                rule.enumeration = Some(options.clone());
-            }
-            other => return Err(format!("keyword `{other}` is not supported")),
+            other => value_constraint(&mut rule, other, value)?,
         }
     }
     Ok(rule)
+}
+
+/// Compiles a keyword that constrains a value itself (`minLength`, `minimum`, `pattern`, `enum`);
+/// any other keyword is not supported.
+fn value_constraint(rule: &mut Rule, keyword: &str, value: &Value) -> Result<(), String> {
+    match keyword {
+        "minLength" => {
+            rule.min_length = Some(
+                value
+                    .as_u64()
+                    .ok_or_else(|| "`minLength` is not a count".to_owned())?,
+            );
+        }
+        "minimum" => {
+            let Value::Number(n) = value else {
+                return Err("`minimum` is not a number".to_owned());
+            };
+            rule.minimum = Some(n.clone());
+        }
+        "pattern" => {
+            let text = value
+                .as_str()
+                .ok_or_else(|| "`pattern` is not a string".to_owned())?;
+            let regex = regex::Regex::new(text).map_err(|e| e.to_string())?;
+            rule.pattern = Some((text.to_owned(), regex));
+        }
+        "enum" => {
+            let Value::Array(options) = value else {
+                return Err("`enum` is not an array".to_owned());
+            };
+            rule.enumeration = Some(options.clone());
+        }
+        other => return Err(format!("keyword `{other}` is not supported")),
+    }
+    Ok(())
 }
 
 /// Adds a `$ref` target's keywords to the schema object that refers to it.
@@ -384,6 +393,37 @@ impl<'a> Walk<'a> {
         }
     }
 
+    /// Checks one member of an object (its key's name, written at `key`) against the object's
+    /// rule: the key under `propertyNames`, the value under its property's or the additional
+    /// properties' rule, or an unknown key.
+    fn member(&mut self, rule: &Rule, name: &str, key: &Node, value: &Node) {
+        if let Some(names) = &rule.property_names {
+            // A key is checked as the string JSON makes of it, where it is written; the
+            // violation belongs to the object, as JSON Schema reports it.
+            let key_node = Node {
+                kind: NodeKind::String(name.to_owned()),
+                span: key.span,
+            };
+            self.node(names, &key_node);
+        }
+        let property = rule.properties.iter().find(|(p, _)| p == name);
+        let checked = match (property, &rule.additional) {
+            (Some((_, property)), _) => property,
+            (None, Some(Some(additional))) => additional.as_ref(),
+            (None, Some(None)) => {
+                return self.emit(key.span, |w| Violation::Unknown {
+                    key: name.to_owned(),
+                    pointer: w.pointer.clone(),
+                    span: key.span,
+                });
+            }
+            (None, None) => return,
+        };
+        let back = self.enter(name);
+        self.node(checked, value);
+        self.pointer.truncate(back);
+    }
+
     fn object(&mut self, rule: &Rule, node: &Node, pairs: &[(Node, Node)]) {
         let source = self.source;
         // Of duplicated keys the first counts (the duplicate-key rule reports the others); a
@@ -402,35 +442,7 @@ impl<'a> Walk<'a> {
             if !first {
                 continue;
             }
-            if let Some(names) = &rule.property_names {
-                // A key is checked as the string JSON makes of it, where it is written; the
-                // violation belongs to the object, as JSON Schema reports it.
-                let key_node = Node {
-                    kind: NodeKind::String(name.to_owned()),
-                    span: key.span,
-                };
-                self.node(names, &key_node);
-            }
-            match rule.properties.iter().find(|(p, _)| p == name) {
-                Some((_, property)) => {
-                    let back = self.enter(name);
-                    self.node(property, value);
-                    self.pointer.truncate(back);
-                }
-                None => match &rule.additional {
-                    Some(None) => self.emit(key.span, |w| Violation::Unknown {
-                        key: name.to_owned(),
-                        pointer: w.pointer.clone(),
-                        span: key.span,
-                    }),
-                    Some(Some(additional)) => {
-                        let back = self.enter(name);
-                        self.node(additional, value);
-                        self.pointer.truncate(back);
-                    }
-                    None => {}
-                },
-            }
+            self.member(rule, name, key, value);
         }
         for required in &rule.required {
             let present = pairs

@@ -197,26 +197,7 @@ impl Schema {
                 format!("the document has no `{key}:` key"),
                 self.shape_help(pointer).to_owned(),
             ),
-            Violation::Missing { key, pointer, .. } => {
-                let required = self.keys_at(pointer, "required");
-                // The mapping that lacks the key: one item of a list, or a named mapping.
-                let item = pointer
-                    .rsplit('/')
-                    .next()
-                    .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()));
-                let (this, every) = if item {
-                    ("this entry".to_owned(), "every entry".to_owned())
-                } else {
-                    let what = self.what_is(pointer);
-                    (what.clone(), what)
-                };
-                let help = if required.is_empty() {
-                    self.shape_help(pointer).to_owned()
-                } else {
-                    format!("{every} needs {}", list(&required))
-                };
-                (format!("{this} has no `{key}`"), help)
-            }
+            Violation::Missing { key, pointer, .. } => self.missing(key, pointer),
             Violation::Unknown { key, pointer, .. } => {
                 let allowed = self.keys_at(pointer, "properties");
                 let candidates: Vec<&str> = allowed.iter().map(String::as_str).collect();
@@ -232,29 +213,7 @@ impl Schema {
                 expected,
                 found,
                 span,
-            } => {
-                let what = self.what_is(pointer);
-                let written = source.slice(*span);
-                let scalar = matches!(*found, "number" | "integer" | "boolean" | "null");
-                if scalar && expected.contains("string") && !written.is_empty() {
-                    (
-                        format!(
-                            "{what} must be a string, but YAML reads `{written}` as {}",
-                            article(found)
-                        ),
-                        format!("quote it: \"{written}\""),
-                    )
-                } else {
-                    (
-                        format!(
-                            "{what} must be {}, found {}",
-                            article_list(expected),
-                            article(found)
-                        ),
-                        self.shape_help(pointer).to_owned(),
-                    )
-                }
-            }
+            } => self.wrong_type(pointer, expected, found, source.slice(*span)),
             Violation::Other {
                 pointer, message, ..
             } => (
@@ -263,6 +222,58 @@ impl Schema {
             ),
         };
         Described { message, help }
+    }
+
+    /// A required key missing below the document: (message, help).
+    fn missing(self, key: &str, pointer: &str) -> (String, String) {
+        let required = self.keys_at(pointer, "required");
+        // The mapping that lacks the key: one item of a list, or a named mapping.
+        let item = pointer
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.bytes().all(|b| b.is_ascii_digit()));
+        let (this, every) = if item {
+            ("this entry".to_owned(), "every entry".to_owned())
+        } else {
+            let what = self.what_is(pointer);
+            (what.clone(), what)
+        };
+        let help = if required.is_empty() {
+            self.shape_help(pointer).to_owned()
+        } else {
+            format!("{every} needs {}", list(&required))
+        };
+        (format!("{this} has no `{key}`"), help)
+    }
+
+    /// A value of the wrong type, `written` as it stands in the file: (message, help).
+    fn wrong_type(
+        self,
+        pointer: &str,
+        expected: &str,
+        found: &str,
+        written: &str,
+    ) -> (String, String) {
+        let what = self.what_is(pointer);
+        let scalar = matches!(found, "number" | "integer" | "boolean" | "null");
+        if scalar && expected.contains("string") && !written.is_empty() {
+            (
+                format!(
+                    "{what} must be a string, but YAML reads `{written}` as {}",
+                    article(found)
+                ),
+                format!("quote it: \"{written}\""),
+            )
+        } else {
+            (
+                format!(
+                    "{what} must be {}, found {}",
+                    article_list(expected),
+                    article(found)
+                ),
+                self.shape_help(pointer).to_owned(),
+            )
+        }
     }
 
     /// Names the value at a JSON pointer: `the document`, `` `tag` ``, `each entry of `images``.

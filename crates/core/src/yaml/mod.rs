@@ -132,6 +132,28 @@ pub fn parse(source: &SourceFile, limits: &Limits) -> Result<Vec<Node>, YamlErro
     build::build(source, limits)
 }
 
+/// A file that is not acceptable YAML: the file as read (for a snippet) and the parser's error.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {error}", source_file.name())]
+pub struct NotYaml {
+    /// The file as read.
+    pub source_file: SourceFile,
+    /// The parser's error.
+    #[source]
+    pub error: YamlError,
+}
+
+/// Parses every document of `source`, keeping the file with the error when it does not parse.
+pub fn parse_file(source: SourceFile, limits: &Limits) -> Result<(SourceFile, Vec<Node>), NotYaml> {
+    match parse(&source, limits) {
+        Ok(docs) => Ok((source, docs)),
+        Err(error) => Err(NotYaml {
+            source_file: source,
+            error,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

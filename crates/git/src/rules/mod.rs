@@ -1,21 +1,17 @@
 //! The git-aware rules, one file each, and the slices that register them (one line per rule):
-//! commit-message rules (TM101–TM105), revision rules comparing manifests with a base revision
-//! (TM106, TM107), `src_ref` verification against local clones (TM108–TM110) and the `--online`
+//! commit-message rules (TM101–TM105), `src_ref` verification against local clones (TM108–TM110) and the `--online`
 //! reference lookups (TM111–TM113).
 
 use tagman_core::{Entry, Manifest, Policy};
-use tagman_lint::diagnostic::Label;
-use tagman_lint::registry::{self, Rule};
-use tagman_lint::Findings;
+use tagman_diag::diagnostic::Label;
+use tagman_diag::registry::{self, Rule};
+use tagman_diag::Findings;
 
-use crate::entry_diff::{EntryDiff, Requirement};
 use crate::message::{Message, RefLine};
 use crate::online::Lookup;
-use crate::snapshot::Snapshot;
 use crate::verify::Verdict;
+use tagman_core::Requirement;
 
-pub mod published_tag_moved;
-pub mod published_tag_removed;
 pub mod reference_commented;
 pub mod reference_in_subject;
 pub mod reference_malformed;
@@ -49,27 +45,6 @@ pub static MESSAGE_RULES: &[(&Rule, MessageCheck)] = &[
     (&reference_malformed::RULE, reference_malformed::check),
     (&reference_commented::RULE, reference_commented::check),
     (&reference_spelling::RULE, reference_spelling::check),
-];
-
-/// What a revision rule looks at: the manifests at the base revision, the checked ones, and the
-/// entry diff between them (computed once).
-#[derive(Debug)]
-pub struct RevisionContext<'a> {
-    /// The manifests at the base revision.
-    pub base: &'a Snapshot,
-    /// The manifests checked.
-    pub head: &'a Snapshot,
-    /// What changed between them.
-    pub diff: &'a EntryDiff,
-}
-
-/// A revision check.
-pub type RevisionCheck = fn(&RevisionContext<'_>, &mut Findings);
-
-/// Every revision rule, in code order.
-pub static REVISION_RULES: &[(&Rule, RevisionCheck)] = &[
-    (&published_tag_moved::RULE, published_tag_moved::check),
-    (&published_tag_removed::RULE, published_tag_removed::check),
 ];
 
 /// What a `src_ref` verification rule looks at: every entry with its verdict.
@@ -124,7 +99,6 @@ pub static ONLINE_RULES: &[(&Rule, OnlineCheck)] = &[
 /// Every rule of this crate, for the registry.
 pub fn all() -> impl Iterator<Item = &'static Rule> {
     registry::metadata(MESSAGE_RULES)
-        .chain(registry::metadata(REVISION_RULES))
         .chain(registry::metadata(SRC_REF_RULES))
         .chain(registry::metadata(ONLINE_RULES))
 }
@@ -140,50 +114,11 @@ pub(crate) fn lacks_reference(ctx: &MessageContext<'_>) -> bool {
 #[cfg(test)]
 pub(crate) mod test_support {
     use tagman_core::{Policy, SourceFile};
-    use tagman_lint::{Finding, Findings};
+    use tagman_diag::{Finding, Findings};
 
-    use super::{MessageCheck, MessageContext, RevisionCheck, RevisionContext};
-    use crate::entry_diff::{EntryDiff, Requirement};
+    use super::{MessageCheck, MessageContext};
     use crate::message::Message;
-    use crate::snapshot::Snapshot;
-
-    /// One manifest entry for `docker.io/starlingx/<image>`.
-    pub fn entry(image: &str, build: &str, tag: &str) -> String {
-        format!(
-            "  - name: docker.io/starlingx/{image}\n    src_build_tag: {build}\n    src_ref: https://opendev.org/starlingx/integ/commit/dac417bd31ed36d455e94db4aabe5916367654d4\n    tag: {tag}\n"
-        )
-    }
-
-    fn snapshot(label: &str, files: &[(&str, &[String])]) -> Snapshot {
-        let files = files.iter().map(|(path, entries)| {
-            (
-                (*path).to_owned(),
-                format!("images:\n{}", entries.concat()).into_bytes(),
-            )
-        });
-        Snapshot::from_files(label, files, &Policy::default())
-    }
-
-    /// Runs a revision `check` with the base at `HEAD~1` and the head in the working tree.
-    pub fn revision(
-        check: RevisionCheck,
-        base: &[(&str, &[String])],
-        head: &[(&str, &[String])],
-    ) -> Vec<Finding> {
-        let base = snapshot("HEAD~1", base);
-        let head = snapshot("working tree", head);
-        let diff = EntryDiff::between(&base, &head);
-        let mut out = Findings::unlimited();
-        check(
-            &RevisionContext {
-                base: &base,
-                head: &head,
-                diff: &diff,
-            },
-            &mut out,
-        );
-        out.into_vec()
-    }
+    use tagman_core::Requirement;
 
     /// Runs `check` on `text` (a message file, comments stripped) and returns the messages.
     pub fn run(check: MessageCheck, text: &str, required: bool) -> Vec<Finding> {

@@ -4,12 +4,12 @@
 //! `tagman rules --explain TM101` prints it.
 
 use tagman_core::{Severity, Span};
-use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::registry::{Docs, Rule, Subject};
-use tagman_lint::Findings;
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
+use tagman_diag::Findings;
 
 use super::MessageContext;
-use crate::entry_diff::Requirement;
+use tagman_core::Requirement;
 
 /// The rule.
 pub static RULE: Rule = Rule {

@@ -4,9 +4,9 @@
 //! `tagman rules --explain TM113` prints it.
 
 use tagman_core::Severity;
-use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::registry::{Docs, Rule, Subject};
-use tagman_lint::Findings;
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
+use tagman_diag::Findings;
 
 use super::OnlineContext;
 use crate::online::Lookup;

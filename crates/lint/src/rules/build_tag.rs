@@ -3,14 +3,14 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM006` prints it.
 
-use crate::sink::Findings;
 use tagman_core::tag::{parse_build_tag, BuildTagProblem};
 use tagman_core::Severity;
+use tagman_diag::sink::Findings;
 
 use crate::context::Context;
-use crate::diagnostic::{Finding, Label};
-use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
 
 /// TM006.
 pub static RULE: Rule = Rule {

@@ -3,13 +3,13 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM003` prints it.
 
-use crate::sink::Findings;
 use tagman_core::{NameError, Severity};
+use tagman_diag::sink::Findings;
 
 use crate::context::Context;
-use crate::diagnostic::{Finding, Label};
-use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
 
 /// TM003.
 pub static RULE: Rule = Rule {

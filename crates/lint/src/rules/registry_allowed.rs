@@ -3,13 +3,13 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM011` prints it.
 
-use crate::sink::Findings;
 use tagman_core::reference::canonical_registry;
 use tagman_core::Severity;
+use tagman_diag::sink::Findings;
 
 use crate::context::Context;
-use crate::diagnostic::{Finding, Label};
-use crate::registry::{Docs, Rule, Subject};
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
 
 /// TM011.
 pub static RULE: Rule = Rule {

@@ -3,14 +3,14 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM002` prints it.
 
-use crate::sink::Findings;
 use tagman_core::schema::{self, Schema, Violation};
 use tagman_core::yaml::{Node, NodeKind};
 use tagman_core::{Manifest, Severity, Span};
+use tagman_diag::sink::Findings;
 
 use crate::context::Context;
-use crate::diagnostic::{Finding, Label};
-use crate::registry::{Docs, Rule, Subject};
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
 
 /// TM002.
 pub static RULE: Rule = Rule {

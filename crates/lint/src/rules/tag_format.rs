@@ -3,14 +3,14 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM004` prints it.
 
-use crate::sink::Findings;
 use tagman_core::tag::{parse_release_tag, TagProblem};
 use tagman_core::{Severity, SourceFile, Spanned};
+use tagman_diag::sink::Findings;
 
 use crate::context::Context;
-use crate::diagnostic::{Finding, Label};
-use crate::registry::{Docs, Rule, Subject};
 use crate::text::value_span;
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
 
 /// TM004.
 pub static RULE: Rule = Rule {
@@ -54,71 +54,89 @@ fn finding(
     problem: TagProblem,
     codenames: &[String],
 ) -> Finding {
-    let value = tag.value.as_str();
+    let (part, message, help) = words(&tag.value, problem, codenames);
+    let span = match part {
+        Some((offset, len)) => value_span(src, tag, offset, len),
+        None => tag.span,
+    };
+    Finding::new(Label::new(src, span), message).help(help)
+}
+
+/// What one way of breaking the grammar is called: the part of the value that breaks it
+/// (offset, length; `None` for the whole value), the message and the help.
+fn words(
+    value: &str,
+    problem: TagProblem,
+    codenames: &[String],
+) -> (Option<(usize, usize)>, String, String) {
     // Offsets come from the parser and lie on character boundaries; `get` keeps a wrong one from
     // ever panicking (the whole value is labelled instead).
     let from = |offset: usize| value.get(offset..).unwrap_or("");
-    let at = |offset: usize, len: usize| Label::new(src, value_span(src, tag, offset, len));
-    let whole = Label::new(src, tag.span);
+    let shape = || SHAPE.to_owned();
     match problem {
         TagProblem::NotOci { offset, reason } => {
             let len = from(offset).chars().next().map_or(0, char::len_utf8);
-            let label = if offset == 0 { whole } else { at(offset, len) };
-            Finding::new(label, format!("`{value}` is not a valid OCI tag: {reason}")).help(SHAPE)
+            let part = (offset > 0).then_some((offset, len));
+            (
+                part,
+                format!("`{value}` is not a valid OCI tag: {reason}"),
+                shape(),
+            )
         }
-        TagProblem::Floating => Finding::new(whole, format!("`{value}` is a floating tag")).help(
-            "a release tag must never move; name the version: stx.<MAJOR>.<MINOR>-v<version>",
+        TagProblem::Floating => (
+            None,
+            format!("`{value}` is a floating tag"),
+            "a release tag must never move; name the version: stx.<MAJOR>.<MINOR>-v<version>"
+                .to_owned(),
         ),
-        TagProblem::UpperCase { offset } => {
-            Finding::new(at(offset, 1), "release tags are lower case")
-                .help(format!("use `{}`", value.to_ascii_lowercase()))
-        }
-        TagProblem::NoStxPrefix => {
-            Finding::new(whole, format!("`{value}` does not start with `stx.`")).help(SHAPE)
-        }
+        TagProblem::UpperCase { offset } => (
+            Some((offset, 1)),
+            "release tags are lower case".to_owned(),
+            format!("use `{}`", value.to_ascii_lowercase()),
+        ),
+        TagProblem::NoStxPrefix => (
+            None,
+            format!("`{value}` does not start with `stx.`"),
+            shape(),
+        ),
         TagProblem::BadRelease { offset } => {
             let len = from(offset).find('-').unwrap_or(from(offset).len());
-            Finding::new(
-                at(offset, len),
-                "the release after `stx.` must be MAJOR.MINOR",
-            )
-            .help(SHAPE)
+            let message = "the release after `stx.` must be MAJOR.MINOR".to_owned();
+            (Some((offset, len)), message, shape())
         }
         TagProblem::BadSeparator { offset, suggestion } => {
             let found: String = from(offset).chars().take(2).collect();
             let before = value.get(..offset).unwrap_or(value);
-            let finding = Finding::new(
-                at(offset, found.len()),
-                format!("expected `-v` after `{before}`, found `{found}`"),
-            );
-            match suggestion {
-                Some(fixed) => finding.help(format!("did you mean `{fixed}`?")),
-                None => finding.help(SHAPE),
-            }
+            let message = format!("expected `-v` after `{before}`, found `{found}`");
+            let help = suggestion.map_or_else(shape, |fixed| format!("did you mean `{fixed}`?"));
+            (Some((offset, found.len())), message, help)
         }
-        TagProblem::BadVersion { offset } => Finding::new(
-            at(offset, from(offset).len()),
-            "the version after `-v` must be dotted numbers (`1.0.5`)",
+        TagProblem::BadVersion { offset } => (
+            Some((offset, from(offset).len())),
+            "the version after `-v` must be dotted numbers (`1.0.5`)".to_owned(),
+            shape(),
+        ),
+        TagProblem::BadSuffix { offset, part } => (
+            Some((offset, part.len())),
+            format!("unexpected `-{part}` after the version"),
+            suffix_help(&part, codenames),
+        ),
+        _ => (None, format!("`{value}` is not a release tag"), shape()),
+    }
+}
+
+/// The help for a part after the version that is not a build number, a commit or a codename.
+fn suffix_help(part: &str, codenames: &[String]) -> String {
+    let codenames = codenames.join(", ");
+    if part.bytes().all(|b| b.is_ascii_lowercase()) && !part.starts_with('g') {
+        format!(
+            "`{part}` is not one of the policy's codenames ({codenames}); \
+             add it to `codenames` in tagman.yaml if it is a new release"
         )
-        .help(SHAPE),
-        TagProblem::BadSuffix { offset, part } => {
-            let finding = Finding::new(
-                at(offset, part.len()),
-                format!("unexpected `-{part}` after the version"),
-            );
-            let codenames = codenames.join(", ");
-            if part.bytes().all(|b| b.is_ascii_lowercase()) && !part.starts_with('g') {
-                finding.help(format!(
-                    "`{part}` is not one of the policy's codenames ({codenames}); \
-                     add it to `codenames` in tagman.yaml if it is a new release"
-                ))
-            } else {
-                finding.help(format!(
-                    "after the version only -<N>, -g<7-40 hex> and -<codename> ({codenames}) \
-                     may follow, in that order"
-                ))
-            }
-        }
-        _ => Finding::new(whole, format!("`{value}` is not a release tag")).help(SHAPE),
+    } else {
+        format!(
+            "after the version only -<N>, -g<7-40 hex> and -<codename> ({codenames}) \
+             may follow, in that order"
+        )
     }
 }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use tagman_core::reference::Reference;
 use tagman_core::tag::is_floating;
 use tagman_core::{SourceFile, Span};
-use tagman_lint::diagnostic::Label;
+use tagman_diag::diagnostic::Label;
 
 use crate::extract::ImageRef;
 use crate::walk::ScannedFile;

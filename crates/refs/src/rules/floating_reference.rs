@@ -5,9 +5,9 @@
 
 use tagman_core::tag::is_floating;
 use tagman_core::Severity;
-use tagman_lint::diagnostic::Finding;
-use tagman_lint::registry::{Docs, Rule, Subject};
-use tagman_lint::Findings;
+use tagman_diag::diagnostic::Finding;
+use tagman_diag::registry::{Docs, Rule, Subject};
+use tagman_diag::Findings;
 
 use super::{FileContext, Tag};
 

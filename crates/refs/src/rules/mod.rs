@@ -9,9 +9,9 @@ pub mod unexpanded_placeholder;
 
 use tagman_core::tag::{is_floating, parse_build_tag};
 use tagman_core::SourceFile;
-use tagman_lint::diagnostic::Label;
-use tagman_lint::registry::{self, Rule};
-use tagman_lint::Findings;
+use tagman_diag::diagnostic::Label;
+use tagman_diag::registry::{self, Rule};
+use tagman_diag::Findings;
 
 use crate::catalog::Catalog;
 use crate::extract::{Expansion, Extracted, ImageRef, TagRef};
@@ -149,7 +149,7 @@ pub(crate) fn list(items: &[String]) -> String {
 
 /// Runs one check over `text` (a YAML file) with the fixture manifest, for the rules' unit tests.
 #[cfg(test)]
-pub(crate) fn run_check(check: Check, text: &str) -> Vec<tagman_lint::Finding> {
+pub(crate) fn run_check(check: Check, text: &str) -> Vec<tagman_diag::Finding> {
     use tagman_core::{Limits, Manifest};
 
     const MANIFEST: &str = "images:

@@ -10,8 +10,10 @@ use clap::Args;
 use tagman_apply::plan::{Location, PlanItem};
 use tagman_apply::{Client, CredentialStore, Options, RetryPolicy, TransportConfig};
 use tagman_core::reference::ImageName;
+use tagman_core::Loaded;
 use tagman_core::Policy;
-use tagman_lint::{check_manifests, now_unix, Loaded, Sink};
+use tagman_diag::Sink;
+use tagman_lint::{check_manifests, now_unix};
 
 use super::ApplyError;
 use crate::error::CliError;

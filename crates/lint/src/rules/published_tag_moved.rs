@@ -4,12 +4,12 @@
 //! `tagman rules --explain TM106` prints it.
 
 use tagman_core::{Entry, Manifest, Severity, Spanned};
-use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::registry::{Docs, Rule, Subject};
-use tagman_lint::Findings;
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
+use tagman_diag::Findings;
 
 use super::RevisionContext;
-use crate::entry_diff::DiffEntry;
+use tagman_core::DiffEntry;
 
 /// TM106.
 pub static RULE: Rule = Rule {

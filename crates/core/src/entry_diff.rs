@@ -3,11 +3,43 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::{Entry, Manifest};
 use serde::Serialize;
-use tagman_core::{Entry, Manifest};
-use tagman_lint::ChangedEntries;
 
 use crate::snapshot::Snapshot;
+
+/// The entries a change adds or changes, as (manifest index, entry index) into the checked
+/// manifests: known when the run compares with a base revision. Rules that judge what a change
+/// brings rather than what a file holds (the policy's `release`) look at these only, so a file
+/// that lists every past release's tags stays clean while each new entry is still checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangedEntries {
+    entries: HashSet<(usize, usize)>,
+}
+
+impl ChangedEntries {
+    /// The change that brings exactly these (manifest index, entry index) pairs.
+    pub fn new(entries: impl IntoIterator<Item = (usize, usize)>) -> Self {
+        Self {
+            entries: entries.into_iter().collect(),
+        }
+    }
+
+    /// Whether entry `entry` of manifest `manifest` is added or changed.
+    pub fn contains(&self, manifest: usize, entry: usize) -> bool {
+        self.entries.contains(&(manifest, entry))
+    }
+
+    /// How many entries the change adds or changes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the change adds or changes no entry.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
 
 /// One entry as the diff shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -122,7 +154,7 @@ fn keyed(manifests: &[Manifest]) -> BTreeMap<(String, String), DiffEntry> {
     map
 }
 
-fn value(v: Option<&tagman_core::Spanned<String>>) -> Option<String> {
+fn value(v: Option<&crate::Spanned<String>>) -> Option<String> {
     v.map(|s| s.value.clone())
 }
 
@@ -237,7 +269,7 @@ fn fields(entry: &Entry) -> Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tagman_core::Policy;
+    use crate::Policy;
 
     fn snap(files: &[(&str, &str)]) -> Snapshot {
         Snapshot::from_files(

@@ -4,11 +4,11 @@
 //! `tagman rules --explain TM107` prints it.
 
 use std::collections::HashSet;
-use tagman_lint::Findings;
+use tagman_diag::Findings;
 
 use tagman_core::Severity;
-use tagman_lint::diagnostic::{Finding, Label};
-use tagman_lint::registry::{Docs, Rule, Subject};
+use tagman_diag::diagnostic::{Finding, Label};
+use tagman_diag::registry::{Docs, Rule, Subject};
 
 use super::published_tag_moved::locate;
 use super::RevisionContext;

@@ -4,9 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use tagman_core::source::{read_capped, SourceError};
-use tagman_core::yaml::YamlError;
-use tagman_core::{InvalidUtf8, Manifest, ManifestError, Policy, SourceFile, Span};
+use crate::source::{read_capped, SourceError};
+use crate::yaml::{NotYaml, YamlError};
+use crate::{InvalidUtf8, Manifest, ManifestError, Policy, SourceFile, Span};
 
 /// A manifest that could not be parsed, kept so the `yaml` rule can report it where it broke.
 #[derive(Clone, Debug)]
@@ -102,7 +102,7 @@ impl Loaded {
         };
         match Manifest::parse(source, &policy.limits()) {
             Ok(manifest) => self.manifests.push(manifest),
-            Err(ManifestError::Yaml { source_file, error }) => {
+            Err(ManifestError::Yaml(NotYaml { source_file, error })) => {
                 self.unparsed.push(yaml_problem(source_file, error));
             }
             // Parsing text in memory reads nothing; no other error can arise.

@@ -1,8 +1,8 @@
 //! The manifests of one state of a repository (a commit, the index or the working tree), loaded
 //! the one way `tagman lint` loads files.
 
-use tagman_core::{Manifest, Policy};
-use tagman_lint::{Loaded, SourceName, Unparsed};
+use crate::load::{Loaded, SourceName, Unparsed};
+use crate::{Manifest, Policy};
 
 /// Every manifest the policy's globs select in one state of the repository. A file's source name
 /// is its path relative to the repository root (its identity: it tells a moved entry from a
