@@ -28,3 +28,4 @@ mod rules;
 mod status;
 mod zuul;
 mod zuul_jobs;
+mod zuul_merge_modes;

@@ -32,6 +32,19 @@ pub enum GitError {
         /// The commit.
         commit: String,
     },
+    /// Neither the change nor a rewrite of it is on `HEAD`'s first-parent line.
+    #[error(
+        "the change {change} is not merged into {head} in any way Zuul's merger merges \
+         (looked {walked} commits back along the first parents)"
+    )]
+    ChangeNotMerged {
+        /// The change's commit.
+        change: String,
+        /// The prepared HEAD.
+        head: String,
+        /// How many first parents were looked at.
+        walked: usize,
+    },
     /// `git describe` found no tag below the commit.
     #[error("no tag is reachable from {commit} in {}", repo.display())]
     NoTag {
@@ -128,6 +141,9 @@ impl GitError {
             Self::NotARepository { .. } => "run tagman inside the repository's working tree",
             Self::UnknownRevision { .. } => {
                 "name a commit git knows: a branch, a tag, a hash, HEAD~1"
+            }
+            Self::ChangeNotMerged { .. } => {
+                "run it in the repository Zuul prepared, with the change's own commit (zuul.commit_id); a job can name the base itself with tagman_base_rev"
             }
             Self::NoTag { .. } => "fetch the upstream tags (`git fetch --tags`) in the clone",
             Self::Glob(_) => "fix the `manifests:` globs in tagman.yaml",

@@ -9,6 +9,7 @@
 //! failures are [`GitError`].
 
 pub mod add;
+pub mod change_base;
 pub mod entry_diff;
 pub mod error;
 pub mod gate;
@@ -21,6 +22,7 @@ pub mod snapshot;
 pub mod suggest;
 pub mod verify;
 
+pub use change_base::{change_base, ChangeBase, Entered};
 pub use entry_diff::{reference_requirement, DiffEntry, DiffPair, EntryDiff, Requirement};
 pub use error::GitError;
 pub use gate::{Base, LintRequest, MessageCheck};

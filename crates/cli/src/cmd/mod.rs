@@ -2,6 +2,7 @@
 
 pub mod add;
 pub mod apply;
+pub mod change_base;
 pub mod commit_msg;
 pub mod completions;
 pub mod diff;
@@ -30,6 +31,7 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         Command::CommitMsg(args) => commit_msg::run(&args, global, ui),
         Command::Diff(args) => diff::run(&args, global, ui),
         Command::Suggest(args) => suggest::run(&args, global),
+        Command::ChangeBase(args) => change_base::run(&args, ui),
         Command::Add(args) => add::run(&args, global, ui),
         Command::Apply(args) => apply::run(&args, global, ui),
         Command::Status(args) => status::run(&args, global, ui),
