@@ -22,6 +22,7 @@ mod hostile;
 mod install;
 mod packaging;
 mod pre_commit;
+mod pypi_name;
 mod refs;
 mod refs_classes;
 mod rules;

@@ -28,6 +28,11 @@ pub struct LintArgs {
     /// Largest manifest read, in bytes (overrides the policy's `max_file_size`).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Check the named FILES in the context of every manifest the policy selects: rules across
+    /// files (a tag given to two builds, TM008) see them all, findings are reported on FILES only.
+    /// The pre-commit hook runs this with the staged manifests.
+    #[arg(long, requires = "files")]
+    pub in_context: bool,
     #[command(flatten)]
     pub git: GitArgs,
 }
@@ -91,7 +96,35 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         )?;
     }
     let cwd = std::env::current_dir()?;
-    let report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;
+    let reported = if args.in_context {
+        let reported = canonical_set(&request.files);
+        for found in policy.discover_manifests()? {
+            if !reported.contains(&canonical(&found)) {
+                request.files.push(found);
+            }
+        }
+        // The base is then every manifest the globs select, as for a run without FILES.
+        request.named = false;
+        Some(reported)
+    } else {
+        None
+    };
+    let mut report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;
+    if let Some(reported) = reported {
+        report
+            .diagnostics
+            .retain(|d| reported.contains(&canonical(std::path::Path::new(d.file()))));
+        report.files = reported.len();
+    }
     ui.print_report(&report, args.format)?;
     Ok(Outcome::of(&report, args.deny_warnings))
+}
+
+/// A path as the file system resolves it (as given when it cannot: a file since deleted).
+fn canonical(path: &std::path::Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn canonical_set(paths: &[PathBuf]) -> std::collections::BTreeSet<PathBuf> {
+    paths.iter().map(|p| canonical(p)).collect()
 }
