@@ -73,7 +73,10 @@ fn the_distribution_is_starlingx_tagman_everywhere() {
     assert!(pyproject.contains("\nname = \"starlingx-tagman\"\n"));
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     assert!(readme.contains("pip install starlingx-tagman"));
-    assert!(!readme.contains("pip install tagman "), "README still says pip install tagman");
+    assert!(
+        !readme.contains("pip install tagman "),
+        "README still says pip install tagman"
+    );
     for file in [
         "playbooks/tagman/install.yaml",
         ".zuul.yaml",
@@ -81,9 +84,18 @@ fn the_distribution_is_starlingx_tagman_everywhere() {
     ] {
         let text = std::fs::read_to_string(root.join(file)).unwrap();
         assert!(text.contains("starlingx-tagman=="), "{file}");
-        assert!(!text.contains("\"tagman=="), "{file} pins PyPI's unrelated tagman");
-        assert!(!text.contains("'tagman=="), "{file} pins PyPI's unrelated tagman");
-        assert!(!text.contains(" tagman=="), "{file} pins PyPI's unrelated tagman");
+        assert!(
+            !text.contains("\"tagman=="),
+            "{file} pins PyPI's unrelated tagman"
+        );
+        assert!(
+            !text.contains("'tagman=="),
+            "{file} pins PyPI's unrelated tagman"
+        );
+        assert!(
+            !text.contains(" tagman=="),
+            "{file} pins PyPI's unrelated tagman"
+        );
     }
 }
 
@@ -94,7 +106,11 @@ fn release_refuses_a_pypi_name_that_is_not_ours() {
     // Free: the first upload makes it ours.
     let index = Index::start(
         dir.path(),
-        json!([project("tagman", "Curated tagging app for Django", json!({}))]),
+        json!([project(
+            "tagman",
+            "Curated tagging app for Django",
+            json!({})
+        )]),
         false,
     );
     let out = check(&index);
@@ -115,7 +131,10 @@ fn release_refuses_a_pypi_name_that_is_not_ours() {
     let out = check(&index);
     let text = describe(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("refusing to release as `starlingx-tagman`"), "{text}");
+    assert!(
+        text.contains("refusing to release as `starlingx-tagman`"),
+        "{text}"
+    );
     assert!(text.contains("the project `StarlingX_Tagman`"), "{text}");
     // scripts/release stops there, before building anything.
     let out = Command::new(project_root().join("scripts/release"))

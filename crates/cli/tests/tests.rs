@@ -15,6 +15,7 @@ mod support;
 
 mod apply;
 mod apply_ops;
+mod apply_summary;
 mod cli;
 mod git;
 mod git_history;

@@ -86,5 +86,26 @@ pub fn manifest_files(
         found.len(),
         policy.root.display()
     ));
-    Ok(found)
+    // Named as a user would name them on the command line: relative to the working directory.
+    let cwd = std::env::current_dir().ok();
+    Ok(found
+        .into_iter()
+        .map(|path| as_argument(path, cwd.as_deref()))
+        .collect())
+}
+
+/// `path` relative to `cwd` when it lies below it, without a leading `./`.
+fn as_argument(path: std::path::PathBuf, cwd: Option<&std::path::Path>) -> std::path::PathBuf {
+    let relative = cwd
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(&path);
+    let trimmed: std::path::PathBuf = relative
+        .components()
+        .skip_while(|c| matches!(c, std::path::Component::CurDir))
+        .collect();
+    if trimmed.as_os_str().is_empty() {
+        path
+    } else {
+        trimmed
+    }
 }

@@ -136,7 +136,9 @@ fn cross_file_case(try_repo: &dyn Fn(&Path, &str, &[&str]) -> Output) {
     git_init(dir);
     std::fs::create_dir_all(dir.join("bullseye")).unwrap();
     std::fs::create_dir_all(dir.join("trixie")).unwrap();
-    let own_defect = BAD.replace("images:\n", "").replace("k8s-cni-sriov", "k8s-other");
+    let own_defect = BAD
+        .replace("images:\n", "")
+        .replace("k8s-cni-sriov", "k8s-other");
     std::fs::write(
         dir.join("bullseye/image-tags.yaml"),
         format!("{GOOD}{own_defect}"),

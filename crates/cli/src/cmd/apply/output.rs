@@ -192,16 +192,18 @@ fn not_fine(entry: &EntryReport, report: &Report, short: bool) -> String {
             entry
                 .previous_digest
                 .as_deref()
-                .map_or("another image".into(), |d| digest_shown(d, short).to_owned()),
+                .map_or("another image".into(), |d| digest_shown(d, short)
+                    .to_owned()),
             entry
                 .digest
                 .as_deref()
                 .map_or("?".into(), |d| digest_shown(d, short).to_owned()),
             force_name(&entry.name, report)
         )),
-        Action::SourceMissing => {
-            line.push_str(&format!(": no source {}:{}", entry.source, entry.src_build_tag))
-        }
+        Action::SourceMissing => line.push_str(&format!(
+            ": no source {}:{}",
+            entry.source, entry.src_build_tag
+        )),
         _ => {
             if let Some(error) = &entry.error {
                 line.push_str(&format!(": {error}"));
