@@ -19,8 +19,13 @@ const SRC_REF: &str =
 const ENTRIES: usize = 200;
 const REPOSITORIES: usize = 20;
 
+/// Build `i`'s tag: a real time of day, one second apart.
 fn build(i: usize) -> String {
-    format!("master-debian-stable-20260701T{:06}Z.0", i)
+    format!(
+        "master-debian-stable-20260701T00{:02}{:02}Z.0",
+        i / 60,
+        i % 60
+    )
 }
 
 fn entry(i: usize, build: &str) -> String {
@@ -40,13 +45,14 @@ fn seed(host: &str, builds: impl Iterator<Item = (usize, String)>) {
     });
 }
 
-fn tagman(dir: &Path, host: &str) -> std::process::Command {
+/// `tagman COMMAND` against the harness's registry, mapped from docker.io.
+fn tagman(dir: &Path, host: &str, command: &str) -> std::process::Command {
     let mut cmd = std::process::Command::new(support::tagman());
     cmd.current_dir(dir)
         .env("NO_COLOR", "1")
         .env("DOCKER_CONFIG", dir)
         .env_remove("TAGMAN_CONFIG")
-        .args(["--insecure-registry", host, "--registry-map"])
+        .args([command, "--insecure-registry", host, "--registry-map"])
         .arg(format!("docker.io={host}"));
     cmd
 }
@@ -58,7 +64,7 @@ fn a_200_entry_apply_names_its_two_conflicts_on_the_last_screen() {
     let dir = tempfile::tempdir().unwrap();
     seed(&host, (0..ENTRIES).map(|i| (i, build(i))));
     // Entries 17 and 150 were published earlier from other builds: two conflicts.
-    let other = |i: usize| format!("master-debian-stable-20260601T{i:06}Z.0");
+    let other = |i: usize| build(i).replace("20260701", "20260601");
     seed(&host, [17, 150].into_iter().map(|i| (i, other(i))));
     let earlier: String = [17, 150].iter().map(|&i| entry(i, &other(i))).collect();
     std::fs::write(
@@ -66,8 +72,8 @@ fn a_200_entry_apply_names_its_two_conflicts_on_the_last_screen() {
         format!("images:\n{earlier}"),
     )
     .unwrap();
-    let out = tagman(dir.path(), &host)
-        .args(["apply", "earlier.yaml"])
+    let out = tagman(dir.path(), &host, "apply")
+        .arg("earlier.yaml")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
@@ -149,8 +155,8 @@ fn a_200_entry_apply_names_its_two_conflicts_on_the_last_screen() {
     ));
 
     // The hint works as printed: --force takes the short name.
-    let out = tagman(dir.path(), &host)
-        .args(["apply", "--force", "app17", "image-tags.yaml"])
+    let out = tagman(dir.path(), &host, "apply")
+        .args(["--force", "app17", "image-tags.yaml"])
         .output()
         .unwrap();
     let text = describe(&out);
@@ -179,7 +185,7 @@ fn status_names_a_pruned_build_tag_and_gives_the_tag_s_digest() {
         format!("images:\n{}", entry(0, &build(0))),
     )
     .unwrap();
-    let out = tagman(dir.path(), &host).arg("apply").output().unwrap();
+    let out = tagman(dir.path(), &host, "apply").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     // The manifest now names a build tag the registry never had (as after a prune).
     std::fs::write(
@@ -187,7 +193,7 @@ fn status_names_a_pruned_build_tag_and_gives_the_tag_s_digest() {
         format!("images:\n{}", entry(0, &build(99))),
     )
     .unwrap();
-    let out = tagman(dir.path(), &host).arg("status").output().unwrap();
+    let out = tagman(dir.path(), &host, "status").output().unwrap();
     let text = describe(&out);
     assert!(
         text.contains(&format!(

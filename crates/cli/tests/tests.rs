@@ -26,6 +26,7 @@ mod pre_commit;
 mod pypi_name;
 mod refs;
 mod refs_classes;
+mod release_job;
 mod rules;
 mod status;
 mod zuul;
