@@ -142,9 +142,8 @@ pub fn summary(report: &Report, elapsed: Duration, ui: &Ui) -> Result<(), CliErr
             elapsed.as_secs_f64()
         )?;
     }
-    let short = std::io::stdout().is_terminal();
-    for entry in report.entries.iter().filter(|e| !e.action.is_ok()) {
-        writeln!(out, "  {}", not_fine(entry, report, short))?;
+    if !ui.quiet {
+        not_fine_entries(&mut out, report)?;
     }
     for failure in &summary.failures {
         let mut line = format!(
@@ -173,6 +172,35 @@ pub fn digest_shown(digest: &str, short: bool) -> &str {
         }
         _ => digest,
     }
+}
+
+/// Failed entries named in the summary before the rest are only counted: their causes follow,
+/// once per registry and cause.
+const FAILED_NAMED: usize = 10;
+
+/// Every entry that did not end as wanted, each with where it is declared and what to do (with
+/// `-q` the entry lines are exactly these already). Conflicts and missing sources each need their
+/// own action and are all named; failures share causes and are named up to [`FAILED_NAMED`].
+fn not_fine_entries(out: &mut impl std::io::Write, report: &Report) -> Result<(), CliError> {
+    let short = std::io::stdout().is_terminal();
+    let mut failed = 0;
+    for entry in report.entries.iter().filter(|e| !e.action.is_ok()) {
+        if entry.action == Action::Failed {
+            failed += 1;
+            if failed > FAILED_NAMED {
+                continue;
+            }
+        }
+        writeln!(out, "  {}", not_fine(entry, report, short))?;
+    }
+    if failed > FAILED_NAMED {
+        writeln!(
+            out,
+            "  … and {} more failed (the report names every entry; the causes follow)",
+            failed - FAILED_NAMED
+        )?;
+    }
+    Ok(())
 }
 
 /// One entry that is not fine, for the summary: what, where it is declared, and what to do.
@@ -204,11 +232,8 @@ fn not_fine(entry: &EntryReport, report: &Report, short: bool) -> String {
             ": no source {}:{}",
             entry.source, entry.src_build_tag
         )),
-        _ => {
-            if let Some(error) = &entry.error {
-                line.push_str(&format!(": {error}"));
-            }
-        }
+        // A failure's cause is in the per-registry lines that follow.
+        _ => {}
     }
     line
 }
