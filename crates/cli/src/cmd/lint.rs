@@ -98,11 +98,17 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     let cwd = std::env::current_dir()?;
     let reported = if args.in_context {
         let reported = canonical_set(&request.files);
-        for found in policy.discover_manifests()? {
-            if !reported.contains(&canonical(&found)) {
-                request.files.push(found);
-            }
-        }
+        // In the globs' order, as a run without FILES loads them, so a rule across files puts
+        // its finding where that run would (TM008 on the later of two files).
+        let mut files = crate::cmd::manifest_files(&[], &policy, ui, true, "")?;
+        let found = canonical_set(&files);
+        files.extend(
+            request
+                .files
+                .drain(..)
+                .filter(|named| !found.contains(&canonical(named))),
+        );
+        request.files = files;
         // The base is then every manifest the globs select, as for a run without FILES.
         request.named = false;
         Some(reported)
