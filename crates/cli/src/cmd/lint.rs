@@ -117,9 +117,11 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     };
     let mut report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;
     if let Some(reported) = reported {
-        report
-            .diagnostics
-            .retain(|d| reported.contains(&canonical(std::path::Path::new(d.file()))));
+        // A message's findings (with --commit-msg-file) are the commit's as well.
+        report.diagnostics.retain(|d| {
+            d.subject() == tagman_lint::registry::Subject::CommitMessage
+                || reported.contains(&canonical(std::path::Path::new(d.file())))
+        });
         report.files = reported.len();
     }
     ui.print_report(&report, args.format)?;
