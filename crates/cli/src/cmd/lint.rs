@@ -2,6 +2,7 @@
 //! commit message, src_refs or the message's references online) and print the findings. What
 //! the git options check is composed in tagman-git's gate; this module maps arguments onto it.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -97,35 +98,48 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     }
     let cwd = std::env::current_dir()?;
     let reported = if args.in_context {
-        let reported = canonical_set(&request.files);
-        // In the globs' order, as a run without FILES loads them, so a rule across files puts
-        // its finding where that run would (TM008 on the later of two files).
-        let mut files = crate::cmd::manifest_files(&[], &policy, ui, true, "")?;
-        let found = canonical_set(&files);
-        files.extend(
-            request
-                .files
-                .drain(..)
-                .filter(|named| !found.contains(&canonical(named))),
-        );
-        request.files = files;
-        // The base is then every manifest the globs select, as for a run without FILES.
-        request.named = false;
-        Some(reported)
+        Some(in_context(&mut request, &policy, ui)?)
     } else {
         None
     };
     let mut report = tagman_git::gate::lint(&request, &cwd, &policy, now_unix())?;
     if let Some(reported) = reported {
-        // A message's findings (with --commit-msg-file) are the commit's as well.
-        report.diagnostics.retain(|d| {
-            d.subject() == tagman_lint::registry::Subject::CommitMessage
-                || reported.contains(&canonical(std::path::Path::new(d.file())))
-        });
-        report.files = reported.len();
+        keep_reported(&mut report, &reported);
     }
     ui.print_report(&report, args.format)?;
     Ok(Outcome::of(&report, args.deny_warnings))
+}
+
+/// `--in-context`: every manifest the globs select joins the named ones, in the globs' order (as
+/// a run without FILES loads them, so a rule across files puts its finding where that run would:
+/// TM008 on the later of two files), compared with every manifest at the base. Returns the
+/// named files, the ones findings are reported on.
+fn in_context(
+    request: &mut LintRequest,
+    policy: &tagman_core::Policy,
+    ui: &Ui,
+) -> Result<BTreeSet<PathBuf>, CliError> {
+    let reported = canonical_set(&request.files);
+    let mut files = crate::cmd::manifest_files(&[], policy, ui, true, "")?;
+    let found = canonical_set(&files);
+    files.extend(
+        request
+            .files
+            .drain(..)
+            .filter(|named| !found.contains(&canonical(named))),
+    );
+    request.files = files;
+    request.named = false;
+    Ok(reported)
+}
+
+/// Keeps the findings on the `reported` files, and a message's (the commit's as well).
+fn keep_reported(report: &mut tagman_lint::Report, reported: &BTreeSet<PathBuf>) {
+    report.diagnostics.retain(|d| {
+        d.subject() == tagman_lint::registry::Subject::CommitMessage
+            || reported.contains(&canonical(std::path::Path::new(d.file())))
+    });
+    report.files = reported.len();
 }
 
 /// A path as the file system resolves it (as given when it cannot: a file since deleted).
@@ -133,6 +147,6 @@ fn canonical(path: &std::path::Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
 }
 
-fn canonical_set(paths: &[PathBuf]) -> std::collections::BTreeSet<PathBuf> {
+fn canonical_set(paths: &[PathBuf]) -> BTreeSet<PathBuf> {
     paths.iter().map(|p| canonical(p)).collect()
 }
