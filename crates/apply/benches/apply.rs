@@ -67,6 +67,7 @@ async fn seed(registry: &Registry, host: &str, n: usize, round: usize) -> Vec<Pl
             name: images::name(host, &format!("bench{round}/app{}", i / PER_REPOSITORY)),
             src_build_tag: format!("build-{i}"),
             tag: format!("stx.10.0-v{i}"),
+            origin: None,
         })
         .collect()
 }

@@ -17,6 +17,8 @@ pub struct PlanItem {
     pub src_build_tag: String,
     /// The tag to create.
     pub tag: String,
+    /// Where the entry is declared, `file:line` (none for an item made by hand).
+    pub origin: Option<String>,
 }
 
 impl PlanItem {
@@ -27,10 +29,12 @@ impl PlanItem {
             .entries
             .iter()
             .filter_map(|entry| {
+                let line = manifest.source.position(entry.span.offset).line;
                 Some(Self {
                     name: entry.image_name()?.ok()?.clone(),
                     src_build_tag: entry.src_build_tag.as_ref()?.value.clone(),
                     tag: entry.tag.as_ref()?.value.clone(),
+                    origin: Some(format!("{}:{line}", manifest.source.name())),
                 })
             })
             .collect()

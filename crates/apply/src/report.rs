@@ -8,6 +8,10 @@ use crate::stats::Counts;
 /// The whole report.
 #[derive(Debug, serde::Serialize)]
 pub struct Report {
+    /// The tagman that made it (`tagman 0.1.0`).
+    pub tool: String,
+    /// When the run ended, UTC (`2026-12-07T03:40:00Z`).
+    pub time: String,
     /// One record per entry, in input order.
     pub entries: Vec<EntryReport>,
     /// Totals.
@@ -21,6 +25,8 @@ pub struct EntryReport {
     pub name: String,
     /// The tag created or checked.
     pub tag: String,
+    /// Where the entry is declared (`file:line`).
+    pub manifest: Option<String>,
     /// The source tag.
     pub src_build_tag: String,
     /// Where the source was looked for (after `--registry-map`).
@@ -33,8 +39,8 @@ pub struct EntryReport {
     pub digest: Option<String>,
     /// The tag's earlier digest (conflict, forced).
     pub previous_digest: Option<String>,
-    /// HTTP attempts, retries included.
-    pub attempts: u32,
+    /// HTTP requests sent for the entry, retries included.
+    pub requests: u32,
     /// Why it failed (never carries a secret).
     pub error: Option<String>,
 }
@@ -102,25 +108,29 @@ pub fn failures(outcomes: &[Outcome]) -> Vec<CauseCount> {
 }
 
 impl Report {
-    /// Builds the report from the outcomes and the run's request counts.
-    pub fn new(outcomes: &[Outcome], requests: Counts) -> Self {
+    /// Builds the report from the outcomes and the run's request counts; `tool` names the
+    /// tagman that ran, `now` is the time in Unix seconds.
+    pub fn new(outcomes: &[Outcome], requests: Counts, tool: &str, now: i64) -> Self {
         let mut actions = BTreeMap::new();
         for outcome in outcomes {
             *actions.entry(outcome.action.as_str()).or_insert(0) += 1;
         }
         Self {
+            tool: tool.to_owned(),
+            time: utc(now),
             entries: outcomes
                 .iter()
                 .map(|o| EntryReport {
                     name: o.item.name.to_string(),
                     tag: o.item.tag.clone(),
+                    manifest: o.item.origin.clone(),
                     src_build_tag: o.item.src_build_tag.clone(),
                     source: o.source.to_string(),
                     target: o.target.to_string(),
                     action: o.action,
                     digest: o.digest.clone(),
                     previous_digest: o.previous_digest.clone(),
-                    attempts: o.attempts,
+                    requests: o.attempts,
                     error: o.error.as_ref().map(ToString::to_string),
                 })
                 .collect(),
@@ -137,5 +147,26 @@ impl Report {
     /// The report as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// Unix seconds as an RFC 3339 UTC time.
+pub fn utc(secs: i64) -> String {
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = tagman_core::tag::civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_times() {
+        assert_eq!(super::utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::utc(1_796_700_000), "2026-12-08T03:20:00Z");
     }
 }

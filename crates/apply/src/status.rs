@@ -83,6 +83,8 @@ pub struct Status {
     pub states: BTreeMap<State, usize>,
     /// Whether no tag drifted and every registry answered.
     pub ok: bool,
+    /// Failed entries counted by registry and cause, most first (as `apply`'s summary).
+    pub failures: Vec<crate::report::CauseCount>,
 }
 
 impl Status {
@@ -95,6 +97,7 @@ impl Status {
         }
         Self {
             ok: !entries.iter().any(|e| e.state.fails_audit()),
+            failures: crate::report::failures(outcomes),
             entries,
             states,
         }

@@ -98,6 +98,8 @@ pub enum Command {
     CommitMsg(cmd::commit_msg::CommitMsgArgs),
     /// List entries added, re-pointed, removed or moved since a revision.
     Diff(cmd::diff::DiffArgs),
+    /// Print what a change Zuul's merger prepared is judged against: the prepared HEAD without it.
+    ChangeBase(cmd::change_base::ChangeBaseArgs),
     /// Print the release tag for an upstream commit (git describe in a local clone).
     Suggest(cmd::suggest::SuggestArgs),
     /// Append an entry to a manifest, keeping its layout byte for byte, when lint finds no error in it.

@@ -115,7 +115,7 @@ fn apply_creates_then_finds_unchanged_and_reports() {
     let json = report(&report_path);
     for entry in json["entries"].as_array().unwrap() {
         assert_eq!(entry["action"], "created");
-        assert_eq!(entry["attempts"], 3);
+        assert_eq!(entry["requests"], 3);
         assert!(entry["digest"].as_str().unwrap().starts_with("sha256:"));
         for key in ["name", "tag", "src_build_tag", "previous_digest", "error"] {
             assert!(entry.get(key).is_some(), "{key} missing from {entry}");

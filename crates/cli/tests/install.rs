@@ -73,8 +73,12 @@ fn wheel_installs_into_a_fresh_venv_and_lints_without_rust() {
             "--no-index",
             "--disable-pip-version-check",
             "--quiet",
+            "--find-links",
         ])
-        .arg(wheel)
+        .arg(wheel.parent().unwrap())
+        // By the distribution's name, as users type it (issue 18: PyPI's `tagman` is another
+        // project's).
+        .arg("starlingx-tagman")
         .env("PATH", &path)
         .env_remove("PIP_FIND_LINKS"));
     assert!(out.status.success(), "{}", describe(&out));
@@ -225,7 +229,7 @@ fn zuul_install_step_installs_the_wheel_with_no_cargo() {
     let out_file = scratch.path().join("zuul_return.json");
 
     // The install step alone (the jobs' install.yaml), timed, with the default tagman_pip_spec
-    // (`tagman==<this version>`) found in the local wheelhouse.
+    // (`starlingx-tagman==<this version>`) found in the local wheelhouse.
     let book = scratch.path().join("install-only.yaml");
     let play = json!([{ "hosts": "all", "tasks": [
         { "ansible.builtin.include_tasks": project_root().join("playbooks/tagman/install.yaml") },
@@ -271,7 +275,7 @@ fn zuul_install_step_installs_the_wheel_with_no_cargo() {
         .unwrap();
     let text = describe(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("pip install tagman=="), "{text}");
+    assert!(text.contains("pip install starlingx-tagman=="), "{text}");
     assert_eq!(
         returned(&out_file),
         json!({"zuul": {"file_comments": {}, "warnings": []}})
@@ -304,7 +308,7 @@ fn lint_job_builds_tagman_when_no_wheel_installs() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     // The wheel was tried first and failed for want of an index.
     assert!(
-        text.contains(&format!("pip install tagman=={VERSION}")),
+        text.contains(&format!("pip install starlingx-tagman=={VERSION}")),
         "{text}"
     );
     assert!(text.contains("TASK [ensure-rust : "), "{text}");
@@ -351,7 +355,7 @@ fn lint_job_without_any_way_to_install_fails_clearly_and_tells_the_change() {
         "{warning}"
     );
     assert!(
-        warning.contains(&format!("the wheel (tagman=={VERSION}) failed")),
+        warning.contains(&format!("the wheel (starlingx-tagman=={VERSION}) failed")),
         "{warning}"
     );
     assert!(warning.contains("No matching distribution"), "{warning}");
@@ -365,7 +369,7 @@ fn lint_job_without_any_way_to_install_fails_clearly_and_tells_the_change() {
 #[test]
 fn pinned_tagman_versions_are_the_workspace_version() {
     let root = project_root();
-    let pin = format!("tagman=={VERSION}");
+    let pin = format!("starlingx-tagman=={VERSION}");
     let install = std::fs::read_to_string(root.join("playbooks/tagman/install.yaml")).unwrap();
     assert!(
         install.contains(&format!("default('{pin}')")),
@@ -423,13 +427,13 @@ print(json.dumps({"source": source, "mirror": mirror}))
         hook.insert("language".to_owned(), json!("python"));
         hook.insert(
             "additional_dependencies".to_owned(),
-            json!([format!("tagman=={VERSION}")]),
+            json!([format!("starlingx-tagman=={VERSION}")]),
         );
     }
     assert_eq!(
         both["mirror"],
         Value::Array(expected),
         "packaging/pre-commit-mirror/.pre-commit-hooks.yaml must be .pre-commit-hooks.yaml \
-         with language: python and additional_dependencies: [tagman=={VERSION}]"
+         with language: python and additional_dependencies: [starlingx-tagman=={VERSION}]"
     );
 }

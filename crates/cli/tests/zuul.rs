@@ -450,6 +450,8 @@ fn refs_job_comments_on_the_changed_chart_with_root_s_manifests() {
         Some(2),
         "the findings should fail the job:\n{text}"
     );
+    // Issue 18: the human report is in the log, line by line, as tagman-lint's is.
+    assert!(text.contains("\"TM202(undeclared-tag)\""), "{text}");
     let data = returned(&out_file);
     let comments = data["zuul"]["file_comments"].as_object().unwrap();
     assert_eq!(

@@ -32,6 +32,19 @@ pub enum GitError {
         /// The commit.
         commit: String,
     },
+    /// Neither the change nor a rewrite of it is on `HEAD`'s first-parent line.
+    #[error(
+        "the change {change} is not merged into {head} in any way Zuul's merger merges \
+         (looked {walked} commits back along the first parents)"
+    )]
+    ChangeNotMerged {
+        /// The change's commit.
+        change: String,
+        /// The prepared HEAD.
+        head: String,
+        /// How many first parents were looked at.
+        walked: usize,
+    },
     /// `git describe` found no tag below the commit.
     #[error("no tag is reachable from {commit} in {}", repo.display())]
     NoTag {
@@ -161,6 +174,9 @@ impl GitError {
             }
             Self::NoTag { .. } => {
                 "fetch the upstream tags (`git fetch --tags`) in the clone; without --match only version-like tags (v1.2.3, 1.2.3) count: name others with --match GLOB"
+            }
+            Self::ChangeNotMerged { .. } => {
+                "run it in the repository Zuul prepared, with the change's own commit (zuul.commit_id); a job can name the base itself with tagman_base_rev"
             }
             Self::Glob(_) => "fix the `manifests:` globs in tagman.yaml",
             Self::Add(crate::add::AddError::Exists { .. }) => {

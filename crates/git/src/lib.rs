@@ -9,6 +9,7 @@
 //! failures are [`GitError`].
 
 pub mod add;
+pub mod change_base;
 pub mod change_id;
 pub mod commit;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod rules;
 pub mod suggest;
 pub mod verify;
 
+pub use change_base::{change_base, ChangeBase, Entered};
 pub use error::GitError;
 pub use gate::{Base, LintInputs, LintRequest, MessageCheck};
 pub use history::{CommitStamp, ManifestHistory, PastRemoval, PastTag};

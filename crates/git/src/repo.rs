@@ -102,6 +102,20 @@ impl Repo {
             .collect()
     }
 
+    /// Whether commit `ancestor` is `descendant` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool, GitError> {
+        let (a, d) = (
+            self.find_commit(ancestor)?.id(),
+            self.find_commit(descendant)?.id(),
+        );
+        if a == d {
+            return Ok(true);
+        }
+        self.repo
+            .graph_descendant_of(d, a)
+            .map_err(git("comparing two commits' history"))
+    }
+
     /// The commit `MERGE_HEAD` names while a merge is in progress.
     pub fn merge_head(&self) -> Option<String> {
         let reference = self.repo.find_reference("MERGE_HEAD").ok()?;

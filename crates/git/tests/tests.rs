@@ -4,6 +4,7 @@
 // Helpers outside #[test] functions unwrap too: a broken fixture is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod change_base;
 mod corpus;
 mod follow_up;
 mod history;

@@ -26,7 +26,13 @@ fn auth_file(dir: &std::path::Path, host: &str, password: &str) -> std::path::Pa
 
 /// Everything a run can show a person or a log, as text.
 fn everything_shown(client: &Client, outcomes: &[tagman_apply::Outcome]) -> String {
-    let report = Report::new(outcomes, client.transport().stats().snapshot()).to_json();
+    let report = Report::new(
+        outcomes,
+        client.transport().stats().snapshot(),
+        "tagman test",
+        0,
+    )
+    .to_json();
     let errors: Vec<String> = outcomes
         .iter()
         .filter_map(|o| o.error.as_ref())
@@ -352,7 +358,7 @@ async fn a_dead_token_server_opens_its_breaker_and_is_named() {
         )),
         "{first}"
     );
-    let report = Report::new(&outcomes, stats);
+    let report = Report::new(&outcomes, stats, "tagman test", 0);
     let failures = &report.summary.failures;
     assert_eq!(failures.len(), 1, "{failures:?}");
     assert_eq!(failures[0].registry, dead.to_string());

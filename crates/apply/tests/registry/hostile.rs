@@ -380,6 +380,8 @@ async fn escape_sequences_and_newlines_in_registry_text_never_reach_the_error() 
     let report = tagman_apply::report::Report::new(
         std::slice::from_ref(&outcome),
         tagman_apply::Counts::default(),
+        "tagman test",
+        0,
     )
     .to_json();
     for shown in [&text, &format!("{:?}", outcome.error), &report] {

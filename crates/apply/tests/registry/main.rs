@@ -22,5 +22,6 @@ pub fn item(name: &ImageName, src_build_tag: &str, tag: &str) -> PlanItem {
         name: name.clone(),
         src_build_tag: src_build_tag.to_owned(),
         tag: tag.to_owned(),
+        origin: None,
     }
 }

@@ -1,7 +1,9 @@
 //! `tagman lint`: check tag manifests (and, with the git options, a commit, a base revision, a
 //! commit message, src_refs or the message's references online) and print the findings. What
-//! the git options check is composed in tagman-git's gate; this module maps arguments onto it.
+//! the git options check is read by tagman-git's gate and composed in `crate::gate`; this module
+//! maps arguments onto it.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -28,6 +30,11 @@ pub struct LintArgs {
     /// Largest manifest read, in bytes (overrides the policy's `max_file_size`).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Check the named FILES in the context of every manifest the policy selects: rules across
+    /// files (a tag given to two builds, TM008) see them all, findings are reported on FILES only.
+    /// The pre-commit hook runs this with the staged manifests.
+    #[arg(long, requires = "files")]
+    pub in_context: bool,
     #[command(flatten)]
     pub git: GitArgs,
 }
@@ -91,7 +98,56 @@ pub fn run(args: &LintArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         )?;
     }
     let cwd = std::env::current_dir()?;
-    let report = crate::gate::lint(&request, &cwd, &policy, now_unix())?;
+    let reported = if args.in_context {
+        Some(in_context(&mut request, &policy, ui)?)
+    } else {
+        None
+    };
+    let mut report = crate::gate::lint(&request, &cwd, &policy, now_unix())?;
+    if let Some(reported) = reported {
+        keep_reported(&mut report, &reported);
+    }
     ui.print_report(&report, args.format)?;
     Ok(Outcome::of(&report, args.deny_warnings))
+}
+
+/// `--in-context`: every manifest the globs select joins the named ones, in the globs' order (as
+/// a run without FILES loads them, so a rule across files puts its finding where that run would:
+/// TM008 on the later of two files), compared with every manifest at the base. Returns the
+/// named files, the ones findings are reported on.
+fn in_context(
+    request: &mut LintRequest,
+    policy: &tagman_core::Policy,
+    ui: &Ui,
+) -> Result<BTreeSet<PathBuf>, CliError> {
+    let reported = canonical_set(&request.files);
+    let mut files = crate::cmd::manifest_files(&[], policy, ui, true, "")?;
+    let found = canonical_set(&files);
+    files.extend(
+        request
+            .files
+            .drain(..)
+            .filter(|named| !found.contains(&canonical(named))),
+    );
+    request.files = files;
+    request.named = false;
+    Ok(reported)
+}
+
+/// Keeps the findings on the `reported` files, and a message's (the commit's as well).
+fn keep_reported(report: &mut tagman_diag::Report, reported: &BTreeSet<PathBuf>) {
+    report.diagnostics.retain(|d| {
+        d.subject() == tagman_diag::registry::Subject::CommitMessage
+            || reported.contains(&canonical(std::path::Path::new(d.file())))
+    });
+    report.files = reported.len();
+}
+
+/// A path as the file system resolves it (as given when it cannot: a file since deleted).
+fn canonical(path: &std::path::Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn canonical_set(paths: &[PathBuf]) -> BTreeSet<PathBuf> {
+    paths.iter().map(|p| canonical(p)).collect()
 }

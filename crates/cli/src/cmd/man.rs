@@ -287,6 +287,16 @@ mod notes {
         )],
     );
 
+    const CHANGE_BASE: Sections = (
+        EXIT_COMMON,
+        &[],
+        &[],
+        &[(
+            "tagman lint --base \"$(tagman change-base \"$ZUUL_COMMIT\")\"",
+            "lint a change Zuul prepared against the prepared HEAD without it",
+        )],
+    );
+
     const SCHEMA: Sections = (
         EXIT_COMMON,
         &[],
@@ -374,6 +384,7 @@ mod notes {
             "commit-msg" => COMMIT_MSG,
             "diff" => DIFF,
             "suggest" => SUGGEST,
+            "change-base" => CHANGE_BASE,
             "schema" => SCHEMA,
             "rules" => RULES,
             "completions" => COMPLETIONS,

@@ -2,6 +2,7 @@
 
 pub mod add;
 pub mod apply;
+pub mod change_base;
 pub mod commit_msg;
 pub mod completions;
 pub mod diff;
@@ -31,6 +32,7 @@ pub fn run(command: Command, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         Command::CommitMsg(args) => commit_msg::run(&args, global, ui),
         Command::Diff(args) => diff::run(&args, global, ui),
         Command::Suggest(args) => suggest::run(&args, global),
+        Command::ChangeBase(args) => change_base::run(&args, ui),
         Command::Add(args) => add::run(&args, global, ui),
         Command::Apply(args) => apply::run(&args, global, ui),
         Command::Status(args) => status::run(&args, global, ui),
@@ -85,5 +87,26 @@ pub fn manifest_files(
         found.len(),
         policy.root.display()
     ));
-    Ok(found)
+    // Named as a user would name them on the command line: relative to the working directory.
+    let cwd = std::env::current_dir().ok();
+    Ok(found
+        .into_iter()
+        .map(|path| as_argument(path, cwd.as_deref()))
+        .collect())
+}
+
+/// `path` relative to `cwd` when it lies below it, without a leading `./`.
+fn as_argument(path: std::path::PathBuf, cwd: Option<&std::path::Path>) -> std::path::PathBuf {
+    let relative = cwd
+        .and_then(|cwd| path.strip_prefix(cwd).ok())
+        .unwrap_or(&path);
+    let trimmed: std::path::PathBuf = relative
+        .components()
+        .skip_while(|c| matches!(c, std::path::Component::CurDir))
+        .collect();
+    if trimmed.as_os_str().is_empty() {
+        path
+    } else {
+        trimmed
+    }
 }

@@ -75,6 +75,8 @@ fn short(digest: Option<&String>) -> &str {
 
 fn human(status: &Status, quiet: bool) -> String {
     let mut out = String::new();
+    // A cause is shown in full once per run, then referred to, as `apply` does.
+    let mut shown = std::collections::HashSet::new();
     for e in &status.entries {
         if quiet && !e.state.fails_audit() {
             continue;
@@ -92,8 +94,21 @@ fn human(status: &Status, quiet: bool) -> String {
                 e.src_build_tag,
                 short(e.source_digest.as_ref())
             ),
-            State::SourceMissing => format!("no source tag {}", e.src_build_tag),
-            _ => e.error.clone().unwrap_or_default(),
+            State::SourceMissing => match &e.tag_digest {
+                Some(digest) => format!(
+                    "tag has {digest}, but its build tag {} was pruned: nothing to check it against",
+                    e.src_build_tag
+                ),
+                None => format!(
+                    "not published, and its build tag {} is gone too",
+                    e.src_build_tag
+                ),
+            },
+            _ => match &e.error {
+                Some(error) if !shown.insert(error.clone()) => "(same cause as above)".to_owned(),
+                Some(error) => error.clone(),
+                None => String::new(),
+            },
         };
         out.push_str(&format!(
             "{:<15} {}:{}  {detail}\n",
@@ -104,6 +119,19 @@ fn human(status: &Status, quiet: bool) -> String {
     }
     if !quiet {
         out.push_str(&format!("{}\n", counts(status)));
+    }
+    for failure in &status.failures {
+        out.push_str(&format!(
+            "failed on {}: {} {}, {}\n",
+            failure.registry,
+            failure.entries,
+            if failure.entries == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            failure.cause
+        ));
     }
     out
 }

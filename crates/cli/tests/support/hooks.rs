@@ -80,6 +80,8 @@ pub fn exercise_hooks(try_repo: &dyn Fn(&Path, &str, &[&str]) -> Output) -> Dura
     assert!(out.status.success(), "{text}");
     assert!(text.contains("no files to check"), "{text}");
 
+    cross_file_case(try_repo);
+
     // tagman-commit-msg: the staged manifest adds an entry, so a reference is required.
     std::fs::write(
         dir.join("stx/image-tags-extra.yaml"),
@@ -121,4 +123,46 @@ pub fn exercise_hooks(try_repo: &dyn Fn(&Path, &str, &[&str]) -> Output) -> Dura
     );
     assert!(text.contains("Passed"), "{text}");
     first_run
+}
+
+/// Issue 18: pre-commit passes the hook only the staged manifests (`pre-commit run` with no
+/// `--files`). A trixie manifest staged with `stx.4.0-v2.2` given to another build, while the
+/// committed bullseye manifest gives that tag to its build, is TM008: the hook lints the staged
+/// file beside every manifest the policy selects. The bullseye manifest's own defect (a TM004,
+/// committed earlier) is not the commit's, and is not reported.
+fn cross_file_case(try_repo: &dyn Fn(&Path, &str, &[&str]) -> Output) {
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path();
+    git_init(dir);
+    std::fs::create_dir_all(dir.join("bullseye")).unwrap();
+    std::fs::create_dir_all(dir.join("trixie")).unwrap();
+    let own_defect = BAD
+        .replace("images:\n", "")
+        .replace("k8s-cni-sriov", "k8s-other");
+    std::fs::write(
+        dir.join("bullseye/image-tags.yaml"),
+        format!("{GOOD}{own_defect}"),
+    )
+    .unwrap();
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "Start\n\nStory: 2011001"]);
+    std::fs::write(
+        dir.join("trixie/image-tags.yaml"),
+        GOOD.replace("20191203T153530Z", "20191205T153530Z"),
+    )
+    .unwrap();
+    git(dir, &["add", "trixie/image-tags.yaml"]);
+    let out = try_repo(dir, "tagman-lint", &[]);
+    let text = describe(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a tag another manifest gives another build passed:\n{text}"
+    );
+    assert!(text.contains("TM008"), "{text}");
+    assert!(text.contains("trixie/image-tags.yaml"), "{text}");
+    assert!(
+        !text.contains("TM004"),
+        "the unstaged manifest's own finding was reported:\n{text}"
+    );
 }

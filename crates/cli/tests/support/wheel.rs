@@ -58,7 +58,7 @@ fn build() -> PathBuf {
     wheel
 }
 
-/// The wheel's platform tag, from its file name (`tagman-0.1.0-py3-none-<platform>.whl`).
+/// The wheel's platform tag, from its file name (`starlingx_tagman-0.1.0-py3-none-<platform>.whl`).
 pub fn platform_tag(wheel: &Path) -> String {
     let name = wheel.file_stem().unwrap().to_string_lossy().into_owned();
     name.rsplit('-').next().unwrap().to_owned()

@@ -165,7 +165,7 @@ pub fn playbook_command(
         .env("ANSIBLE_FORCE_COLOR", "0")
         .env("ANSIBLE_CONFIG", scratch.join("no-ansible.cfg"))
         .env("TAGMAN_ZUUL_RETURN_FILE", returned)
-        // The jobs try `pip install tagman==…` before building from source: offline, and only
+        // The jobs try `pip install starlingx-tagman==…` before building from source: offline, and only
         // from a wheelhouse a test names (PIP_FIND_LINKS).
         .env("PIP_NO_INDEX", "1")
         .env_remove("PIP_FIND_LINKS")

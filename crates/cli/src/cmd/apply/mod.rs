@@ -58,6 +58,14 @@ pub enum ApplyError {
         #[source]
         source: NameError,
     },
+    /// A short `--force` name that several entries' images end with.
+    #[error("--force {name} could mean {}: name one in full", images.join(", "))]
+    AmbiguousForce {
+        /// The value given.
+        name: String,
+        /// The images it could mean.
+        images: Vec<String>,
+    },
     /// The registry client could not be set up (credentials, CA certificate, TLS).
     #[error(transparent)]
     Client(#[from] tagman_apply::Error),
@@ -100,7 +108,12 @@ pub fn run(args: &ApplyArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErr
         let mut progress = output::Progress::new(total, ui);
         tagman_apply::run(&client, plan, &options, |o| progress.entry(o)).await
     });
-    let report = Report::new(&outcomes, client.transport().stats().snapshot());
+    let report = Report::new(
+        &outcomes,
+        client.transport().stats().snapshot(),
+        concat!("tagman ", env!("CARGO_PKG_VERSION")),
+        tagman_lint::now_unix(),
+    );
     if let Some(path) = &args.report {
         write_report(path, &report.to_json())?;
     }

@@ -1,14 +1,17 @@
 //! What `tagman apply` prints: a line per entry (on a terminal above a progress bar, every entry
 //! that is not `unchanged`; otherwise every entry; with `-q` only failures), a cause shown in
-//! full once and then referred to, and a summary naming each failing registry with the count of
-//! entries failed by each cause.
+//! full once and then referred to, and a summary: the counts, then every entry that is not fine
+//! (a conflict with the `--force` that would overwrite it, a missing source, a failure) so a long
+//! run's problems are on its last screen, then each failing registry with the count of entries
+//! failed by each cause. Digests are short on a terminal (`sha256:` and 12 hex digits) and full
+//! in a log and in the JSON report.
 
 use std::collections::HashSet;
 use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
 use tagman_apply::plan::Action;
-use tagman_apply::report::Report;
+use tagman_apply::report::{EntryReport, Report};
 use tagman_apply::Outcome;
 
 use crate::error::CliError;
@@ -20,6 +23,8 @@ pub struct Progress {
     quiet: bool,
     /// Causes already printed in full.
     shown: HashSet<String>,
+    /// Whether digests are shortened (standard output is a terminal).
+    short: bool,
 }
 
 impl Progress {
@@ -37,6 +42,7 @@ impl Progress {
             bar,
             quiet: ui.quiet,
             shown: HashSet::new(),
+            short: std::io::stdout().is_terminal(),
         }
     }
 
@@ -72,10 +78,13 @@ impl Progress {
             outcome.item.tag
         );
         if let Some(digest) = &outcome.digest {
-            line.push_str(&format!("  {digest}"));
+            line.push_str(&format!("  {}", digest_shown(digest, self.short)));
         }
         if let Some(previous) = &outcome.previous_digest {
-            line.push_str(&format!("  (tag has {previous})"));
+            line.push_str(&format!(
+                "  (tag has {})",
+                digest_shown(previous, self.short)
+            ));
         }
         if outcome.action == Action::SourceMissing {
             line.push_str(&format!(
@@ -133,6 +142,9 @@ pub fn summary(report: &Report, elapsed: Duration, ui: &Ui) -> Result<(), CliErr
             elapsed.as_secs_f64()
         )?;
     }
+    if !ui.quiet {
+        not_fine_entries(&mut out, report)?;
+    }
     for failure in &summary.failures {
         let mut line = format!(
             "failed on {}: {} {}, {}",
@@ -150,6 +162,98 @@ pub fn summary(report: &Report, elapsed: Duration, ui: &Ui) -> Result<(), CliErr
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// A digest as shown: `sha256:` and its first 12 hex digits when `short`.
+pub fn digest_shown(digest: &str, short: bool) -> &str {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if short && hex.len() > 12 => {
+            digest.get(..algorithm.len() + 1 + 12).unwrap_or(digest)
+        }
+        _ => digest,
+    }
+}
+
+/// Failed entries named in the summary before the rest are only counted: their causes follow,
+/// once per registry and cause.
+const FAILED_NAMED: usize = 10;
+
+/// Every entry that did not end as wanted, each with where it is declared and what to do (with
+/// `-q` the entry lines are exactly these already). Conflicts and missing sources each need their
+/// own action and are all named; failures share causes and are named up to [`FAILED_NAMED`].
+fn not_fine_entries(out: &mut impl std::io::Write, report: &Report) -> Result<(), CliError> {
+    let short = std::io::stdout().is_terminal();
+    let mut failed = 0;
+    for entry in report.entries.iter().filter(|e| !e.action.is_ok()) {
+        if entry.action == Action::Failed {
+            failed += 1;
+            if failed > FAILED_NAMED {
+                continue;
+            }
+        }
+        writeln!(out, "  {}", not_fine(entry, report, short))?;
+    }
+    if failed > FAILED_NAMED {
+        writeln!(
+            out,
+            "  … and {} more failed (the report names every entry; the causes follow)",
+            failed - FAILED_NAMED
+        )?;
+    }
+    Ok(())
+}
+
+/// One entry that is not fine, for the summary: what, where it is declared, and what to do.
+fn not_fine(entry: &EntryReport, report: &Report, short: bool) -> String {
+    let mut line = format!(
+        "{:<15} {}:{}",
+        entry.action.as_str(),
+        entry.target,
+        entry.tag
+    );
+    if let Some(at) = &entry.manifest {
+        line.push_str(&format!(" ({at})"));
+    }
+    match entry.action {
+        Action::Conflict => line.push_str(&format!(
+            ": the tag has {}, the source {}; to overwrite it: --force {}",
+            entry
+                .previous_digest
+                .as_deref()
+                .map_or("another image".into(), |d| digest_shown(d, short)
+                    .to_owned()),
+            entry
+                .digest
+                .as_deref()
+                .map_or("?".into(), |d| digest_shown(d, short).to_owned()),
+            force_name(&entry.name, report)
+        )),
+        Action::SourceMissing => line.push_str(&format!(
+            ": no source {}:{}",
+            entry.source, entry.src_build_tag
+        )),
+        // A failure's cause is in the per-registry lines that follow.
+        _ => {}
+    }
+    line
+}
+
+/// The shortest name `--force` takes for `name` in this run: its last path component when no
+/// other image of the run ends with it, else the name in full.
+fn force_name<'a>(name: &'a str, report: &Report) -> &'a str {
+    let Some((_, last)) = name.rsplit_once('/') else {
+        return name;
+    };
+    let suffix = format!("/{last}");
+    let clash = report
+        .entries
+        .iter()
+        .any(|e| e.name != name && e.name.ends_with(&suffix));
+    if clash || last.contains('.') {
+        name
+    } else {
+        last
+    }
 }
 
 fn entries(n: usize) -> &'static str {

@@ -81,20 +81,38 @@ pub fn plan(
         None => None,
     };
     let mut plan = Vec::new();
+    let mut untouched = Vec::new();
     for manifest in &loaded.manifests {
         let mut items = PlanItem::from_manifest(manifest);
-        if let (Some(wanted), Some(rev)) = (&wanted, changed_since) {
+        if let Some(wanted) = &wanted {
             items.retain(|item| wanted.contains(&(item.name.clone(), item.tag.clone())));
             if items.is_empty() {
-                ui.warn(format_args!(
-                    "{}: no entry was added or changed since {rev}",
-                    manifest.source.name()
-                ));
+                untouched.push(manifest.source.name().to_owned());
             }
         }
         plan.extend(items);
     }
+    if let (Some(rev), false) = (changed_since, untouched.is_empty()) {
+        warn_untouched(ui, rev, &untouched, plan.is_empty());
+    }
     Ok(Some(plan))
+}
+
+/// One warning for the manifests none of whose entries changed since `rev`: the files are
+/// named when nothing at all changed (then it is worth a look), else only counted.
+fn warn_untouched(ui: &Ui, rev: &str, untouched: &[String], nothing: bool) {
+    if nothing {
+        ui.warn(format_args!(
+            "no entry was added or changed since {rev} in {}",
+            untouched.join(", ")
+        ));
+    } else {
+        ui.note(format_args!(
+            "{} manifest(s) with no entry added or changed since {rev}: {}",
+            untouched.len(),
+            untouched.join(", ")
+        ));
+    }
 }
 
 /// The (name, tag) of every entry added or changed since `rev`.
@@ -130,14 +148,19 @@ pub fn options(args: &RegistryArgs, plan: &[PlanItem], ui: &Ui) -> Result<Option
     Ok(options)
 }
 
-/// `--force` names as images; a name no entry has is a warning.
+/// `--force` names as images. A short name (`k8s-cni-sriov`, `starlingx/k8s-cni-sriov`) means the
+/// one entry's image whose path ends with it, as `refs --bump` reads one; a name no entry has is a
+/// warning, a short name several images end with is an error.
 pub fn force(names: &[String], plan: &[PlanItem], ui: &Ui) -> Result<Vec<ImageName>, CliError> {
     let mut images = Vec::new();
     for name in names {
-        let image = ImageName::parse(name).map_err(|source| ApplyError::ForceName {
-            name: name.clone(),
-            source,
-        })?;
+        let image = match short_name(name, plan) {
+            Some(found) => found?,
+            None => ImageName::parse(name).map_err(|source| ApplyError::ForceName {
+                name: name.clone(),
+                source,
+            })?,
+        };
         if !plan.iter().any(|item| item.name == image) {
             ui.warn(format_args!(
                 "--force {name} matches no entry (name the image as the manifest does)"
@@ -146,6 +169,30 @@ pub fn force(names: &[String], plan: &[PlanItem], ui: &Ui) -> Result<Vec<ImageNa
         images.push(image);
     }
     Ok(images)
+}
+
+/// The image a short `--force` name means: `None` when `name` is an image of the plan as written
+/// or no entry's image path ends with `/name`.
+fn short_name(name: &str, plan: &[PlanItem]) -> Option<Result<ImageName, ApplyError>> {
+    if plan.iter().any(|item| item.name.as_str() == name) || name.contains('.') {
+        return None;
+    }
+    let suffix = format!("/{name}");
+    let mut found: Vec<&ImageName> = plan
+        .iter()
+        .map(|item| &item.name)
+        .filter(|image| image.as_str().ends_with(&suffix))
+        .collect();
+    found.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    found.dedup();
+    match found.as_slice() {
+        [] => None,
+        [one] => Some(Ok((*one).clone())),
+        several => Some(Err(ApplyError::AmbiguousForce {
+            name: name.to_owned(),
+            images: several.iter().map(|i| i.as_str().to_owned()).collect(),
+        })),
+    }
 }
 
 /// The registry client: credentials (a `--registry-map` target also tries the credentials of
