@@ -80,10 +80,13 @@ impl CliError {
                 naming,
                 ignored,
                 ..
-            } if !ignored.is_empty() => Some(format!(
-                "{}; name them (`{naming}`) to check them",
-                ignored_files(root, ignored)
-            )),
+            } if !ignored.is_empty() => {
+                let them = if ignored.len() == 1 { "it" } else { "them" };
+                Some(format!(
+                    "{}; name {them} (`{naming}`) to check {them}",
+                    ignored_files(root, ignored)
+                ))
+            }
             Self::NoManifests { naming, .. } => Some(format!(
                 "name them (`{naming}`) or set `manifests:` globs in tagman.yaml"
             )),

@@ -16,6 +16,7 @@ mod support;
 mod apply;
 mod apply_ops;
 mod cli;
+mod discovery;
 mod git;
 mod git_history;
 mod hostile;
