@@ -152,14 +152,7 @@ impl Report {
 
 /// Unix seconds as an RFC 3339 UTC time.
 pub fn utc(secs: i64) -> String {
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = tagman_core::tag::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    tagman_core::tag::utc_time(secs)
 }
 
 #[cfg(test)]

@@ -46,6 +46,8 @@ pub enum CliError {
         globs: Vec<String>,
         /// How the command that looked names manifests (`tagman refs --manifests PATH`).
         naming: &'static str,
+        /// Files the globs match that an ignore file (`.gitignore`, …) left out.
+        ignored: Vec<PathBuf>,
     },
     /// `tagman refs` could not scan or bump.
     #[error(transparent)]
@@ -73,6 +75,18 @@ impl CliError {
     /// How to fix it, when there is something to say.
     pub fn help(&self) -> Option<String> {
         match self {
+            Self::NoManifests {
+                root,
+                naming,
+                ignored,
+                ..
+            } if !ignored.is_empty() => {
+                let them = if ignored.len() == 1 { "it" } else { "them" };
+                Some(format!(
+                    "{}; name {them} (`{naming}`) to check {them}",
+                    ignored_files(root, ignored)
+                ))
+            }
             Self::NoManifests { naming, .. } => Some(format!(
                 "name them (`{naming}`) or set `manifests:` globs in tagman.yaml"
             )),
@@ -95,4 +109,25 @@ impl CliError {
             _ => None,
         }
     }
+}
+
+/// "N file(s) matching `manifests` that an ignore file leaves out: A, B …", paths relative to
+/// `root` (the policy's), the first few then how many more.
+pub fn ignored_files(root: &std::path::Path, paths: &[PathBuf]) -> String {
+    const SHOWN: usize = 5;
+    let mut shown = paths
+        .iter()
+        .take(SHOWN)
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > SHOWN {
+        shown.push_str(&format!(" and {} more", paths.len() - SHOWN));
+    }
+    let files = if paths.len() == 1 { "file" } else { "files" };
+    format!(
+        "{} {files} matching `manifests` that an ignore file (.gitignore, .ignore, \
+         .git/info/exclude) leaves out: {shown}",
+        paths.len()
+    )
 }

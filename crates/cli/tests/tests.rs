@@ -18,6 +18,7 @@ mod apply_ops;
 mod apply_summary;
 mod cli;
 mod corpus;
+mod discovery;
 mod follow_up;
 mod git;
 mod git_history;

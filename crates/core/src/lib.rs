@@ -20,6 +20,8 @@ pub mod source;
 pub mod span;
 pub mod tag;
 pub mod text;
+pub mod unified_diff;
+pub mod walk;
 pub mod write;
 pub mod yaml;
 

@@ -269,6 +269,12 @@ impl Policy {
         ManifestSelector::new(self)?.discover()
     }
 
+    /// The files the policy's globs match that discovery (which found `found`) leaves out
+    /// because an ignore file (`.gitignore`, `.ignore`, `.git/info/exclude`) excludes them.
+    pub fn ignored_manifests(&self, found: &[PathBuf]) -> Result<Vec<PathBuf>, GlobError> {
+        ManifestSelector::new(self)?.ignored(found)
+    }
+
     /// Parser limits for manifests under this policy.
     pub fn limits(&self) -> Limits {
         Limits {

@@ -1,7 +1,13 @@
 //! Which files are tag manifests: the policy's `manifests` globs, matched the one way tagman
 //! matches globs, and the directories never searched. Used for the filesystem, for a git tree at
 //! a revision and for the index alike.
+//!
+//! In the filesystem, discovery walks with [`crate::walk`], as `tagman refs` does: a manifest
+//! an ignore file (`.gitignore`, `.ignore`, `.git/info/exclude`) excludes is not discovered,
+//! as ripgrep and ruff leave ignored files out. [`ManifestSelector::ignored`] lists those, so
+//! the binary can say what it left out; a manifest named on the command line is always read.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
@@ -55,12 +61,13 @@ pub enum GlobError {
     #[error("in `manifests`: {0}")]
     Pattern(#[from] InvalidGlob),
     /// The directory walk failed.
-    #[error("cannot walk {}: {message}", root.display())]
+    #[error("cannot walk {}: {source}", root.display())]
     Walk {
         /// The root walked.
         root: PathBuf,
-        /// What went wrong.
-        message: String,
+        /// The walker's error (it names the path it could not read).
+        #[source]
+        source: ignore::Error,
     },
 }
 
@@ -87,23 +94,38 @@ impl ManifestSelector {
         !dirs.any(is_skipped_dir) && self.set.is_match(relative)
     }
 
-    /// The manifests under the policy's root in the filesystem, sorted.
+    /// The manifests under the policy's root in the filesystem, sorted; ignored files left out.
     pub fn discover(&self) -> Result<Vec<PathBuf>, GlobError> {
+        self.walk(true)
+    }
+
+    /// The files the globs match under the root that [`Self::discover`] left out because an
+    /// ignore file excludes them, sorted; `found` is what it discovered. This walks the ignored
+    /// directories too (build output, virtual environments): the price of saying what was left
+    /// out rather than skipping it silently.
+    pub fn ignored(&self, found: &[PathBuf]) -> Result<Vec<PathBuf>, GlobError> {
+        let found: HashSet<&PathBuf> = found.iter().collect();
+        let mut all = self.walk(false)?;
+        all.retain(|path| !found.contains(path));
+        Ok(all)
+    }
+
+    fn walk(&self, honour_ignore_files: bool) -> Result<Vec<PathBuf>, GlobError> {
+        let mut builder = crate::walk::builder(&self.root);
+        if !honour_ignore_files {
+            crate::walk::without_ignore_files(&mut builder);
+        }
+        builder.filter_entry(|e| {
+            let dir = e.file_type().is_some_and(|t| t.is_dir());
+            e.depth() == 0 || !dir || !e.file_name().to_str().is_some_and(is_skipped_dir)
+        });
         let mut found = Vec::new();
-        let walker = walkdir::WalkDir::new(&self.root)
-            .follow_links(false)
-            .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0
-                    || !e.file_type().is_dir()
-                    || !e.file_name().to_str().is_some_and(is_skipped_dir)
-            });
-        for entry in walker {
-            let entry = entry.map_err(|e| GlobError::Walk {
+        for entry in builder.build() {
+            let entry = entry.map_err(|source| GlobError::Walk {
                 root: self.root.clone(),
-                message: e.to_string(),
+                source,
             })?;
-            if !entry.file_type().is_file() {
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
             let relative = entry
@@ -111,7 +133,7 @@ impl ManifestSelector {
                 .strip_prefix(&self.root)
                 .unwrap_or(entry.path());
             if self.matches(&slash_path(relative)) {
-                found.push(entry.path().to_path_buf());
+                found.push(entry.into_path());
             }
         }
         found.sort();
@@ -198,5 +220,93 @@ mod tests {
         assert!(!in_repo.matches("image-tags.yaml"));
         let elsewhere = s.in_repository(Path::new("/nonexistent-repo"));
         assert!(!elsewhere.matches("tagman-select-test-sub/image-tags.yaml"));
+    }
+
+    /// A tree with manifests where `.gitignore`, `.ignore` and `.git/info/exclude` reach them,
+    /// one in a hidden directory and one under a directory never searched.
+    fn tree(dir: &Path, git: bool) {
+        let put = |path: &str, text: &str| {
+            let path = dir.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        for path in [
+            "image-tags.yaml",
+            "sub/image-tags-a.yaml",
+            ".zuul.d/image-tags.yaml",
+            "build/image-tags.yaml",
+            "sub/gen/image-tags.yaml",
+            "local/image-tags.yaml",
+            "target/image-tags.yaml",
+        ] {
+            put(path, "images: []\n");
+        }
+        put(".gitignore", "build/\n");
+        put("sub/.ignore", "gen/\n");
+        if git {
+            let status = std::process::Command::new("git")
+                .args(["init", "-q"])
+                .current_dir(dir)
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .status()
+                .unwrap();
+            assert!(status.success());
+            put(".git/info/exclude", "/local/\n");
+        }
+    }
+
+    fn relative(root: &Path, paths: &[PathBuf]) -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| slash_path(p.strip_prefix(root).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn discovery_leaves_out_what_ignore_files_exclude_and_says_what() {
+        for git in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            tree(root, git);
+            let s = selector(root, &["**/image-tags*.yaml"]);
+            let found = s.discover().unwrap();
+            let mut want = vec![".zuul.d/image-tags.yaml", "image-tags.yaml"];
+            if !git {
+                // `.git/info/exclude` is git's; without a repository it does not exist.
+                want.push("local/image-tags.yaml");
+            }
+            want.push("sub/image-tags-a.yaml");
+            assert_eq!(relative(root, &found), want, "git: {git}");
+            let mut ignored = vec!["build/image-tags.yaml"];
+            if git {
+                ignored.push("local/image-tags.yaml");
+            }
+            ignored.push("sub/gen/image-tags.yaml");
+            // `target/` is never searched, ignored or not.
+            assert_eq!(
+                relative(root, &s.ignored(&found).unwrap()),
+                ignored,
+                "git: {git}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_gitignore_above_the_policy_root_applies_as_git_applies_it() {
+        let dir = tempfile::tempdir().unwrap();
+        tree(dir.path(), true);
+        std::fs::write(
+            dir.path().join(".gitignore"),
+            "build/\nsub/image-tags-a.yaml\n",
+        )
+        .unwrap();
+        let sub = dir.path().join("sub");
+        let s = selector(&sub, &["**/image-tags*.yaml"]);
+        let found = s.discover().unwrap();
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(
+            relative(&sub, &s.ignored(&found).unwrap()),
+            ["gen/image-tags.yaml", "image-tags-a.yaml"]
+        );
     }
 }

@@ -300,60 +300,54 @@ pub fn parse_build_tag(tag: &str) -> Result<BuildTimestamp, BuildTagProblem> {
     if !(1..=12).contains(&month) {
         return Err(bad(format!("month {month:02} does not exist")));
     }
-    if day < 1 || day > days_in_month(year, month) {
+    let Some(date) = calendar_date(year, month, day) else {
         return Err(bad(format!("{year:04}-{month:02} has no day {day:02}")));
-    }
+    };
     if hour > 23 || minute > 59 || second > 59 {
         return Err(bad(format!(
             "{hour:02}:{minute:02}:{second:02} is not a time of day"
         )));
     }
-    let days = days_from_civil(year, month, day);
     Ok(BuildTimestamp {
-        unix: days * 86_400 + hour * 3_600 + minute * 60 + second,
+        unix: midnight(date) + hour * 3_600 + minute * 60 + second,
         offset: stamp_start,
     })
 }
 
-fn days_in_month(year: i64, month: i64) -> i64 {
-    match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+/// Seconds since the Unix epoch at the start of `date` (UTC).
+fn midnight(date: chrono::NaiveDate) -> i64 {
+    date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// The proleptic Gregorian date, if it exists (`2023-02-29` does not).
+fn calendar_date(year: i64, month: i64, day: i64) -> Option<chrono::NaiveDate> {
+    let year = i32::try_from(year).ok()?;
+    let month = u32::try_from(month).ok()?;
+    let day = u32::try_from(day).ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, month, day)
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01 (the inverse of
-/// [`days_from_civil`]).
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// Seconds since 1970-01-01T00:00:00Z of a UTC date and time of day; `None` when the date does
+/// not exist.
+pub fn unix_time(year: i64, month: i64, day: i64, seconds_of_day: i64) -> Option<i64> {
+    Some(midnight(calendar_date(year, month, day)?) + seconds_of_day)
 }
 
-/// `YYYY-MM-DD` of a Unix time (UTC).
+/// `YYYY-MM-DD` of a Unix time (UTC); `????-??-??` past chrono's range (±262,000 years).
 pub fn iso_date(unix_seconds: i64) -> String {
-    let (y, m, d) = civil_from_days(unix_seconds.div_euclid(86_400));
-    format!("{y:04}-{m:02}-{d:02}")
+    formatted(unix_seconds, "%Y-%m-%d", "????-??-??")
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339, UTC) of a Unix time; question marks past chrono's range.
+pub fn utc_time(unix_seconds: i64) -> String {
+    formatted(unix_seconds, "%Y-%m-%dT%H:%M:%SZ", "????-??-??T??:??:??Z")
+}
+
+fn formatted(unix_seconds: i64, format: &str, out_of_range: &str) -> String {
+    match chrono::DateTime::from_timestamp(unix_seconds, 0) {
+        Some(time) => time.format(format).to_string(),
+        None => out_of_range.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -361,11 +355,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn civil_dates_round_trip() {
-        for (y, m, d) in [(1970, 1, 1), (2000, 2, 29), (2026, 6, 1), (1969, 12, 31)] {
-            assert_eq!(civil_from_days(days_from_civil(y, m, d)), (y, m, d));
-        }
+    fn calendar_dates_and_unix_times() {
+        assert_eq!(unix_time(1970, 1, 1, 0), Some(0));
+        assert_eq!(unix_time(1969, 12, 31, 0), Some(-86_400));
+        assert_eq!(unix_time(2026, 6, 1, 0), Some(1_780_272_000));
+        assert_eq!(unix_time(2000, 2, 29, 1), Some(951_782_401), "a leap day");
+        assert_eq!(unix_time(1900, 2, 29, 0), None, "1900 is no leap year");
+        assert_eq!(unix_time(2023, 13, 1, 0), None);
         assert_eq!(iso_date(1_780_272_000), "2026-06-01");
+        assert_eq!(iso_date(-1), "1969-12-31");
+        assert_eq!(iso_date(i64::MAX), "????-??-??");
+        let stamp = parse_build_tag("master-debian-stable-20000229T235959Z.0").unwrap();
+        assert_eq!(stamp.unix, 951_868_799);
     }
 
     fn codenames() -> Vec<String> {

@@ -1,30 +1,15 @@
 //! "Did you mean" suggestions: the candidate a misspelt word most likely meant.
 
-/// The candidate closest to `word` by edit distance, if it is within a third of its length (at
+/// The candidate closest to `word` by edit distance (Levenshtein over characters, `strsim`), if it is within a third of its length (at
 /// least one edit); ties go to the first candidate in order.
 pub fn closest<'a, S: AsRef<str> + ?Sized>(word: &str, candidates: &'a [&'a S]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| c.as_ref())
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (strsim::levenshtein(word, c), c))
         .filter(|(d, c)| *d > 0 && *d <= (c.chars().count() / 3).max(1))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Levenshtein distance over characters; inputs are short (keys, codes, names).
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -46,9 +31,16 @@ mod tests {
     }
 
     #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("tm004", "tm004"), 0);
-        assert_eq!(edit_distance("tm04", "tm004"), 1);
-        assert_eq!(edit_distance("src-rfe", "src-ref"), 2);
+    fn one_edit_per_third_of_the_candidate() {
+        let codes = ["tm004", "src-ref", "ab"];
+        let codes: Vec<&str> = codes.to_vec();
+        assert_eq!(closest("tm04", &codes), Some("tm004"), "one insertion");
+        assert_eq!(
+            closest("src-rfe", &codes),
+            Some("src-ref"),
+            "two edits in seven"
+        );
+        assert_eq!(closest("zz", &codes), None, "two edits in two is too many");
+        assert_eq!(closest("ä", &["a"]), Some("a"), "characters, not bytes");
     }
 }

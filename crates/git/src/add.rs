@@ -307,55 +307,9 @@ fn after_trailing_comments(text: &str, at: usize) -> usize {
     belongs.map_or(at, |(end, _)| *end)
 }
 
-/// A unified diff (`diff -u`, three lines of context) from `before` to `after`, which differ in
-/// one run of lines (an added entry): what `tagman add --dry-run` prints.
-pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
-    const CONTEXT: usize = 3;
-    let old: Vec<&str> = before.split_inclusive('\n').collect();
-    let new: Vec<&str> = after.split_inclusive('\n').collect();
-    if old == new {
-        return String::new();
-    }
-    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-    let suffix = old[prefix..]
-        .iter()
-        .rev()
-        .zip(new[prefix..].iter().rev())
-        .take_while(|(a, b)| a == b)
-        .count();
-    let start = prefix.saturating_sub(CONTEXT);
-    let old_end = (old.len() - suffix + CONTEXT).min(old.len());
-    let new_end = (new.len() - suffix + CONTEXT).min(new.len());
-    let range = |end: usize| {
-        let len = end - start;
-        format!("{},{len}", if len == 0 { start } else { start + 1 })
-    };
-    let mut out = format!(
-        "--- a/{path}\n+++ b/{path}\n@@ -{} +{} @@\n",
-        range(old_end),
-        range(new_end)
-    );
-    let mut push = |mark: char, line: &str| {
-        out.push(mark);
-        out.push_str(line);
-        if !line.ends_with('\n') {
-            out.push_str("\n\\ No newline at end of file\n");
-        }
-    };
-    for line in &old[start..prefix] {
-        push(' ', line);
-    }
-    for line in &old[prefix..old.len() - suffix] {
-        push('-', line);
-    }
-    for line in &new[prefix..new.len() - suffix] {
-        push('+', line);
-    }
-    for line in &old[old.len() - suffix..old_end] {
-        push(' ', line);
-    }
-    out
-}
+/// A unified diff (`diff -u`, three lines of context) from `before` to `after`: what
+/// `tagman add --dry-run` prints. tagman's one unified diff, `tagman_core::unified_diff`.
+pub use tagman_core::unified_diff::unified as unified_diff;
 
 /// Whether the appended text parses to the original entries plus exactly `entry`.
 pub fn verify(original: &Manifest, new_text: &str, entry: &NewEntry) -> bool {

@@ -64,7 +64,8 @@ impl Row {
                 .unwrap_or_else(|| panic!("bad corpus date {}", self.date))
         };
         let (y, m, d) = (number(0..4), number(4..6), number(6..8));
-        tagman_core::tag::days_from_civil(y, m, d) * 86_400 + 12 * 3_600
+        tagman_core::tag::unix_time(y, m, d, 12 * 3_600)
+            .unwrap_or_else(|| panic!("bad corpus date {}", self.date))
     }
 }
 

@@ -62,16 +62,38 @@ mod tests {
         assert!(status.success());
     }
 
+    /// Each shell gets its own script: the line that hooks it into that shell (what
+    /// clap_complete's generator for it writes), and none of another shell's, offering every
+    /// subcommand.
     #[test]
     fn every_shell_gets_a_script() {
-        for shell in [
-            Shell::Bash,
-            Shell::Zsh,
-            Shell::Fish,
-            Shell::Elvish,
-            Shell::PowerShell,
-        ] {
-            assert!(!script(shell).is_empty(), "{shell}");
+        let hooks = [
+            (Shell::Bash, "complete -F _tagman"),
+            (Shell::Zsh, "#compdef tagman"),
+            (Shell::Fish, "complete -c tagman"),
+            (Shell::Elvish, "edit:completion:arg-completer[tagman]"),
+            (
+                Shell::PowerShell,
+                "Register-ArgumentCompleter -Native -CommandName 'tagman'",
+            ),
+        ];
+        let subcommands: Vec<String> = Cli::command()
+            .get_subcommands()
+            .map(|c| c.get_name().to_owned())
+            .collect();
+        assert!(subcommands.len() >= 10, "{subcommands:?}");
+        for (shell, hook) in hooks {
+            let text = String::from_utf8(script(shell)).unwrap();
+            assert!(text.contains(hook), "{shell}: no `{hook}`");
+            for (other, other_hook) in hooks {
+                assert!(
+                    other == shell || !text.contains(other_hook),
+                    "{shell}'s script holds {other}'s `{other_hook}`"
+                );
+            }
+            for name in &subcommands {
+                assert!(text.contains(name.as_str()), "{shell}: no `{name}`");
+            }
         }
     }
 }

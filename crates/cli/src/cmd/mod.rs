@@ -75,11 +75,19 @@ pub fn manifest_files(
         return Ok(named.to_vec());
     }
     let found = policy.discover_manifests()?;
+    // What the globs match but an ignore file leaves out is said, never skipped silently; the
+    // second walk this takes is spared under `-q` when there is something to check.
+    let ignored = if found.is_empty() || !ui.quiet {
+        policy.ignored_manifests(&found)?
+    } else {
+        Vec::new()
+    };
     if found.is_empty() && !none_ok {
         return Err(CliError::NoManifests {
             root: policy.root.clone(),
             globs: policy.manifests.clone(),
             naming,
+            ignored,
         });
     }
     ui.note(format_args!(
@@ -87,6 +95,13 @@ pub fn manifest_files(
         found.len(),
         policy.root.display()
     ));
+    if !ignored.is_empty() {
+        let them = if ignored.len() == 1 { "it" } else { "them" };
+        ui.warn(format_args!(
+            "not checked: {}; name {them} to check {them}",
+            crate::error::ignored_files(&policy.root, &ignored),
+        ));
+    }
     // Named as a user would name them on the command line: relative to the working directory.
     let cwd = std::env::current_dir().ok();
     Ok(found

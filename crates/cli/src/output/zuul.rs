@@ -268,8 +268,12 @@ mod tests {
         }
     }
 
+    /// The online rules' findings go where the other commit-message findings go, by their
+    /// rule's subject (tagman-git's `the_online_rules_are_commit_message_rules_too` asserts the
+    /// subject): under Gerrit's header on `/COMMIT_MSG`, whatever the message file is called.
     #[test]
-    fn the_online_rules_are_commit_message_rules_too() {
+    fn online_rule_findings_go_to_the_commit_message() {
+        let msg = "Bump images\n\nCloses-Bug: 1\n";
         for rule in [
             &tagman_git::rules::reference_not_found::RULE,
             &tagman_git::rules::reference_private::RULE,
@@ -277,15 +281,19 @@ mod tests {
         ] {
             let doc = document(&report(vec![diag(
                 rule,
-                "COMMIT_MSG",
-                "Bump\n\nCloses-Bug: 1\n",
-                Span::new(6, 13),
+                ".git/COMMIT_EDITMSG",
+                msg,
+                Span::new(25, 1),
             )]));
-            assert!(
-                doc["zuul"]["file_comments"]["/COMMIT_MSG"].is_array(),
-                "{}: {doc}",
+            let comments = doc["zuul"]["file_comments"].as_object().unwrap();
+            assert_eq!(comments.len(), 1, "{}: {doc}", rule.code);
+            let c = &comments["/COMMIT_MSG"][0];
+            assert_eq!(
+                c["line"], 9,
+                "{}: line 3 below the 6 header lines",
                 rule.code
             );
+            assert_eq!(c["range"]["start_character"], 12, "{}: {doc}", rule.code);
         }
     }
 

@@ -139,3 +139,54 @@ pub(crate) mod test_support {
         out.into_vec()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tagman_core::{Policy, SourceFile};
+    use tagman_diag::registry::Subject;
+
+    use super::*;
+
+    /// The `--online` lookups check the commit message, as TM101–TM105 do: each rule's subject
+    /// says so (the outputs route findings by it: Zuul's `/COMMIT_MSG`, SARIF's message
+    /// artifact), and each finding points into the message, at the reference's number.
+    #[test]
+    fn the_online_rules_are_commit_message_rules_too() {
+        let online: Vec<&Rule> = registry::metadata(ONLINE_RULES).collect();
+        let codes: Vec<&str> = online.iter().map(|r| r.code).collect();
+        assert_eq!(codes, ["TM111", "TM112", "TM113"]);
+        for rule in registry::metadata(MESSAGE_RULES).chain(online) {
+            assert_eq!(rule.subject, Subject::CommitMessage, "{}", rule.code);
+        }
+        // The subject is no constant: the `src_ref` checks report on the manifests.
+        for rule in registry::metadata(SRC_REF_RULES) {
+            assert_eq!(rule.subject, Subject::Manifest, "{}", rule.code);
+        }
+
+        let text = "Bump the images\n\nCloses-Bug: 2000001\n";
+        let message = Message::parse(SourceFile::new(".git/COMMIT_EDITMSG", text), true);
+        let policy = Policy::default();
+        let Some(reference) = message.accepted(&policy.references).next().cloned() else {
+            panic!("no reference in {text:?}");
+        };
+        let unreachable = Lookup::Unreachable {
+            url: "https://api.launchpad.net/devel/bugs/2000001".to_owned(),
+            reason: "timed out".to_owned(),
+        };
+        let lookups = [Lookup::NotFound, Lookup::Private, unreachable];
+        for ((rule, check), lookup) in ONLINE_RULES.iter().zip(lookups) {
+            let results = [(reference.clone(), lookup)];
+            let mut out = Findings::unlimited();
+            let cx = OnlineContext {
+                message: &message,
+                results: &results,
+            };
+            check(&cx, &mut out);
+            let findings = out.into_vec();
+            assert_eq!(findings.len(), 1, "{}: {findings:?}", rule.code);
+            let label = &findings[0].primary;
+            assert_eq!(label.file.name(), ".git/COMMIT_EDITMSG", "{}", rule.code);
+            assert_eq!(label.span, reference.value_span, "{}", rule.code);
+        }
+    }
+}
