@@ -11,8 +11,8 @@ use super::context::{
 use super::split::split_tag;
 use super::syntax::{Comments, FileKind};
 use super::token::{
-    is_mirror, is_name_byte, is_token_byte, placeholder_at, scan_digest, scan_tag, tail,
-    templated_mirror,
+    is_mirror, is_name_byte, is_token_byte, placeholder_at, runtime_tag, scan_digest, scan_tag,
+    tail, templated_mirror,
 };
 use super::{ImageRef, Namespace, Role, TagRef, Unreadable};
 
@@ -208,7 +208,13 @@ impl<'t> Scan<'t> {
             end,
         } = parsed;
         let text = self.text;
-        let before = &text[line.start..token.start];
+        let mut before = &text[line.start..token.start];
+        match self.kind.diff_prefix(&text[line.start..line.end]) {
+            // A line a patch removes is not in what ships.
+            Some(b'-') => return None,
+            Some(_) => before = &before[1.min(before.len())..],
+            None => {}
+        }
         let key = key_before(tail(before, 256));
         let squashed = squash(key);
         if tag.is_none() && digest.is_none() {
@@ -318,7 +324,7 @@ fn registry_prefix(
 
 /// The `:tag` and `@digest` after a name ending at `name_end` (`run_end`: where the path's
 /// bytes end), and where the reference ends; `None` for `name:` followed by no tag (a YAML
-/// key, or `"name:" + tag` in code: the tag is given elsewhere).
+/// key); `"name:" + tag` in code has a tag made at run time ([`runtime_tag`]).
 fn tag_and_digest(
     text: &str,
     name_end: usize,
@@ -327,7 +333,7 @@ fn tag_and_digest(
     let mut end = name_end;
     let mut tag = None;
     if name_end == run_end && text.as_bytes().get(end) == Some(&b':') {
-        let t = scan_tag(text, end + 1)?;
+        let t = scan_tag(text, end + 1).or_else(|| runtime_tag(text, end + 1))?;
         end = t.span.end();
         tag = Some(t);
     }
