@@ -7,4 +7,5 @@ mod archives;
 mod fixtures;
 mod iso;
 mod linear;
+mod overrides;
 mod support;
