@@ -98,7 +98,12 @@ pub fn place_resolved(files: &mut [ScannedFile], overridden: &mut Vec<Overridden
             return false;
         };
         let refs = &mut file.extracted.refs;
-        if !refs.iter().any(|r| r.span == resolved.span) {
+        // An override that sets the repository too was read whole by the extractor, its tag
+        // at the same place: that reference is the one that ships.
+        let read = |r: &ImageRef| {
+            r.span == resolved.span || r.tag.as_ref().is_some_and(|t| t.span == resolved.span)
+        };
+        if !refs.iter().any(read) {
             let at = refs.partition_point(|r| r.span.offset < resolved.span.offset);
             refs.insert(at, resolved.clone());
             placed += 1;
