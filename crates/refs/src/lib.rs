@@ -15,6 +15,7 @@
 pub mod archive;
 pub mod bump;
 pub mod catalog;
+pub mod codename;
 pub mod error;
 pub mod extract;
 pub mod helm;
