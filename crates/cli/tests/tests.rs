@@ -24,6 +24,7 @@ mod packaging;
 mod pre_commit;
 mod refs;
 mod refs_classes;
+mod refs_codenames;
 mod rules;
 mod status;
 mod zuul;

@@ -115,7 +115,11 @@ fn closest_names(catalog: &Catalog, written: &str) -> Vec<String> {
         })
         .collect();
     scored.sort();
-    scored.into_iter().take(5).map(|(_, n)| n.to_owned()).collect()
+    scored
+        .into_iter()
+        .take(5)
+        .map(|(_, n)| n.to_owned())
+        .collect()
 }
 
 /// Levenshtein distance over bytes (names are ASCII).
@@ -126,7 +130,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut diagonal = row[0];
         row[0] = i + 1;
         for (j, &y) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(x != y));
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(x != y));
             diagonal = row[j + 1];
             row[j + 1] = next;
         }
@@ -396,7 +402,9 @@ fn file_replacements(
             Edit::Replace(span, new) if new.ends_with(&spec.tag) => {
                 let tag = match &literal {
                     Some(tag) => tag,
-                    None => literal.insert(tag_in_file(file, build_input, spec, catalog, codenames)?),
+                    None => {
+                        literal.insert(tag_in_file(file, build_input, spec, catalog, codenames)?)
+                    }
                 };
                 let text = new.replacen(&spec.tag, tag, 1);
                 let written = &file.source.text()[span.offset..span.end()];

@@ -89,7 +89,10 @@ impl Catalog {
         Self {
             by_name,
             manifests: manifests.len(),
-            files: manifests.iter().map(|m| m.source.name().to_owned()).collect(),
+            files: manifests
+                .iter()
+                .map(|m| m.source.name().to_owned())
+                .collect(),
             history: HashMap::new(),
             revisions: 0,
         }

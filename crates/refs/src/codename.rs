@@ -27,7 +27,12 @@ pub struct PerCodename {
 impl PerCodename {
     /// The release `tag` (`<stem>-<codename>`) belongs to, when the manifests declare it for at
     /// least two of `codenames`; `None` for a tag of one codename only, or of none.
-    pub fn of(catalog: &Catalog, name: &ImageName, tag: &str, codenames: &[String]) -> Option<Self> {
+    pub fn of(
+        catalog: &Catalog,
+        name: &ImageName,
+        tag: &str,
+        codenames: &[String],
+    ) -> Option<Self> {
         let stem = codenames
             .iter()
             .find_map(|c| tag.strip_suffix(c.as_str())?.strip_suffix('-'))?;
@@ -207,8 +212,9 @@ mod tests {
 
     fn catalog() -> Catalog {
         let text = "images:\n  - name: docker.io/starlingx/stx-oidc-client\n    src_build_tag: master-debian-stable-20250101T000000Z.0\n    src_ref: https://opendev.org/starlingx/oidc-auth-armada-app/commit/1111111111111111111111111111111111111111\n    tag: stx.13.0-v1.0.12-bullseye\n  - name: docker.io/starlingx/stx-oidc-client\n    src_build_tag: master-debian-stable-20250101T000000Z.0\n    src_ref: https://opendev.org/starlingx/oidc-auth-armada-app/commit/1111111111111111111111111111111111111111\n    tag: stx.13.0-v1.0.12-trixie\n  - name: docker.io/starlingx/one\n    src_build_tag: master-debian-stable-20250101T000000Z.0\n    src_ref: https://opendev.org/starlingx/x/commit/1111111111111111111111111111111111111111\n    tag: stx.13.0-v1-trixie\n";
-        let manifest = Manifest::parse(SourceFile::new("image-tags.yaml", text), &Limits::default())
-            .unwrap_or_else(|e| panic!("{e}"));
+        let manifest =
+            Manifest::parse(SourceFile::new("image-tags.yaml", text), &Limits::default())
+                .unwrap_or_else(|e| panic!("{e}"));
         Catalog::new(&[manifest])
     }
 
@@ -216,7 +222,8 @@ mod tests {
     fn a_shared_file_is_never_pinned_to_one_codename() {
         let catalog = catalog();
         let codenames = ["bullseye".to_owned(), "trixie".to_owned()];
-        let oidc = ImageName::parse("docker.io/starlingx/stx-oidc-client").unwrap_or_else(|e| panic!("{e}"));
+        let oidc = ImageName::parse("docker.io/starlingx/stx-oidc-client")
+            .unwrap_or_else(|e| panic!("{e}"));
         let choose = |path: &str, text: &str, tag: &str| {
             let file = FileBuild::of(path, text, &codenames, false);
             tag_for_file(&catalog, &oidc, tag, &file, &codenames)
@@ -233,8 +240,14 @@ mod tests {
         );
         // A file its build fills in: the placeholder form.
         assert_eq!(
-            choose("vars/system-images.yml", "a: x:stx.1-@OS_CODENAME@\n", bullseye),
-            Ok(TagChoice::Placeholder("stx.13.0-v1.0.12-@OS_CODENAME@".to_owned()))
+            choose(
+                "vars/system-images.yml",
+                "a: x:stx.1-@OS_CODENAME@\n",
+                bullseye
+            ),
+            Ok(TagChoice::Placeholder(
+                "stx.13.0-v1.0.12-@OS_CODENAME@".to_owned()
+            ))
         );
         // A file for one codename: that codename's tag, whichever was asked for.
         assert_eq!(

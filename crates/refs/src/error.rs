@@ -66,7 +66,10 @@ pub enum RefsError {
     },
     /// `--bump` would pin a file that ships on several OS codenames to one of them, and nothing
     /// fills the codename in when the file is built.
-    #[error("{file} ships on {} but `--bump` would pin {name} to one codename's tag there", codenames(declared))]
+    #[error(
+        "{file} ships on {} but `--bump` would pin {name} to one codename's tag there",
+        codenames(declared)
+    )]
     SharedByCodenames {
         /// The canonical image name.
         name: String,

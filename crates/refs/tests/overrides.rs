@@ -54,7 +54,14 @@ fn run(root: &Path) -> (Vec<String>, Vec<String>) {
     let aside = scan
         .overridden
         .iter()
-        .map(|o| format!("{} by {}:{}", o.key, o.by.file.name().rsplit('/').next().unwrap_or(""), o.by.start().line))
+        .map(|o| {
+            format!(
+                "{} by {}:{}",
+                o.key,
+                o.by.file.name().rsplit('/').next().unwrap_or(""),
+                o.by.start().line
+            )
+        })
         .collect();
     (found, aside)
 }
@@ -91,15 +98,28 @@ fn a_tag_only_static_override_is_judged_at_its_line() {
             format!("{OVERRIDES}:6 TM202"),
         ]
     );
-    assert!(aside.contains(&"notification.image.tag by ptp-notification-static-overrides.yaml:6".to_owned()), "{aside:?}");
+    assert!(
+        aside.contains(
+            &"notification.image.tag by ptp-notification-static-overrides.yaml:6".to_owned()
+        ),
+        "{aside:?}"
+    );
     // A floating override is what ships too: reported where it is written.
     let app = self::app();
-    append(app.path(), OVERRIDES, "notification:\n  image:\n    tag: latest\n");
+    append(
+        app.path(),
+        OVERRIDES,
+        "notification:\n  image:\n    tag: latest\n",
+    );
     let (found, _) = run(app.path());
     assert!(found.contains(&format!("{OVERRIDES}:8 TM201")), "{found:?}");
     // A declared tag passes, and the default it replaces is set aside.
     let app = self::app();
-    append(app.path(), OVERRIDES, "notification: {image: {tag: \"stx.9.0-v2.8.0\"}}\n");
+    append(
+        app.path(),
+        OVERRIDES,
+        "notification: {image: {tag: \"stx.9.0-v2.8.0\"}}\n",
+    );
     let (found, aside) = run(app.path());
     assert_eq!(found, ["charts/ptp-notification/values.yaml:17 TM201"]);
     assert_eq!(aside.len(), 3, "{aside:?}");
@@ -119,9 +139,16 @@ fn a_tag_only_helmrelease_value_is_judged_at_its_line_and_wins_over_static_overr
     let (found, _) = run(app.path());
     assert!(found.contains(&format!("{RELEASE}:17 TM202")), "{found:?}");
     // Both set the tag: `spec.values` is merged last (FluxCD), so only it ships.
-    append(app.path(), OVERRIDES, "notification: {image: {tag: latest}}\n");
+    append(
+        app.path(),
+        OVERRIDES,
+        "notification: {image: {tag: latest}}\n",
+    );
     let (found, aside) = run(app.path());
     assert!(found.contains(&format!("{RELEASE}:17 TM202")), "{found:?}");
     assert!(!found.iter().any(|f| f.starts_with(OVERRIDES)), "{found:?}");
-    assert!(aside.contains(&"notification.image.tag by helmrelease.yaml:17".to_owned()), "{aside:?}");
+    assert!(
+        aside.contains(&"notification.image.tag by helmrelease.yaml:17".to_owned()),
+        "{aside:?}"
+    );
 }

@@ -179,7 +179,9 @@ fn command_use(window: &str) -> Option<Use> {
         .next()
         .unwrap_or(window);
     // A transport (`docker://x`) is part of an argument, not the `docker` command.
-    let plain = segment.replace("docker://", " ").replace("docker-daemon:", " ");
+    let plain = segment
+        .replace("docker://", " ")
+        .replace("docker-daemon:", " ");
     let words: Vec<&str> = plain
         .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
         .filter(|w| !w.is_empty())
@@ -265,11 +267,10 @@ fn kube_use(args: &[&str], window: &str) -> Option<Use> {
 /// Whether `window` mentions a container tool at all (a cheap filter before splitting words).
 fn mentions_a_tool(window: &str) -> bool {
     static TOOLS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    let tools = TOOLS
-        .get_or_init(|| {
-            let tools = CONTAINER_TOOLS.iter().chain(&COPY_TOOLS).chain(&KUBE_TOOLS);
-            AhoCorasick::new(tools).ok()
-        });
+    let tools = TOOLS.get_or_init(|| {
+        let tools = CONTAINER_TOOLS.iter().chain(&COPY_TOOLS).chain(&KUBE_TOOLS);
+        AhoCorasick::new(tools).ok()
+    });
     // The automaton is built from constants; should it ever fail, look at every window.
     let Some(tools) = tools else {
         return true;

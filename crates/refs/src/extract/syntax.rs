@@ -82,7 +82,9 @@ impl FileKind {
         if self != Self::Patch || line.starts_with("+++ ") || line.starts_with("--- ") {
             return None;
         }
-        line.bytes().next().filter(|b| matches!(b, b'+' | b'-' | b' '))
+        line.bytes()
+            .next()
+            .filter(|b| matches!(b, b'+' | b'-' | b' '))
     }
 }
 

@@ -351,7 +351,10 @@ fn long_lines_are_skipped_and_counted() {
 fn tags_made_at_run_time_are_opaque_placeholders() {
     for (text, placeholder) in [
         ("IMG = \"docker.io/starlingx/x:\" + tag\n", "\" + tag"),
-        ("IMG = 'docker.io/starlingx/x:' + self.tag\n", "' + self.tag"),
+        (
+            "IMG = 'docker.io/starlingx/x:' + self.tag\n",
+            "' + self.tag",
+        ),
         ("IMG = \"docker.io/starlingx/x:%s\" % tag\n", "%s"),
         ("IMG = f\"docker.io/starlingx/x:{tag}\"\n", "{tag}"),
         ("IMG = \"docker.io/starlingx/x:{}\".format(tag)\n", "{}"),
