@@ -606,7 +606,7 @@ impl Visitor<'_> {
             Extracted::default()
         };
         let unmanaged = if self.options.all_images {
-            crate::inventory::find::unmanaged(text, self.matcher)
+            crate::inventory::find::unmanaged_in(&relative, text, self.matcher)
         } else {
             Vec::new()
         };
