@@ -8,4 +8,5 @@ mod fixtures;
 mod iso;
 mod linear;
 mod overrides;
+mod planted;
 mod support;
