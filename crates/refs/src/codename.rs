@@ -86,9 +86,7 @@ impl FileBuild {
     /// What the file at `path` with `text` is, without reading anything else; `build_input`:
     /// the policy lists it in `build_inputs`.
     pub fn of(path: &str, text: &str, codenames: &[String], build_input: bool) -> Self {
-        let words: Vec<&str> = path
-            .split(|c: char| matches!(c, '/' | '\\' | '!' | '.' | '-' | '_'))
-            .collect();
+        let words: Vec<&str> = path.split(['/', '\\', '!', '.', '-', '_']).collect();
         let named: Vec<&String> = codenames
             .iter()
             .filter(|c| words.contains(&c.as_str()))

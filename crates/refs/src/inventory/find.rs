@@ -93,7 +93,7 @@ impl Kind {
 
     /// Code, where an image is named only in a string literal.
     fn is_code(self) -> bool {
-        self.syntax.is_code() || self.syntax == FileKind::Slash
+        self.syntax.is_code()
     }
 }
 
@@ -157,7 +157,7 @@ fn scan_line(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageR
         } else {
             Want::Any
         };
-        let named = !(kind.is_code() && !quoted) && !is_action_key(key);
+        let named = (!kind.is_code() || quoted) && !is_action_key(key);
         if named && ends_with_ignore_case(key, "image") {
             push_token(text, at + value, None, want, out);
         } else if named && ends_with_ignore_case(key, "repository") {
