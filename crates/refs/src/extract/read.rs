@@ -192,6 +192,17 @@ impl<'t> Scan<'t> {
         self.classify(line, token, parsed, in_comment)
     }
 
+    /// The line before `start` without a diff's prefix; `None` on a line a patch removes, which
+    /// is not in what ships.
+    fn before(&self, line: Line, start: usize) -> Option<&'t str> {
+        let before = &self.text[line.start..start];
+        match self.kind.diff_prefix(&self.text[line.start..line.end]) {
+            Some(b'-') => None,
+            Some(_) => Some(&before[1.min(before.len())..]),
+            None => Some(before),
+        }
+    }
+
     /// The reference with its role; `None` for a bare name nothing pulls.
     fn classify(
         &mut self,
@@ -208,13 +219,7 @@ impl<'t> Scan<'t> {
             end,
         } = parsed;
         let text = self.text;
-        let mut before = &text[line.start..token.start];
-        match self.kind.diff_prefix(&text[line.start..line.end]) {
-            // A line a patch removes is not in what ships.
-            Some(b'-') => return None,
-            Some(_) => before = &before[1.min(before.len())..],
-            None => {}
-        }
+        let before = self.before(line, token.start)?;
         let key = key_before(tail(before, 256));
         let squashed = squash(key);
         if tag.is_none() && digest.is_none() {

@@ -149,21 +149,7 @@ fn scan_line(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageR
             push_token(text, at + start, None, commands, out);
         }
     }
-    if let Some((key, value, quoted)) = key_value(line) {
-        // In code, an image is named in a string literal with a path or a tag; an unquoted
-        // value is an expression (`IMAGE = json.dumps(…)`).
-        let want = if kind.is_code() {
-            Want::Qualified
-        } else {
-            Want::Any
-        };
-        let named = (!kind.is_code() || quoted) && !is_action_key(key);
-        if named && ends_with_ignore_case(key, "image") {
-            push_token(text, at + value, None, want, out);
-        } else if named && ends_with_ignore_case(key, "repository") {
-            push_token(text, at + value, Some(key), want, out);
-        }
-    }
+    key_value_image(text, at, line, kind, out);
     // Explicit registry host with a tag or digest, anywhere on the line.
     let bytes = line.as_bytes();
     if memchr::memchr(b'/', bytes).is_none() {
@@ -185,6 +171,28 @@ fn scan_line(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageR
         if hosted && !token.contains("://") && (token.contains('@') || tag_after_slash(token)) {
             push_token(text, at + start, None, Want::Versioned, out);
         }
+    }
+}
+
+/// The value of a key naming an image (`image:`, `*_image`, `repository:` with its sibling
+/// `tag:`). In code, an image is named in a string literal with a path or a tag; an unquoted
+/// value is an expression (`IMAGE = json.dumps(…)`).
+fn key_value_image(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageRef>) {
+    let Some((key, value, quoted)) = key_value(line) else {
+        return;
+    };
+    let want = if kind.is_code() {
+        Want::Qualified
+    } else {
+        Want::Any
+    };
+    if (kind.is_code() && !quoted) || is_action_key(key) {
+        return;
+    }
+    if ends_with_ignore_case(key, "image") {
+        push_token(text, at + value, None, want, out);
+    } else if ends_with_ignore_case(key, "repository") {
+        push_token(text, at + value, Some(key), want, out);
     }
 }
 
@@ -313,18 +321,7 @@ fn push_token(
     let Ok(parsed) = Reference::parse(token) else {
         return;
     };
-    let versioned = parsed.tag.is_some() || parsed.digest.is_some();
-    let pathed = token.contains('/');
-    // A one-word name with a dot (`texture.image`, `debug.level.verbose`) or a YAML/JSON
-    // keyword is a property or a value, not an image.
-    let word =
-        !pathed && (token.contains('.') || ["null", "true", "false", "none", "~"].contains(&token));
-    let keep = match want {
-        Want::Any => versioned || !word,
-        Want::Qualified => (versioned || pathed) && !word,
-        Want::Versioned => versioned,
-    };
-    if !keep {
+    if !wanted(token, &parsed, want) {
         return;
     }
     let without_digest = token.find('@').map_or(token, |i| &token[..i]);
@@ -358,6 +355,21 @@ fn push_token(
         role: Role::Pull,
         appendable: false,
     });
+}
+
+/// Whether a parsed token is what `want` asks for. A one-word name with a dot
+/// (`texture.image`, `debug.level.verbose`) or a YAML/JSON keyword is a property or a value,
+/// not an image.
+fn wanted(token: &str, parsed: &Reference, want: Want) -> bool {
+    let versioned = parsed.tag.is_some() || parsed.digest.is_some();
+    let pathed = token.contains('/');
+    let word =
+        !pathed && (token.contains('.') || ["null", "true", "false", "none", "~"].contains(&token));
+    match want {
+        Want::Any => versioned || !word,
+        Want::Qualified => (versioned || pathed) && !word,
+        Want::Versioned => versioned,
+    }
 }
 
 /// The length of a local registry's prefix before an image with a registry of its own
