@@ -16,19 +16,8 @@ use crate::support;
 const OVERRIDES: &str = "fluxcd-manifests/ptp-notification/ptp-notification-static-overrides.yaml";
 const RELEASE: &str = "fluxcd-manifests/ptp-notification/helmrelease.yaml";
 
-/// The release fixture's chart and FluxCD manifests, copied so a test can plant in them.
 fn app() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let from = support::release();
-    for sub in ["charts", "fluxcd-manifests"] {
-        support::run(
-            std::process::Command::new("cp")
-                .arg("-r")
-                .arg(from.join(sub))
-                .arg(dir.path()),
-        );
-    }
-    dir
+    support::release_app()
 }
 
 fn append(root: &Path, file: &str, text: &str) {
@@ -42,15 +31,7 @@ fn append(root: &Path, file: &str, text: &str) {
 fn run(root: &Path) -> (Vec<String>, Vec<String>) {
     let (scan, catalog, policy) = support::scan(&[root.to_path_buf()], WalkOptions::default());
     let report = check(&scan, &policy, &catalog);
-    let found = report
-        .diagnostics
-        .iter()
-        .map(|d| {
-            let file = d.file().trim_start_matches(&*root.to_string_lossy());
-            let file = file.trim_start_matches('/');
-            format!("{file}:{} {}", d.finding.primary.start().line, d.code())
-        })
-        .collect();
+    let found = support::findings_under(&report, root);
     let aside = scan
         .overridden
         .iter()
