@@ -85,7 +85,6 @@ impl Kind {
             dockerfile: base.starts_with("dockerfile")
                 || base.starts_with("containerfile")
                 || base.ends_with(".dockerfile")
-                || base.ends_with(".patch")
                 || name.is_empty(),
             stylesheet: [".css", ".scss", ".less"].iter().any(|e| base.ends_with(e)),
         }
@@ -94,6 +93,16 @@ impl Kind {
     /// Code, where an image is named only in a string literal.
     fn is_code(self) -> bool {
         self.syntax.is_code()
+    }
+
+    /// What a bare operand or value must be: in a patch (of any language) or in code, a path,
+    /// a tag or a digest.
+    fn value_want(self) -> Want {
+        if self.is_code() || self.syntax == FileKind::Patch {
+            Want::Qualified
+        } else {
+            Want::Any
+        }
     }
 }
 
@@ -123,7 +132,8 @@ fn scan_line(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageR
     let mut command_value = None;
     // Upper case only: Python's `from x import y` is not a Dockerfile; SQL's `FROM table` is
     // not one either, so outside Dockerfiles the operand must look like an image.
-    if trimmed.starts_with("FROM ") {
+    let from = trimmed.starts_with("FROM ");
+    if from {
         command_value = first_operand(line, indent + 5);
     } else if memchr::memmem::find(line.as_bytes(), b" pull ").is_some() {
         let lower = line.to_ascii_lowercase();
@@ -138,10 +148,10 @@ fn scan_line(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageR
     }
     // Outside a Dockerfile or a shell script, a command's operand may be prose ("crictl pull
     // for image"): only one that looks like an image (a path, a tag or a digest) counts.
-    let commands = if kind.dockerfile || kind.syntax == FileKind::Shell {
-        Want::Any
-    } else {
-        Want::Qualified
+    let commands = match (from, kind.syntax) {
+        (true, _) if kind.dockerfile => Want::Any,
+        (false, FileKind::Shell) => Want::Any,
+        _ => Want::Qualified,
     };
     if let Some(start) = command_value {
         // `FROM scratch` starts from nothing, not from an image.
@@ -181,11 +191,7 @@ fn key_value_image(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<
     let Some((key, value, quoted)) = key_value(line) else {
         return;
     };
-    let want = if kind.is_code() {
-        Want::Qualified
-    } else {
-        Want::Any
-    };
+    let want = kind.value_want();
     if (kind.is_code() && !quoted) || is_action_key(key) {
         return;
     }
@@ -209,6 +215,7 @@ fn is_action_key(key: &str) -> bool {
         "update",
         "list",
         "publicize",
+        "communitize",
         "download",
         "upload",
         "deactivate",
@@ -306,8 +313,10 @@ fn push_token(
     while end > start && matches!(bytes[end - 1], b'.' | b':' | b'/') {
         end -= 1;
     }
-    // `json.dumps(…)`, `self.get_image()`: a call, not a name.
-    if bytes.get(end) == Some(&b'(') {
+    // `json.dumps(…)`, `data['spec']`: a call or a subscript, not a name; `f"…"`: a string's
+    // prefix.
+    let prefix = end - start <= 2 && matches!(bytes.get(end), Some(b'"' | b'\''));
+    if matches!(bytes.get(end), Some(b'(' | b'[')) || prefix {
         return;
     }
     let start = start + mirror_len(&text[start..end]);
@@ -365,6 +374,11 @@ fn wanted(token: &str, parsed: &Reference, want: Want) -> bool {
     let pathed = token.contains('/');
     let word =
         !pathed && (token.contains('.') || ["null", "true", "false", "none", "~"].contains(&token));
+    // `registry.local:9001/registry.k8s.io`: a registry prefix with no image after it.
+    let host = |s: &str| s.contains('.') || s.contains(':');
+    if !versioned && token.split('/').count() == 2 && token.split('/').all(host) {
+        return false;
+    }
     match want {
         Want::Any => versioned || !word,
         Want::Qualified => (versioned || pathed) && !word,
@@ -483,7 +497,11 @@ mod tests {
             ("css/bootstrap.css", "  background-image: none;\n  background-image: linear-gradient(x);\n"),
             ("glance-policy-overrides.yml", "\"get_image\": \"rule:admin_or_projectmember_owner\"\n"),
             ("debug.ini", "image=debug.level.verbose\n"),
-            ("values.yaml", "image: null\nimage: ~\n"),
+            ("values.yaml", "image: null\nimage: ~\nregistry: registry.local:9001/registry.k8s.io\n"),
+            ("build-image", "    repository = f\"{REPO}-{layer}\"\n    rbd_image = data['spec']\n"),
+            ("collect.sh", "psql -c \"SELECT datname FROM pg_database\"\n"),
+            ("0002-x.patch", "+  'key_repository': value => $x;\n+  repository: nvidia\n"),
+            ("policy.yml", "communitize_image: rule:admin_or_projectadmin_required\n"),
             ("README.md", "image: busybox\nFROM ubuntu:18.04\n"),
             ("0001-x.patch", "-FROM centos:7\n-  image: quay.io/x/y:1\n"),
         ] {
