@@ -17,6 +17,7 @@
 use tagman_core::reference::Reference;
 use tagman_core::Span;
 
+use super::dockerfile::{self, Args};
 use crate::extract::{sibling_tag, FileKind, ImageRef, Matcher, Role, TagRef};
 
 /// Every image reference outside `matcher`'s namespaces in `text`, a file of unknown kind.
@@ -33,6 +34,11 @@ pub fn unmanaged_in(name: &str, text: &str, matcher: &Matcher) -> Vec<ImageRef> 
     if kind.syntax == FileKind::Docs || kind.stylesheet {
         return out;
     }
+    let args = if kind.dockerfile {
+        Args::of(text)
+    } else {
+        Args::default()
+    };
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
@@ -43,7 +49,7 @@ pub fn unmanaged_in(name: &str, text: &str, matcher: &Matcher) -> Vec<ImageRef> 
             None => (Some(line_start), content),
         };
         if let Some(at) = at {
-            scan_line(text, at, content, kind, &mut out);
+            scan_line(text, at, content, (kind, &args), &mut out);
         }
         line_start += line.len();
     }
@@ -117,7 +123,13 @@ fn syntax_directive(trimmed: &str) -> Option<usize> {
     Some(trimmed.len() - value.trim_start().len())
 }
 
-fn scan_line(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageRef>) {
+fn scan_line(
+    text: &str,
+    at: usize,
+    line: &str,
+    (kind, args): (Kind, &Args),
+    out: &mut Vec<ImageRef>,
+) {
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
     if kind.dockerfile {
@@ -155,7 +167,18 @@ fn scan_line(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageR
     };
     if let Some(start) = command_value {
         // `FROM scratch` starts from nothing, not from an image.
-        if !line[start..].starts_with("scratch") {
+        let operand = line[start..]
+            .split(|c: char| c.is_ascii_whitespace())
+            .next()
+            .unwrap_or("");
+        // `FROM debian:${DIST}` with `ARG DIST=bullseye`: the image its default builds from.
+        if let Some(expanded) = args.expand(operand) {
+            out.extend(dockerfile::expanded_ref(
+                at + start,
+                operand.len(),
+                &expanded,
+            ));
+        } else if !line[start..].starts_with("scratch") {
             push_token(text, at + start, None, commands, out);
         }
     }
@@ -527,6 +550,13 @@ mod tests {
                 "IMAGE = 'quay.io/ceph/ceph:v18.2.8'\nBASE = \"busybox:1.36\"\n"
             ),
             ["quay.io/ceph/ceph:v18.2.8"]
+        );
+        assert_eq!(
+            found_in(
+                "Dockerfile.stable",
+                "ARG DIST=bullseye\nFROM debian:${DIST} as c\nFROM ${BASE}\n"
+            ),
+            ["docker.io/library/debian:bullseye"]
         );
         assert_eq!(
             found_in("pods.yaml", "    image: busybox\n"),
