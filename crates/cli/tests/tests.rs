@@ -29,6 +29,7 @@ mod pre_commit;
 mod pypi_name;
 mod refs;
 mod refs_classes;
+mod refs_codenames;
 mod release_job;
 mod rules;
 mod status;

@@ -16,6 +16,7 @@ use tagman_core::{ImageName, SourceFile, Span};
 use tagman_diag::diagnostic::Label;
 
 use crate::catalog::Catalog;
+use crate::codename::{self, FileBuild, SharedByCodenames};
 use crate::error::RefsError;
 use crate::extract::{Role, TagRef, CODENAME_PLACEHOLDER};
 use crate::unified_diff;
@@ -77,6 +78,12 @@ impl BumpSpec {
             .filter(|n| n.ends_with(&suffix))
             .collect();
         match candidates.as_slice() {
+            // A short name no declared image ends with: not Docker Hub's `library/`, but the
+            // declared names that come closest.
+            [] if !self.written.contains(['.', ':']) => Err(RefsError::UnknownName {
+                candidates: closest_names(catalog, &self.written),
+                name: self.written,
+            }),
             [] => Ok(self),
             [one] => Ok(Self {
                 name: ImageName::parse(one).map_err(|e| RefsError::BumpSpec {
@@ -91,6 +98,46 @@ impl BumpSpec {
             }),
         }
     }
+}
+
+/// Up to five declared names whose last path component comes closest to `written`'s (edit
+/// distance at most half its length, or one contains the other), closest first.
+fn closest_names(catalog: &Catalog, written: &str) -> Vec<String> {
+    let want = written.rsplit('/').next().unwrap_or(written);
+    let mut scored: Vec<(usize, &str)> = catalog
+        .names()
+        .into_iter()
+        .filter_map(|n| {
+            let last = n.rsplit('/').next().unwrap_or(n);
+            let d = edit_distance(want, last);
+            let near = d <= want.len().max(2) / 2 || last.contains(want) || want.contains(last);
+            near.then_some((d, n))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(5)
+        .map(|(_, n)| n.to_owned())
+        .collect()
+}
+
+/// Levenshtein distance over bytes (names are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &x) in a.as_bytes().iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(x != y));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
 }
 
 /// Why a reference to the image was left as it is.
@@ -315,7 +362,7 @@ pub fn plan(
     let mut out = BumpPlan::default();
     for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
         let replacements =
-            file_replacements(file, *build_input, spec, catalog, codenames, &mut out);
+            file_replacements(file, *build_input, spec, catalog, codenames, &mut out)?;
         // A reference to move inside a package or tarball: what ships is rebuilt, not edited.
         if file.in_archive && !replacements.is_empty() {
             return Err(crate::archive::ArchiveError::Bump {
@@ -338,23 +385,69 @@ fn file_replacements(
     catalog: &Catalog,
     codenames: &[String],
     out: &mut BumpPlan,
-) -> Vec<(Span, String)> {
+) -> Result<Vec<(Span, String)>, RefsError> {
     let mut replacements = Vec::new();
     // Compare canonical names: `starlingx/x` and `docker.io/starlingx/x` are one image.
     let same = |r: &&crate::ImageRef| r.name == spec.name;
+    let mut literal = None;
     for reference in file.extracted.refs.iter().filter(same) {
         out.references += 1;
         let skip = |reason| Skipped {
             label: Label::new(&file.source, reference.span),
             reason,
         };
-        match edit_for(reference, build_input, spec, catalog, codenames) {
+        let edit = edit_for(reference, build_input, spec, catalog, codenames);
+        // A literal tag in a file shared by codenames: the codename-aware choice decides.
+        let edit = match edit {
+            Edit::Replace(span, new) if new.ends_with(&spec.tag) => {
+                let tag = match &literal {
+                    Some(tag) => tag,
+                    None => {
+                        literal.insert(tag_in_file(file, build_input, spec, catalog, codenames)?)
+                    }
+                };
+                let text = new.replacen(&spec.tag, tag, 1);
+                let written = &file.source.text()[span.offset..span.end()];
+                if written == text {
+                    Edit::Already
+                } else {
+                    Edit::Replace(span, text)
+                }
+            }
+            other => other,
+        };
+        match edit {
             Edit::Replace(span, new) => replacements.push((span, new)),
             Edit::Already => out.already += 1,
             Edit::Skip(reason) => out.skipped.push(skip(reason)),
         }
     }
-    replacements
+    Ok(replacements)
+}
+
+/// The tag `--bump` writes in `file` for `spec`: [`codename::tag_for_file`] with what the file
+/// is to the codenames (its path, its text, the policy's build inputs, its package's build
+/// rules); refused when the file ships on several codenames and nothing fills the codename in.
+fn tag_in_file(
+    file: &ScannedFile,
+    build_input: bool,
+    spec: &BumpSpec,
+    catalog: &Catalog,
+    codenames: &[String],
+) -> Result<String, RefsError> {
+    let mut build = FileBuild::of(&file.relative, file.source.text(), codenames, build_input);
+    if !build.fills_codename && build.codename.is_none() && !file.in_archive {
+        build.fills_codename = codename::build_rules_fill(&file.path);
+    }
+    match codename::tag_for_file(catalog, &spec.name, &spec.tag, &build, codenames) {
+        Ok(choice) => Ok(choice.text().to_owned()),
+        Err(SharedByCodenames { release }) => Err(RefsError::SharedByCodenames {
+            name: spec.name.to_string(),
+            file: file.relative.clone(),
+            placeholder: release.placeholder(),
+            declared: release.tags,
+        }),
+    }
 }
 
 /// What to do with one reference to the image.
@@ -477,5 +570,12 @@ mod tests {
         assert!(BumpSpec::parse("docker.io/starlingx/dex:1=2").is_err());
         let s = BumpSpec::parse("stx-ceph-manager=stx.13.0-v18.2.2-0").unwrap();
         assert_eq!(s.written, "stx-ceph-manager");
+    }
+
+    #[test]
+    fn distances() {
+        assert_eq!(edit_distance("stx-oidc-clent", "stx-oidc-client"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("dex", "dex"), 0);
     }
 }

@@ -64,6 +64,7 @@ pub struct Superseded {
 pub struct Catalog {
     by_name: HashMap<String, Vec<Declared>>,
     manifests: usize,
+    files: Vec<String>,
     history: HashMap<String, Vec<Superseded>>,
     revisions: usize,
 }
@@ -88,6 +89,10 @@ impl Catalog {
         Self {
             by_name,
             manifests: manifests.len(),
+            files: manifests
+                .iter()
+                .map(|m| m.source.name().to_owned())
+                .collect(),
             history: HashMap::new(),
             revisions: 0,
         }
@@ -96,6 +101,11 @@ impl Catalog {
     /// How many manifests were read.
     pub fn manifests(&self) -> usize {
         self.manifests
+    }
+
+    /// The manifests read, as named (what `--manifests` repeats in a help command).
+    pub fn files(&self) -> &[String] {
+        &self.files
     }
 
     /// Every tag declared for `name`, in manifest order.

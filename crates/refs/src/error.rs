@@ -64,6 +64,30 @@ pub enum RefsError {
         /// The tags the manifests do declare for it, in manifest order.
         declared: Vec<String>,
     },
+    /// `--bump` would pin a file that ships on several OS codenames to one of them, and nothing
+    /// fills the codename in when the file is built.
+    #[error(
+        "{file} ships on {} but `--bump` would pin {name} to one codename's tag there",
+        codenames(declared)
+    )]
+    SharedByCodenames {
+        /// The canonical image name.
+        name: String,
+        /// The file.
+        file: String,
+        /// `(codename, declared tag)` for each codename the release is declared for.
+        declared: Vec<(String, String)>,
+        /// The placeholder form a package build could fill in.
+        placeholder: String,
+    },
+    /// `--bump` names an image by a short name that matches no declared image.
+    #[error("no manifest declares an image called `{name}`")]
+    UnknownName {
+        /// The name as written.
+        name: String,
+        /// Declared images whose names come closest.
+        candidates: Vec<String>,
+    },
     /// `--bump` names an image by a short name that several declared images end with.
     #[error("`{name}` could mean {}: name the image in full", candidates.join(", "))]
     AmbiguousName {
@@ -130,6 +154,27 @@ impl RefsError {
                     .to_owned(),
             ),
             Self::Archive(e) => Some(e.help()),
+            Self::SharedByCodenames {
+                declared,
+                placeholder,
+                ..
+            } => {
+                let each: Vec<String> = declared
+                    .iter()
+                    .map(|(c, t)| format!("`{t}` for {c}"))
+                    .collect();
+                Some(format!(
+                    "the manifests declare {}: write `{placeholder}` there and have the package's build fill in @OS_CODENAME@ (a `sed` in its debian/*/deb_folder/rules), or keep one file per codename",
+                    each.join(", ")
+                ))
+            }
+            Self::UnknownName { candidates, .. } if candidates.is_empty() => {
+                Some("name the image in full (`docker.io/starlingx/NAME=TAG`)".to_owned())
+            }
+            Self::UnknownName { candidates, .. } => Some(format!(
+                "did you mean {}?",
+                candidates.join(", ")
+            )),
             Self::AmbiguousName { candidates, .. } => Some(format!(
                 "e.g. `--bump {}=TAG`",
                 candidates.first().map_or("NAME", String::as_str)
@@ -137,4 +182,10 @@ impl RefsError {
             Self::Changed { .. } | Self::Matcher { .. } | Self::Write(_) => None,
         }
     }
+}
+
+/// `bullseye and trixie`.
+fn codenames(declared: &[(String, String)]) -> String {
+    let names: Vec<String> = declared.iter().map(|(c, _)| c.clone()).collect();
+    crate::rules::list_plain(&names)
 }

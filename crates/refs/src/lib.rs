@@ -15,6 +15,7 @@
 pub mod archive;
 pub mod bump;
 pub mod catalog;
+pub mod codename;
 pub mod error;
 pub mod extract;
 pub mod helm;
@@ -148,7 +149,9 @@ pub fn scan(
         .collect();
     options.exclude.extend(exclude);
     let mut walked = walk::walk(paths, &matcher, &options);
-    let overridden = helm::annotate(&mut walked.files, &walked.helm);
+    let mut overridden = helm::annotate(&mut walked.files, &walked.helm);
+    // What replaces a default is judged where it is written before the default is set aside.
+    helm::place_resolved(&mut walked.files, &mut overridden);
     let build_input = walked
         .files
         .iter()

@@ -585,8 +585,12 @@ impl Visitor<'_> {
             }
             return;
         };
+        // An overrides file is kept even without a reference of its own: a tag-only override
+        // (`image.tag`) is judged there once it is resolved against its chart default.
+        let mut overrides = false;
         if helm_name {
             if let Some(doc) = crate::helm::doc_for(&name, text) {
+                overrides = !matches!(doc, HelmDoc::Chart { .. });
                 push(&self.sinks.helm, doc);
             }
         }
@@ -602,11 +606,11 @@ impl Visitor<'_> {
             Extracted::default()
         };
         let unmanaged = if self.options.all_images {
-            crate::inventory::find::unmanaged(text, self.matcher)
+            crate::inventory::find::unmanaged_in(&relative, text, self.matcher)
         } else {
             Vec::new()
         };
-        if extracted.is_empty() && unmanaged.is_empty() {
+        if extracted.is_empty() && unmanaged.is_empty() && !overrides {
             return;
         }
         let Ok(source) = SourceFile::from_bytes(name, std::mem::take(buf)) else {

@@ -346,10 +346,26 @@ fn bump_refuses_a_file_changed_since_the_scan() {
 
 #[test]
 fn bump_keeps_a_codename_placeholder_when_every_codename_is_declared() {
-    let (policy, manifests, scanned) = scan_tree(Path::new(TREE));
+    let (policy, manifests, whole) = scan_tree(Path::new(TREE));
     let catalog = Catalog::new(&manifests);
     let spec =
         BumpSpec::parse("docker.io/starlingx/stx-oidc-client=stx.13.0-v1.0.8-trixie").unwrap();
+    // The chart's values.yaml ships on every codename and nothing fills the codename in: the
+    // bump refuses rather than pin it to trixie (issue 19).
+    match bump::plan(&whole, &spec, &catalog, &policy.codenames) {
+        Err(RefsError::SharedByCodenames { file, declared, .. }) => {
+            assert_eq!(file, "helm/values.yaml");
+            assert_eq!(declared.len(), 2, "{declared:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let scanned = scan(
+        &[Path::new(TREE).join("jinja")],
+        &policy,
+        &manifests,
+        WalkOptions::default(),
+    )
+    .unwrap();
     let plan = bump::plan(&scanned, &spec, &catalog, &policy.codenames).unwrap();
     let jinja = plan
         .edits

@@ -7,4 +7,6 @@ mod archives;
 mod fixtures;
 mod iso;
 mod linear;
+mod overrides;
+mod planted;
 mod support;

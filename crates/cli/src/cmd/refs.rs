@@ -54,6 +54,8 @@ pub struct RefsArgs {
     #[arg(long, value_name = "FILE", value_delimiter = ',')]
     pub manifests: Vec<PathBuf>,
     /// Rewrite every reference to image NAME to TAG, which a manifest must declare; prints a unified diff.
+    /// NAME may be short (`stx-ceph-manager`). With one tag per OS codename, a file shared by the
+    /// codenames gets `…-@OS_CODENAME@` where its build fills that in, else the bump refuses.
     #[arg(long, value_name = "NAME=TAG")]
     pub bump: Option<String>,
     /// With --bump: print the diff and change nothing.

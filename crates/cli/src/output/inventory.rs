@@ -255,6 +255,7 @@ mod tests {
                     managed: true,
                     declared: true,
                     superseded: false,
+                    template: false,
                     locations: vec![
                         loc(
                             "p.deb!a.tgz!ptp/values.yaml",
@@ -277,6 +278,7 @@ mod tests {
                     managed: false,
                     declared: false,
                     superseded: false,
+                    template: false,
                     locations: vec![loc("x|y.yaml", 1, None, false)],
                 },
             ],

@@ -29,8 +29,25 @@ pub(super) enum Use {
 
 /// Tools whose `pull`/`run`/`create` pull an image, and whose `build`/`tag`/`push` make one.
 const CONTAINER_TOOLS: [&str; 6] = ["docker", "podman", "nerdctl", "crictl", "ctr", "buildah"];
-/// Tools every image argument of which is pulled.
+/// Tools that copy an image: the source is pulled, the destination (their second argument) made.
 const COPY_TOOLS: [&str; 2] = ["skopeo", "crane"];
+/// `kubectl run --image=`, `kubectl create deployment --image=`, `kubectl set image`: pulled.
+const KUBE_TOOLS: [&str; 1] = ["kubectl"];
+/// Copy-tool options that take a separate value (`--authfile FILE`), not an image argument.
+const COPY_VALUE_OPTIONS: [&str; 12] = [
+    "--authfile",
+    "--src-authfile",
+    "--dest-authfile",
+    "--src-creds",
+    "--dest-creds",
+    "--src-cert-dir",
+    "--dest-cert-dir",
+    "--format",
+    "-f",
+    "--retry-times",
+    "--multi-arch",
+    "--platform",
+];
 
 /// The key a value follows (`repository` in `  "repository": "`), as written; empty when none.
 pub(super) fn key_before(before: &str) -> &str {
@@ -132,12 +149,20 @@ pub(super) fn use_of(before: &str, kind: FileKind, parent: impl FnOnce() -> Stri
         let images = parent.ends_with("images");
         // A list item or kustomize's `name:` is an image under `images:`; a repository also
         // under an image key (`image: {repository: …}`).
-        let pulled = images || (is_repository_key(&squashed) && is_image_key(&parent));
+        // Ansible's `docker_image`/`podman_image` `name:` is pulled (`source: pull`).
+        let module = is_name_key(&squashed) && is_image_module(&parent);
+        let pulled = images || module || (is_repository_key(&squashed) && is_image_key(&parent));
         if pulled {
             return Use::Pull { appendable: false };
         }
     }
     Use::Mention
+}
+
+/// Whether a (squashed) key is an Ansible module that pulls an image by its `name:`:
+/// `docker_image`, `community.docker.docker_image`, `containers.podman.podman_image`.
+fn is_image_module(squashed: &str) -> bool {
+    squashed.ends_with("dockerimage") || squashed.ends_with("podmanimage")
 }
 
 /// How a container command line uses the image argument that ends `window`, if a command is
@@ -153,15 +178,22 @@ fn command_use(window: &str) -> Option<Use> {
         .rsplit(['|', ';', '&', '(', '`'])
         .next()
         .unwrap_or(window);
-    let words: Vec<&str> = segment
+    // A transport (`docker://x`) is part of an argument, not the `docker` command.
+    let plain = segment
+        .replace("docker://", " ")
+        .replace("docker-daemon:", " ");
+    let words: Vec<&str> = plain
         .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
         .filter(|w| !w.is_empty())
         .collect();
-    let tool = words
-        .iter()
-        .rposition(|w| CONTAINER_TOOLS.contains(w) || COPY_TOOLS.contains(w))?;
+    let tool = words.iter().rposition(|w| {
+        CONTAINER_TOOLS.contains(w) || COPY_TOOLS.contains(w) || KUBE_TOOLS.contains(w)
+    })?;
     if COPY_TOOLS.contains(&words[tool]) {
-        return Some(Use::Pull { appendable: true });
+        return Some(copy_use(segment));
+    }
+    if KUBE_TOOLS.contains(&words[tool]) {
+        return kube_use(&words[tool + 1..], window);
     }
     let args = &words[tool + 1..];
     let last = args.last().copied().unwrap_or("");
@@ -188,11 +220,57 @@ fn command_use(window: &str) -> Option<Use> {
     None
 }
 
+/// `skopeo copy SRC DST`, `crane copy SRC DST`: the argument before which another image argument
+/// stands is the destination, made rather than pulled. Every other argument is pulled.
+fn copy_use(segment: &str) -> Use {
+    let mut words = segment.split_whitespace();
+    if !words.any(|w| COPY_TOOLS.contains(&w.trim_matches(['"', '\'']))) {
+        return Use::Pull { appendable: true };
+    }
+    let mut images = 0;
+    let mut copy = false;
+    let mut skip = false;
+    // The word the reference continues (`docker://` before it) is not an argument before it.
+    let whole: Vec<&str> = words.collect();
+    let before = if segment.ends_with(char::is_whitespace) {
+        &whole[..]
+    } else {
+        &whole[..whole.len().saturating_sub(1)]
+    };
+    for word in before {
+        let word = word.trim_matches(['"', '\'', ',', '[', ']']);
+        if skip {
+            skip = false;
+        } else if word == "copy" || word == "cp" {
+            copy = true;
+        } else if COPY_VALUE_OPTIONS.contains(&word) {
+            skip = true;
+        } else if !word.starts_with('-') && copy {
+            images += 1;
+        }
+    }
+    if copy && images >= 1 {
+        Use::Target
+    } else {
+        Use::Pull { appendable: true }
+    }
+}
+
+/// `kubectl run NAME --image=X`, `kubectl create deployment --image X`, `kubectl set image
+/// deploy/d c=X`: the image is pulled by the cluster. Other kubectl arguments are not images.
+fn kube_use(args: &[&str], window: &str) -> Option<Use> {
+    let image_option = window.ends_with("--image=") || args.last() == Some(&"--image");
+    let set_image = args.windows(2).any(|w| w == ["set", "image"]) && window.ends_with('=');
+    (image_option || set_image).then_some(Use::Pull { appendable: true })
+}
+
 /// Whether `window` mentions a container tool at all (a cheap filter before splitting words).
 fn mentions_a_tool(window: &str) -> bool {
     static TOOLS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    let tools = TOOLS
-        .get_or_init(|| AhoCorasick::new(CONTAINER_TOOLS.iter().chain(COPY_TOOLS.iter())).ok());
+    let tools = TOOLS.get_or_init(|| {
+        let tools = CONTAINER_TOOLS.iter().chain(&COPY_TOOLS).chain(&KUBE_TOOLS);
+        AhoCorasick::new(tools).ok()
+    });
     // The automaton is built from constants; should it ever fail, look at every window.
     let Some(tools) = tools else {
         return true;

@@ -473,5 +473,11 @@ pub fn sibling_tag(text: &str, value_start: usize, key: &str) -> Option<TagRef> 
     split::split_tag(text, read::Line { start, end }, value_start, key)
 }
 
+/// The tag written at `offset` of `text` (literal characters and placeholders), as the value of
+/// a sibling `tag:` key: what a Helm override sets when it sets only `image.tag`.
+pub fn tag_at(text: &str, offset: usize) -> Option<TagRef> {
+    token::scan_tag(text, offset).map(|t| TagRef { split: true, ..t })
+}
+
 #[cfg(test)]
 mod tests;

@@ -11,8 +11,8 @@ use super::context::{
 use super::split::split_tag;
 use super::syntax::{Comments, FileKind};
 use super::token::{
-    is_mirror, is_name_byte, is_token_byte, placeholder_at, scan_digest, scan_tag, tail,
-    templated_mirror,
+    is_mirror, is_name_byte, is_token_byte, placeholder_at, runtime_tag, scan_digest, scan_tag,
+    tail, templated_mirror,
 };
 use super::{ImageRef, Namespace, Role, TagRef, Unreadable};
 
@@ -192,6 +192,17 @@ impl<'t> Scan<'t> {
         self.classify(line, token, parsed, in_comment)
     }
 
+    /// The line before `start` without a diff's prefix; `None` on a line a patch removes, which
+    /// is not in what ships.
+    fn before(&self, line: Line, start: usize) -> Option<&'t str> {
+        let before = &self.text[line.start..start];
+        match self.kind.diff_prefix(&self.text[line.start..line.end]) {
+            Some(b'-') => None,
+            Some(_) => Some(&before[1.min(before.len())..]),
+            None => Some(before),
+        }
+    }
+
     /// The reference with its role; `None` for a bare name nothing pulls.
     fn classify(
         &mut self,
@@ -208,7 +219,7 @@ impl<'t> Scan<'t> {
             end,
         } = parsed;
         let text = self.text;
-        let before = &text[line.start..token.start];
+        let before = self.before(line, token.start)?;
         let key = key_before(tail(before, 256));
         let squashed = squash(key);
         if tag.is_none() && digest.is_none() {
@@ -318,7 +329,7 @@ fn registry_prefix(
 
 /// The `:tag` and `@digest` after a name ending at `name_end` (`run_end`: where the path's
 /// bytes end), and where the reference ends; `None` for `name:` followed by no tag (a YAML
-/// key, or `"name:" + tag` in code: the tag is given elsewhere).
+/// key); `"name:" + tag` in code has a tag made at run time ([`runtime_tag`]).
 fn tag_and_digest(
     text: &str,
     name_end: usize,
@@ -327,7 +338,7 @@ fn tag_and_digest(
     let mut end = name_end;
     let mut tag = None;
     if name_end == run_end && text.as_bytes().get(end) == Some(&b':') {
-        let t = scan_tag(text, end + 1)?;
+        let t = scan_tag(text, end + 1).or_else(|| runtime_tag(text, end + 1))?;
         end = t.span.end();
         tag = Some(t);
     }

@@ -28,6 +28,9 @@ pub enum FileKind {
     Markup,
     /// JSON: no comments.
     Json,
+    /// A unified diff (`.patch`, `.diff`): lines it removes are not references, lines it adds
+    /// and keeps are read like YAML with the diff's one-byte prefix skipped.
+    Patch,
     /// A text of unknown kind: only a `#` that starts a line is a comment.
     Unknown,
 }
@@ -47,8 +50,10 @@ impl FileKind {
             | "cs" => Self::Slash,
             "xml" | "xsd" | "svg" => Self::Markup,
             "json" => Self::Json,
-            "yaml" | "yml" | "conf" | "cfg" | "ini" | "toml" | "env" | "tf" | "service"
-            | "patch" | "diff" => Self::Hash,
+            "yaml" | "yml" | "conf" | "cfg" | "ini" | "toml" | "env" | "tf" | "service" => {
+                Self::Hash
+            }
+            "patch" | "diff" => Self::Patch,
             "sh" | "bash" | "ksh" | "zsh" | "mk" | "spec" | "pp" | "rb" | "pl" | "pm" | "bats" => {
                 Self::Shell
             }
@@ -69,7 +74,17 @@ impl FileKind {
 
     /// Whether a `{{/* */}}` or `{# #}` template comment can occur (YAML may be a Helm template).
     fn template_comments(self) -> bool {
-        matches!(self, Self::Template | Self::Hash)
+        matches!(self, Self::Template | Self::Hash | Self::Patch)
+    }
+
+    /// The diff prefix of a line of this kind of file (`+`, `-` or a space), if it has one.
+    pub(crate) fn diff_prefix(self, line: &str) -> Option<u8> {
+        if self != Self::Patch || line.starts_with("+++ ") || line.starts_with("--- ") {
+            return None;
+        }
+        line.bytes()
+            .next()
+            .filter(|b| matches!(b, b'+' | b'-' | b' '))
     }
 }
 
@@ -211,11 +226,27 @@ fn triple_quoted(bytes: &[u8], from: usize, upto: usize) -> Option<(usize, usize
         let line_start = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |n| n + 1);
         let statement = bytes[line_start..start]
             .iter()
-            .all(|b| b.is_ascii_whitespace() || matches!(b, b'r' | b'R' | b'u' | b'U'));
+            .all(|b| b.is_ascii_whitespace() || matches!(b, b'r' | b'R' | b'u' | b'U'))
+            && !continues_an_expression(bytes, line_start);
         return Some((start, end, statement));
     }
     None
 }
+
+/// Whether the code before `line_start` leaves an expression open (`f(`, `x = `, `[a,`), so a
+/// string starting the line is an argument or a value, not a docstring. Looks back at most
+/// [`CONTINUATION_LOOK_BEHIND`] bytes.
+fn continues_an_expression(bytes: &[u8], line_start: usize) -> bool {
+    let floor = line_start.saturating_sub(CONTINUATION_LOOK_BEHIND);
+    bytes[floor..line_start]
+        .iter()
+        .rev()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| b"([{,=+%\\".contains(b))
+}
+
+/// How far back [`continues_an_expression`] looks for the last byte of code.
+const CONTINUATION_LOOK_BEHIND: usize = 256;
 
 /// The offset where a line comment starts on the line beginning at `line_start`, if one does:
 /// a marker outside quotes, at the start of the line or after whitespace.
@@ -226,6 +257,15 @@ fn line_comment_start(text: &str, line_start: usize, kind: FileKind) -> Option<u
     let (hash, slash) = match kind {
         FileKind::Docs | FileKind::Json | FileKind::Markup => return None,
         FileKind::Hash | FileKind::Shell | FileKind::Template | FileKind::Python => (true, false),
+        FileKind::Patch => {
+            // `+# x`: the comment marker follows the diff's prefix.
+            let text_line = std::str::from_utf8(line).unwrap_or("");
+            if kind.diff_prefix(text_line).is_some() {
+                let shifted = line_comment_start(text, line_start + 1, FileKind::Hash)?;
+                return Some(shifted);
+            }
+            (true, false)
+        }
         FileKind::Slash => (false, true),
         FileKind::Unknown => {
             let first = line.iter().position(|b| !b.is_ascii_whitespace())?;

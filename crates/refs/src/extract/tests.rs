@@ -174,7 +174,6 @@ fn not_references() {
     none("notstarlingx/x:1\n");
     none("docker.io/starlingx/\n");
     none("docker.io/starlingx/Upper:1\n");
-    none("IMG = \"docker.io/starlingx/x:\" + tag\n");
     none("docker.io/starlingx/x: {tag: 1}\n");
 }
 
@@ -345,4 +344,77 @@ fn long_lines_are_skipped_and_counted() {
     assert_eq!(found.long_lines, 1);
     assert_eq!(found.refs.len(), 1);
     assert_eq!(found.refs[0].name.to_string(), "docker.io/starlingx/y");
+}
+
+/// Issue 19's recall gaps, each as found in StarlingX's repositories.
+#[test]
+fn tags_made_at_run_time_are_opaque_placeholders() {
+    for (text, placeholder) in [
+        ("IMG = \"docker.io/starlingx/x:\" + tag\n", "\" + tag"),
+        (
+            "IMG = 'docker.io/starlingx/x:' + self.tag\n",
+            "' + self.tag",
+        ),
+        ("IMG = \"docker.io/starlingx/x:%s\" % tag\n", "%s"),
+        ("IMG = f\"docker.io/starlingx/x:{tag}\"\n", "{tag}"),
+        ("IMG = \"docker.io/starlingx/x:{}\".format(tag)\n", "{}"),
+    ] {
+        let r = one_of(text, FileKind::Python);
+        assert_eq!(r.role, Role::Pull, "{text}");
+        match r.tag.map(|t| t.expand(&[])) {
+            Some(Expansion::Opaque(p)) => assert_eq!(p.text, placeholder, "{text}"),
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+    // A number formatted into a string is no tag made at run time.
+    none_of("x = 'docker.io/starlingx/x:' % 1\n", FileKind::Python);
+}
+
+#[test]
+fn commands_that_pull_and_commands_that_make() {
+    for text in [
+        "kubectl run t --image=starlingx/x\n",
+        "kubectl create deployment d --image starlingx/x\n",
+        "kubectl set image deployment/d c=starlingx/x\n",
+    ] {
+        let r = one_of(text, FileKind::Shell);
+        assert_eq!((r.role, r.appendable), (Role::Pull, true), "{text}");
+    }
+    none_of("kubectl get pods -l app=starlingx/x\n", FileKind::Shell);
+    let copy = "skopeo copy --authfile a.json docker://docker.io/starlingx/x:1 docker://registry.local:9001/docker.io/starlingx/y:1\n";
+    let roles: Vec<Role> = all(copy, FileKind::Shell).iter().map(|r| r.role).collect();
+    assert_eq!(roles, [Role::Pull, Role::BuildTarget]);
+    let python = "subprocess.run([\"skopeo\", \"copy\", \"docker://docker.io/starlingx/x:1\", \"dir:/tmp/x\"])\n";
+    assert_eq!(one_of(python, FileKind::Python).role, Role::Pull);
+    let module = "- name: Pull\n  community.docker.docker_image:\n    name: docker.io/starlingx/x\n    tag: stx.9.0-v1\n    source: pull\n";
+    let r = one(module);
+    assert_eq!((r.role, tag_of(&r)), (Role::Pull, "stx.9.0-v1"));
+    let bare = "- containers.podman.podman_image:\n    name: docker.io/starlingx/x\n";
+    assert_eq!(one(bare).role, Role::Pull);
+}
+
+#[test]
+fn a_triple_quoted_argument_is_not_a_docstring() {
+    let py = "run(\n    \"\"\"docker pull docker.io/starlingx/x:latest\"\"\",\n)\n";
+    assert_eq!(one_of(py, FileKind::Python).role, Role::Pull);
+    let py = "SCRIPT = \\\n    '''docker.io/starlingx/x:latest'''\n";
+    assert_eq!(one_of(py, FileKind::Python).role, Role::Pull);
+    let doc = "class A:\n    \"\"\"docker.io/starlingx/x:latest\"\"\"\n";
+    assert_eq!(one_of(doc, FileKind::Python).role, Role::Comment);
+}
+
+#[test]
+fn a_patch_removes_and_adds() {
+    let patch = "--- a/values.yaml\n+++ b/values.yaml\n@@ -1,3 +1,3 @@\n image:\n-image: docker.io/starlingx/old:stx.8.0-v1\n+image: docker.io/starlingx/new:stx.9.0-v1\n+# docker.io/starlingx/note:latest\n+FROM starlingx/base\n image: docker.io/starlingx/kept:stx.9.0-v2\n";
+    let found = all(patch, FileKind::of("0001-x.patch"));
+    let seen: Vec<(String, Role)> = found.iter().map(|r| (r.name.to_string(), r.role)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("docker.io/starlingx/new".to_owned(), Role::Pull),
+            ("docker.io/starlingx/note".to_owned(), Role::Comment),
+            ("docker.io/starlingx/base".to_owned(), Role::Pull),
+            ("docker.io/starlingx/kept".to_owned(), Role::Pull),
+        ]
+    );
 }

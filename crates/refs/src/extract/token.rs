@@ -77,7 +77,8 @@ pub(super) fn scan_tag(text: &str, from: usize) -> Option<TagRef> {
     })
 }
 
-/// A placeholder starting at `i`: `@NAME@`, `{{ … }}`, `${…}`, `$NAME`, `{name}` or `%(name)s`,
+/// A placeholder starting at `i`: `@NAME@`, `{{ … }}`, `${…}`, `$NAME`, `{name}`, `{}`, `%s` or
+/// `%(name)s`,
 /// within one line and [`MAX_PLACEHOLDER`] bytes.
 pub(super) fn placeholder_at(text: &str, i: usize) -> Option<Placeholder> {
     let bytes = text.as_bytes();
@@ -107,6 +108,9 @@ pub(super) fn placeholder_at(text: &str, i: usize) -> Option<Placeholder> {
             .next()
             .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
         ok.then_some(n + 1)
+    } else if line.starts_with("%s") || line.starts_with("%r") || line.starts_with("{}") {
+        // Python's positional `%s` and `{}`: the tag is filled in at run time.
+        Some(2)
     } else if let Some(after) = line.strip_prefix("%(") {
         let n = word_len(after, &[]);
         (n > 0 && after[n..].starts_with(")s")).then_some(n + 4)
@@ -158,4 +162,39 @@ pub(super) fn tail(s: &str, n: usize) -> &str {
         start += 1;
     }
     &s[start..]
+}
+
+/// A tag made at run time after a string that ends at the `:` (`"starlingx/x:" + tag`,
+/// `'starlingx/x:' % tag`, `"…:".join`): the placeholder spans from the closing quote to the end
+/// of the expression's first operand, so the reference is reported as not checkable (TM204)
+/// rather than dropped.
+pub(super) fn runtime_tag(text: &str, from: usize) -> Option<TagRef> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(from)?;
+    if !matches!(quote, b'"' | b'\'') {
+        return None;
+    }
+    let rest = head(text.get(from + 1..)?, MAX_PLACEHOLDER);
+    let after = rest.trim_start_matches([' ', '\t']);
+    let operator = after.chars().next().filter(|c| matches!(c, '+' | '%'))?;
+    let operand = after[1..].trim_start_matches([' ', '\t']);
+    let word = operand
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'[' | b']'))
+        .count();
+    if word == 0 || (operator == '%' && operand.starts_with(|c: char| c.is_ascii_digit())) {
+        return None;
+    }
+    let len = 1 + (rest.len() - operand.len()) + word;
+    let placeholder = Placeholder {
+        span: Span::new(from, len),
+        text: text.get(from..from + len)?.to_owned(),
+    };
+    Some(TagRef {
+        span: placeholder.span,
+        text: placeholder.text.clone(),
+        placeholders: vec![placeholder],
+        split: false,
+        empty: false,
+    })
 }

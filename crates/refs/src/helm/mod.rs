@@ -10,13 +10,14 @@
 //! This is data beside the extractor's references (a [`Role`] per file, an [`Origin`] per
 //! reference), computed after the walk; the extractor itself knows nothing of Helm.
 
+mod resolve;
 pub mod values;
+
+pub use resolve::place_resolved;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use tagman_core::reference::Reference;
-use tagman_core::tag::is_floating;
 use tagman_core::{SourceFile, Span};
 use tagman_diag::diagnostic::Label;
 
@@ -143,6 +144,10 @@ pub struct Overridden {
     pub by: Label,
     /// The tag the override ships.
     pub tag: String,
+    /// The reference that ships when the override sets only the tag (`image.tag`): the default's
+    /// image with the override's tag, written at the override (in the file `by` names). `None`
+    /// when the override writes a whole reference, which the extractor reads where it stands.
+    pub resolved: Option<ImageRef>,
 }
 
 /// Gives each scanned file its Helm role and returns the chart defaults overrides replace.
@@ -171,6 +176,7 @@ pub fn annotate(files: &mut [ScannedFile], docs: &[HelmDoc]) -> Vec<Overridden> 
                     key: o.key,
                     by: o.by,
                     tag: o.tag,
+                    resolved: o.resolved,
                 });
             }
         }
@@ -194,6 +200,7 @@ struct Replacement {
     key: String,
     by: Label,
     tag: String,
+    resolved: Option<ImageRef>,
 }
 
 impl Overrides {
@@ -255,28 +262,19 @@ impl Overrides {
             key.pop();
             key.push("tag".to_owned());
         }
+        // Highest precedence first (see `collect`): the first override setting the key ships.
         for (values, source) in overrides {
             let Some(set) = values.get(&key) else {
                 continue;
             };
-            let Some(value) = set.value.as_deref() else {
-                continue;
-            };
             // A split-form key holds only the tag; a single token holds a whole reference.
             let only_tag = tag_key || reference.tag.as_ref().is_some_and(|t| t.split);
-            let tag = if only_tag {
-                Some(value.to_owned())
-            } else {
-                Reference::parse(value).ok().and_then(|r| r.tag)
-            };
-            let Some(tag) = tag.filter(|t| !t.is_empty() && !is_floating(t)) else {
-                continue;
-            };
-            return Some(Replacement {
-                key: key.join("."),
-                by: Label::new(source, set.span),
-                tag,
-            });
+            if let Some(r) = resolve::replacement(reference, source, set, only_tag) {
+                return Some(Replacement {
+                    key: key.join("."),
+                    ..r
+                });
+            }
         }
         None
     }
@@ -423,7 +421,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_fixed_tag_at_the_same_key_replaces_a_default() {
+    fn an_override_of_the_same_key_replaces_a_default() {
         // `c.image.repository` has no `tag:`: Helm takes the tag from the sibling `tag` key. (A
         // `repository:` outside an image key is a name, not a pull, so it has no default.)
         let values = "a:\n  image:\n    repository: docker.io/starlingx/a\n    tag: latest\nb:\n  image: docker.io/starlingx/b:latest\nc:\n  image:\n    repository: docker.io/starlingx/c\n";
@@ -438,12 +436,15 @@ mod tests {
                 vec!["b.image"],
             ),
             ("c:\n  image:\n    tag: stx.9.0-v1\n", vec!["c.image.tag"]),
-            // A floating override, another key, another chart's overrides: nothing replaced.
+            // A floating override replaces the default too: it is what ships, judged where it
+            // is written.
             (
                 "a:\n  image:\n    tag: master-latest\nb:\n  image: docker.io/starlingx/b\n",
-                vec![],
+                vec!["a.image.tag", "b.image"],
             ),
+            // Another key, an empty tag (Helm keeps the default), another chart: nothing.
             ("a:\n  image:\n    pullPolicy: Always\n", vec![]),
+            ("a:\n  image:\n    tag: \"\"\n", vec![]),
         ] {
             let mut files = vec![scanned("t/ch/values.yaml", values)];
             let docs = vec![
@@ -465,5 +466,32 @@ mod tests {
             ];
             assert!(annotate(&mut files, &other).is_empty());
         }
+    }
+
+    #[test]
+    fn a_tag_only_override_resolves_to_the_default_image_at_its_own_line() {
+        let values = "p:\n  image:\n    repository: starlingx/p\n    tag: stx.9.0-v1\n";
+        let overrides = "# c\np:\n  image:\n    tag: \"stx.13.0-v2.7.999\"\n";
+        let mut files = vec![scanned("t/ch/values.yaml", values)];
+        let docs = vec![
+            HelmDoc::Chart {
+                dir: "t/ch".into(),
+                name: "ch".into(),
+            },
+            HelmDoc::Overrides(SourceFile::new("f/ch/ch-static-overrides.yaml", overrides)),
+        ];
+        let found = annotate(&mut files, &docs);
+        let resolved = found[0].resolved.as_ref().map(|r| {
+            let tag = r.tag.as_ref().map(|t| (t.text.as_str(), t.span));
+            (r.name.to_string(), tag)
+        });
+        let at = overrides.find("stx.13").unwrap_or_default();
+        assert_eq!(
+            resolved,
+            Some((
+                "docker.io/starlingx/p".to_owned(),
+                Some(("stx.13.0-v2.7.999", Span::new(at, 17)))
+            ))
+        );
     }
 }

@@ -17,19 +17,40 @@
 use tagman_core::reference::Reference;
 use tagman_core::Span;
 
-use crate::extract::{sibling_tag, ImageRef, Matcher, Role, TagRef};
+use super::dockerfile::{self, Args};
+use crate::extract::{sibling_tag, FileKind, ImageRef, Matcher, Role, TagRef};
 
-/// Every image reference outside `matcher`'s namespaces in `text`, in file order.
+/// Every image reference outside `matcher`'s namespaces in `text`, a file of unknown kind.
 pub fn unmanaged(text: &str, matcher: &Matcher) -> Vec<ImageRef> {
+    unmanaged_in("", text, matcher)
+}
+
+/// Every image reference outside `matcher`'s namespaces in `text`, the file `name` (its kind
+/// decides what counts: prose names no image, code names one only in a string with a tag or a
+/// path, a Dockerfile's `FROM` is an image and SQL's is not), in file order.
+pub fn unmanaged_in(name: &str, text: &str, matcher: &Matcher) -> Vec<ImageRef> {
     let mut out: Vec<ImageRef> = Vec::new();
+    let kind = Kind::of(name);
+    if kind.syntax == FileKind::Docs || kind.stylesheet {
+        return out;
+    }
+    let args = if kind.dockerfile {
+        Args::of(text)
+    } else {
+        Args::default()
+    };
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
-        scan_line(
-            text,
-            line_start,
-            line.trim_end_matches(['\n', '\r']),
-            &mut out,
-        );
+        let content = line.trim_end_matches(['\n', '\r']);
+        let (at, content) = match kind.syntax.diff_prefix(content) {
+            // A line a patch removes is not in what ships; the others lose their prefix.
+            Some(b'-') => (None, content),
+            Some(_) => (Some(line_start + 1), &content[1..]),
+            None => (Some(line_start), content),
+        };
+        if let Some(at) = at {
+            scan_line(text, at, content, (kind, &args), &mut out);
+        }
         line_start += line.len();
     }
     out.retain(|r| !matcher.namespaces().iter().any(|ns| ns.contains(&r.name)));
@@ -48,15 +69,83 @@ fn is_delimiter(b: u8) -> bool {
     b.is_ascii_whitespace() || b"\"'`,;()[]{}<>=|".contains(&b)
 }
 
-fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
+/// What the finder needs to know of a file.
+#[derive(Clone, Copy, Debug)]
+struct Kind {
+    syntax: FileKind,
+    /// A Dockerfile (or a patch of one): `FROM` names an image, and `# syntax=` a frontend.
+    dockerfile: bool,
+    /// CSS: `background-image: none` names no container image.
+    stylesheet: bool,
+}
+
+impl Kind {
+    fn of(name: &str) -> Self {
+        let base = name
+            .rsplit(['/', '!'])
+            .next()
+            .unwrap_or(name)
+            .to_ascii_lowercase();
+        Self {
+            syntax: FileKind::of(name),
+            dockerfile: base.starts_with("dockerfile")
+                || base.starts_with("containerfile")
+                || base.ends_with(".dockerfile")
+                || name.is_empty(),
+            stylesheet: [".css", ".scss", ".less"].iter().any(|e| base.ends_with(e)),
+        }
+    }
+
+    /// Code, where an image is named only in a string literal.
+    fn is_code(self) -> bool {
+        self.syntax.is_code()
+    }
+
+    /// What a bare operand or value must be: in a patch (of any language) or in code, a path,
+    /// a tag or a digest.
+    fn value_want(self) -> Want {
+        if self.is_code() || self.syntax == FileKind::Patch {
+            Want::Qualified
+        } else {
+            Want::Any
+        }
+    }
+}
+
+/// BuildKit's frontend line (`# syntax=docker/dockerfile:1.4`): the image that parses the
+/// Dockerfile, pulled like a base image.
+fn syntax_directive(trimmed: &str) -> Option<usize> {
+    let rest = trimmed.strip_prefix('#')?.trim_start();
+    let value = rest
+        .strip_prefix("syntax")?
+        .trim_start()
+        .strip_prefix('=')?;
+    Some(trimmed.len() - value.trim_start().len())
+}
+
+fn scan_line(
+    text: &str,
+    at: usize,
+    line: &str,
+    (kind, args): (Kind, &Args),
+    out: &mut Vec<ImageRef>,
+) {
     let trimmed = line.trim_start();
     let indent = line.len() - trimmed.len();
+    if kind.dockerfile {
+        if let Some(value) = syntax_directive(trimmed) {
+            push_token(text, at + indent + value, None, Want::Any, out);
+            return;
+        }
+    }
     if trimmed.starts_with('#') || trimmed.starts_with("//") || trimmed.starts_with("<!--") {
         return;
     }
     let mut command_value = None;
-    // Upper case only: Python's `from x import y` is not a Dockerfile.
-    if trimmed.starts_with("FROM ") {
+    // Upper case only: Python's `from x import y` is not a Dockerfile; SQL's `FROM table` is
+    // not one either, so outside Dockerfiles the operand must look like an image.
+    let from = trimmed.starts_with("FROM ");
+    if from {
         command_value = first_operand(line, indent + 5);
     } else if memchr::memmem::find(line.as_bytes(), b" pull ").is_some() {
         let lower = line.to_ascii_lowercase();
@@ -69,19 +158,31 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
             }
         }
     }
+    // Outside a Dockerfile or a shell script, a command's operand may be prose ("crictl pull
+    // for image"): only one that looks like an image (a path, a tag or a digest) counts.
+    let commands = match (from, kind.syntax) {
+        (true, _) if kind.dockerfile => Want::Any,
+        (false, FileKind::Shell) => Want::Any,
+        _ => Want::Qualified,
+    };
     if let Some(start) = command_value {
         // `FROM scratch` starts from nothing, not from an image.
-        if !line[start..].starts_with("scratch") {
-            push_token(text, at + start, None, false, out);
+        let operand = line[start..]
+            .split(|c: char| c.is_ascii_whitespace())
+            .next()
+            .unwrap_or("");
+        // `FROM debian:${DIST}` with `ARG DIST=bullseye`: the image its default builds from.
+        if let Some(expanded) = args.expand(operand) {
+            out.extend(dockerfile::expanded_ref(
+                at + start,
+                operand.len(),
+                &expanded,
+            ));
+        } else if !line[start..].starts_with("scratch") {
+            push_token(text, at + start, None, commands, out);
         }
     }
-    if let Some((key, value)) = key_value(line) {
-        if ends_with_ignore_case(key, "image") {
-            push_token(text, at + value, None, false, out);
-        } else if ends_with_ignore_case(key, "repository") {
-            push_token(text, at + value, Some(key), false, out);
-        }
-    }
+    key_value_image(text, at, line, kind, out);
     // Explicit registry host with a tag or digest, anywhere on the line.
     let bytes = line.as_bytes();
     if memchr::memchr(b'/', bytes).is_none() {
@@ -101,9 +202,70 @@ fn scan_line(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
         let host = token.split('/').next().unwrap_or("");
         let hosted = token.contains('/') && (host.contains('.') || host.contains(':'));
         if hosted && !token.contains("://") && (token.contains('@') || tag_after_slash(token)) {
-            push_token(text, at + start, None, true, out);
+            push_token(text, at + start, None, Want::Versioned, out);
         }
     }
+}
+
+/// The value of a key naming an image (`image:`, `*_image`, `repository:` with its sibling
+/// `tag:`). In code, an image is named in a string literal with a path or a tag; an unquoted
+/// value is an expression (`IMAGE = json.dumps(…)`).
+fn key_value_image(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<ImageRef>) {
+    let Some((key, value, quoted)) = key_value(line) else {
+        return;
+    };
+    let want = kind.value_want();
+    if (kind.is_code() && !quoted) || is_action_key(key) {
+        return;
+    }
+    if ends_with_ignore_case(key, "image") {
+        push_token(text, at + value, None, want, out);
+    } else if ends_with_ignore_case(key, "repository") {
+        push_token(text, at + value, Some(key), want, out);
+    }
+}
+
+/// A key that names an action on images (`get_image`, `delete_image`: OpenStack policies,
+/// API calls), not an image.
+fn is_action_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    [
+        "get",
+        "add",
+        "delete",
+        "modify",
+        "create",
+        "update",
+        "list",
+        "publicize",
+        "communitize",
+        "download",
+        "upload",
+        "deactivate",
+        "reactivate",
+        "copy",
+        "set",
+        "remove",
+        "find",
+        "show",
+    ]
+    .iter()
+    .any(|verb| {
+        lower
+            .strip_prefix(verb)
+            .is_some_and(|rest| rest.starts_with(['_', '-']))
+    })
+}
+
+/// What a token must be to count as an image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Want {
+    /// Any name (an `image:` value in data, a Dockerfile `FROM`).
+    Any,
+    /// A name with a path, a tag or a digest (where a bare word may be prose or a variable).
+    Qualified,
+    /// A tag or a digest (a hosted token anywhere on a line).
+    Versioned,
 }
 
 fn tag_after_slash(token: &str) -> bool {
@@ -130,8 +292,9 @@ fn first_operand(line: &str, from: usize) -> Option<usize> {
     }
 }
 
-/// The key and where the value starts, for `key: value`, `"key": "value"`, `key=value`.
-fn key_value(line: &str) -> Option<(&str, usize)> {
+/// The key, where the value starts and whether it is quoted, for `key: value`,
+/// `"key": "value"`, `key=value`.
+fn key_value(line: &str) -> Option<(&str, usize, bool)> {
     let bytes = line.as_bytes();
     let sep = bytes.iter().position(|b| matches!(b, b':' | b'='))?;
     let key = line[..sep]
@@ -148,19 +311,21 @@ fn key_value(line: &str) -> Option<(&str, usize)> {
     while bytes.get(v).is_some_and(|b| *b == b' ' || *b == b'\t') {
         v += 1;
     }
-    if matches!(bytes.get(v), Some(b'"' | b'\'')) {
+    let quoted = matches!(bytes.get(v), Some(b'"' | b'\''));
+    if quoted {
         v += 1;
     }
-    (v < bytes.len()).then_some((key, v))
+    (v < bytes.len()).then_some((key, v, quoted))
 }
 
-/// Reads the token at `start` and keeps it if it parses as an image reference (with a tag or
-/// digest when `versioned`: a bare `host/path` anywhere is a path, not an image).
+/// Reads the token at `start` and keeps it if it parses as an image reference that is what
+/// `want` asks for (a bare `host/path` anywhere is a path, not an image). A local registry's
+/// prefix (`registry.local:9001/quay.io/x`) is read as the image behind it.
 fn push_token(
     text: &str,
     start: usize,
     sibling_key: Option<&str>,
-    versioned: bool,
+    want: Want,
     out: &mut Vec<ImageRef>,
 ) {
     let bytes = text.as_bytes();
@@ -171,6 +336,13 @@ fn push_token(
     while end > start && matches!(bytes[end - 1], b'.' | b':' | b'/') {
         end -= 1;
     }
+    // `json.dumps(…)`, `data['spec']`: a call or a subscript, not a name; `f"…"`: a string's
+    // prefix.
+    let prefix = end - start <= 2 && matches!(bytes.get(end), Some(b'"' | b'\''));
+    if matches!(bytes.get(end), Some(b'(' | b'[')) || prefix {
+        return;
+    }
+    let start = start + mirror_len(&text[start..end]);
     let token = &text[start..end];
     if token.is_empty() || token.contains("://") || token.contains('$') || token.contains("{{") {
         return;
@@ -181,7 +353,7 @@ fn push_token(
     let Ok(parsed) = Reference::parse(token) else {
         return;
     };
-    if versioned && parsed.tag.is_none() && parsed.digest.is_none() {
+    if !wanted(token, &parsed, want) {
         return;
     }
     let without_digest = token.find('@').map_or(token, |i| &token[..i]);
@@ -215,6 +387,41 @@ fn push_token(
         role: Role::Pull,
         appendable: false,
     });
+}
+
+/// Whether a parsed token is what `want` asks for. A one-word name with a dot
+/// (`texture.image`, `debug.level.verbose`) or a YAML/JSON keyword is a property or a value,
+/// not an image.
+fn wanted(token: &str, parsed: &Reference, want: Want) -> bool {
+    let versioned = parsed.tag.is_some() || parsed.digest.is_some();
+    let pathed = token.contains('/');
+    let word =
+        !pathed && (token.contains('.') || ["null", "true", "false", "none", "~"].contains(&token));
+    // `registry.local:9001/registry.k8s.io`: a registry prefix with no image after it.
+    let host = |s: &str| s.contains('.') || s.contains(':');
+    if !versioned && token.split('/').count() == 2 && token.split('/').all(host) {
+        return false;
+    }
+    match want {
+        Want::Any => versioned || !word,
+        Want::Qualified => (versioned || pathed) && !word,
+        Want::Versioned => versioned,
+    }
+}
+
+/// The length of a local registry's prefix before an image with a registry of its own
+/// (`registry.local:9001/` in `registry.local:9001/docker.io/starlingx/x`), else 0.
+fn mirror_len(token: &str) -> usize {
+    let mut parts = token.splitn(3, '/');
+    let (Some(first), Some(second), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return 0;
+    };
+    let host = |s: &str| s.contains('.') || s.contains(':') || s == "localhost";
+    if host(first) && host(second) && !second.contains('@') {
+        first.len() + 1
+    } else {
+        0
+    }
 }
 
 #[cfg(test)]
@@ -287,5 +494,90 @@ mod tests {
         ] {
             assert!(found(text).is_empty(), "{text}: {:?}", found(text));
         }
+    }
+
+    fn found_in(name: &str, text: &str) -> Vec<String> {
+        let matcher = Matcher::new(&["docker.io/starlingx/".to_owned()]).unwrap();
+        unmanaged_in(name, text, &matcher)
+            .iter()
+            .map(|r| {
+                let tag = r
+                    .tag
+                    .as_ref()
+                    .map_or(String::new(), |t| format!(":{}", t.text));
+                format!("{}{tag}", r.name)
+            })
+            .collect()
+    }
+
+    /// Issue 19: rows that were not images, each as found in StarlingX's repositories.
+    #[test]
+    fn what_is_not_an_image_on_real_code() {
+        for (name, text) in [
+            ("tasks/get_infos.yaml", "    query: SELECT * FROM i_host WHERE x\nshell: psql -c \"FROM i_idisk\"\n"),
+            ("keywords/crictl.py", "    # doc\n    msg = 'crictl pull for image'\n    run('crictl pull ' + image)\n"),
+            ("enum.py", "    WEBIMAGE = json.dumps(x)\n    image = self.get_image(name)\n    image = image_ref\n"),
+            ("css/bootstrap.css", "  background-image: none;\n  background-image: linear-gradient(x);\n"),
+            ("glance-policy-overrides.yml", "\"get_image\": \"rule:admin_or_projectmember_owner\"\n"),
+            ("debug.ini", "image=debug.level.verbose\n"),
+            ("values.yaml", "image: null\nimage: ~\nregistry: registry.local:9001/registry.k8s.io\n"),
+            ("build-image", "    repository = f\"{REPO}-{layer}\"\n    rbd_image = data['spec']\n"),
+            ("collect.sh", "psql -c \"SELECT datname FROM pg_database\"\n"),
+            ("0002-x.patch", "+  'key_repository': value => $x;\n+  repository: nvidia\n"),
+            ("policy.yml", "communitize_image: rule:admin_or_projectadmin_required\n"),
+            ("README.md", "image: busybox\nFROM ubuntu:18.04\n"),
+            ("0001-x.patch", "-FROM centos:7\n-  image: quay.io/x/y:1\n"),
+        ] {
+            assert!(found_in(name, text).is_empty(), "{name}: {:?}", found_in(name, text));
+        }
+    }
+
+    #[test]
+    fn images_the_finder_keeps() {
+        assert_eq!(
+            found_in(
+                "Dockerfile",
+                "# syntax=docker/dockerfile:1.4\nFROM golang:1.24 AS b\n"
+            ),
+            [
+                "docker.io/docker/dockerfile:1.4",
+                "docker.io/library/golang:1.24"
+            ]
+        );
+        assert_eq!(
+            found_in(
+                "images.py",
+                "IMAGE = 'quay.io/ceph/ceph:v18.2.8'\nBASE = \"busybox:1.36\"\n"
+            ),
+            ["quay.io/ceph/ceph:v18.2.8"]
+        );
+        assert_eq!(
+            found_in(
+                "Dockerfile.stable",
+                "ARG DIST=bullseye\nFROM debian:${DIST} as c\nFROM ${BASE}\n"
+            ),
+            ["docker.io/library/debian:bullseye"]
+        );
+        assert_eq!(
+            found_in("pods.yaml", "    image: busybox\n"),
+            ["docker.io/library/busybox"]
+        );
+        assert_eq!(
+            found_in("build.sh", "docker pull busybox\n"),
+            ["docker.io/library/busybox"]
+        );
+        assert_eq!(
+            found_in("0001-x.patch", "+FROM centos:7\n+  image: quay.io/x/y:1\n"),
+            ["docker.io/library/centos:7", "quay.io/x/y:1"]
+        );
+        // A local registry's prefix is read as the image behind it; a managed one is left to
+        // the extractor.
+        assert_eq!(
+            found_in(
+                "all.yaml",
+                "  a: registry.local:9001/quay.io/ceph/ceph:v18.2.8\n  b: registry.local:9001/docker.io/starlingx/stx-ceph-manager:stx.12.0-v18.2.2-0\n  c: registry.local:9001/pause:3.9\n"
+            ),
+            ["quay.io/ceph/ceph:v18.2.8", "registry.local:9001/pause:3.9"]
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! - `managed`: the image lies in a policy `managed_namespaces` entry;
 //! - `declared`: a manifest declares the tag for the image (with `@OS_CODENAME@`, for every
 //!   codename of the policy);
+//! - `template`: a build template (package-build placeholders), listed but never declared;
 //! - `superseded`: declared, but a manifest also declares a tag for the same image and OS codename
 //!   made from a later build (`src_build_tag` timestamp), so a newer tag exists. Only the
 //!   manifests as they stand are read today; when manifest history is read, a tag declared only
@@ -13,6 +14,7 @@
 //! Rows are sorted managed first, then by name, tag and digest; locations by file, line and
 //! column, so two inventories diff line by line.
 
+mod dockerfile;
 pub mod find;
 
 use std::collections::BTreeMap;
@@ -49,6 +51,10 @@ pub struct Row {
     pub declared: bool,
     /// Declared, but a later build of the same image and codename is declared too.
     pub superseded: bool,
+    /// A build template: its tag (or its registry) is made of package-build placeholders
+    /// (`@PLATFORM_REGISTRY@/stx-x:@IMAGE_PREFIX@-…`), filled in when the package is built. Listed
+    /// as StarlingX's `report-helm-image-tags.sh` lists them; never declared or superseded.
+    pub template: bool,
     /// Every place it is written, sorted.
     pub locations: Vec<Location>,
 }
@@ -85,6 +91,8 @@ pub struct Summary {
     pub superseded: usize,
     /// Rows outside the managed namespaces.
     pub unmanaged: usize,
+    /// Build-template rows (managed, filled in by the package build).
+    pub templates: usize,
     /// Locations over all rows.
     pub locations: usize,
     /// Files (and archive members) with at least one reference.
@@ -105,7 +113,7 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
             .refs
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.role == Role::Pull)
+            .filter(|(_, r)| matches!(r.role, Role::Pull | Role::BuildTemplate))
             .map(|(i, r)| (Some(i), r, true));
         let unmanaged = file.unmanaged.iter().map(|r| (None, r, false));
         let mut any = false;
@@ -117,8 +125,9 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
                 .map(|d| file.source.slice(d).trim_start_matches('@').to_owned());
             let name = reference.name.to_string();
             let key = (!is_managed, name.clone(), tag.clone(), digest.clone());
+            let template = reference.role == Role::BuildTemplate;
             let row = rows.entry(key).or_insert_with(|| {
-                let declared = is_managed && declared(reference, catalog, codenames);
+                let declared = is_managed && !template && declared(reference, catalog, codenames);
                 // Superseded: an earlier revision of the manifests declared it (history), or a
                 // manifest also declares a later build of the same image and OS codename.
                 let replaced = tag.as_deref().is_some_and(|t| {
@@ -126,7 +135,8 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
                         || (declared && superseded(&reference.name, t, catalog, codenames))
                 });
                 Row {
-                    superseded: is_managed && replaced,
+                    superseded: is_managed && !template && replaced,
+                    template,
                     name,
                     tag,
                     digest,
@@ -165,7 +175,11 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
         images: images.len(),
         managed: images.iter().filter(|r| r.managed).count(),
         declared: images.iter().filter(|r| r.managed && r.declared).count(),
-        undeclared: images.iter().filter(|r| r.managed && !r.declared).count(),
+        undeclared: images
+            .iter()
+            .filter(|r| r.managed && !r.declared && !r.template)
+            .count(),
+        templates: images.iter().filter(|r| r.template).count(),
         superseded: images.iter().filter(|r| r.superseded).count(),
         unmanaged: images.iter().filter(|r| !r.managed).count(),
         locations: images.iter().map(|r| r.locations.len()).sum(),

@@ -140,7 +140,12 @@ pub fn all() -> impl Iterator<Item = &'static Rule> {
 /// `a`, `a and b`, `a, b and c`, each in backticks.
 pub(crate) fn list(items: &[String]) -> String {
     let quoted: Vec<String> = items.iter().map(|i| format!("`{i}`")).collect();
-    match quoted.split_last() {
+    list_plain(&quoted)
+}
+
+/// `a`, `a and b`, `a, b and c`, as given.
+pub(crate) fn list_plain(items: &[String]) -> String {
+    match items.split_last() {
         None => String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),

@@ -4,13 +4,14 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM205` prints it.
 
-use tagman_core::Severity;
+use tagman_core::{ImageName, Severity};
 use tagman_diag::diagnostic::Finding;
 use tagman_diag::registry::{Docs, Rule, Subject};
 use tagman_diag::Findings;
 
 use super::{list, FileContext, Tag};
 use crate::catalog::Superseded;
+use crate::codename::{self, FileBuild, SharedByCodenames, TagChoice};
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -59,7 +60,7 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
         let tags: Vec<String> = stale.iter().map(|s| s.tag.clone()).collect();
         let message = format!("superseded: {}", story(&tags, first));
         let help = match ctx.catalog.successor(name, &first.tag, ctx.codenames) {
-            Some(now) => format!("`tagman refs --bump {name}={}`", now.tag),
+            Some(now) => bump_help(ctx, name, &now.tag),
             None => format!(
                 "no manifest declares a tag for {name} any more: drop the reference, or add an entry"
             ),
@@ -72,6 +73,27 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
             finding = finding.also(now.label("declared today"));
         }
         out.push(finding);
+    }
+}
+
+/// The bump command to paste, with the manifests this scan used; never one codename's tag for a
+/// file shared by several ([`codename::tag_for_file`] decides, as `--bump` does).
+fn bump_help(ctx: &FileContext<'_>, name: &ImageName, successor: &str) -> String {
+    let manifests = match ctx.catalog.files() {
+        [] => String::new(),
+        files => format!(" --manifests {}", files.join(",")),
+    };
+    let file = FileBuild::of(ctx.source.name(), ctx.source.text(), ctx.codenames, false);
+    match codename::tag_for_file(ctx.catalog, name, successor, &file, ctx.codenames) {
+        Ok(TagChoice::Literal(tag)) => format!("`tagman refs{manifests} --bump {name}={tag}`"),
+        Ok(TagChoice::Placeholder(tag)) => format!(
+            "`tagman refs{manifests} --bump {name}={successor}` (it writes `{tag}`, which the build fills in per codename)"
+        ),
+        Err(SharedByCodenames { release }) => format!(
+            "this file ships on every codename and the manifests declare {}: write `{}` where the package build fills in @OS_CODENAME@, or keep one file per codename",
+            release.describe(),
+            release.placeholder()
+        ),
     }
 }
 
@@ -116,7 +138,8 @@ mod tests {
         );
         assert_eq!(
             found[0].help.as_deref(),
-            Some("`tagman refs --bump docker.io/starlingx/dex=stx.9.0-v2.40.0-trixie`")
+            // The command carries the manifests the scan used, so it can be pasted as it is.
+            Some("`tagman refs --manifests image-tags.yaml --bump docker.io/starlingx/dex=stx.9.0-v2.40.0-trixie`")
         );
         for ok in [
             "image: docker.io/starlingx/dex:stx.9.0-v2.40.0-trixie\n",

@@ -97,3 +97,35 @@ pub fn child_report(result: &str) {
     writeln!(out, "\nCHILD-RESULT {result}\nCHILD-PEAK-KIB {peak}").unwrap();
     out.flush().unwrap();
 }
+
+/// A copy of the release fixture's chart and FluxCD manifests (a StarlingX-shaped app), for
+/// tests that plant in them.
+pub fn release_app() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["charts", "fluxcd-manifests"] {
+        run(std::process::Command::new("cp")
+            .arg("-r")
+            .arg(release().join(sub))
+            .arg(dir.path()));
+    }
+    dir
+}
+
+/// `file:line CODE` per finding of `report`, files relative to `root`.
+pub fn findings_under(
+    report: &tagman_diag::diagnostic::Report,
+    root: &std::path::Path,
+) -> Vec<String> {
+    let prefix = root.to_string_lossy();
+    report
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = d
+                .file()
+                .trim_start_matches(&*prefix)
+                .trim_start_matches('/');
+            format!("{file}:{} {}", d.finding.primary.start().line, d.code())
+        })
+        .collect()
+}
