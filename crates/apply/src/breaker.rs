@@ -1,8 +1,14 @@
-//! The per-host circuit breaker (a registry, or the token server its realm names): after a few
-//! consecutive requests to a host got no answer at all (refused, DNS, TLS, connect timeout), or
-//! once a registry refused the credentials, every further request to it fails at once with that
-//! same cause. A dead or mistyped registry then costs a few requests, not every entry's full
+//! The circuit breakers: after a few consecutive requests got no answer at all, or once a
+//! registry refused the credentials, every further request to what is dead fails at once with
+//! that same cause. A dead or mistyped registry then costs a few requests, not every entry's full
 //! round of retries.
+//!
+//! What is dead is told by how the request failed. A host that cannot be reached (refused, DNS,
+//! TLS, a connect timeout) is dead for every repository on it: its breaker is keyed by the host
+//! (a registry, or the token server its realm names). A host that took the connection but let one
+//! request go unanswered in time may be stalled on that repository only: that breaker is keyed by
+//! the host and the repository ([`Breakers::key`]), so one silent repository does not stop the
+//! healthy ones beside it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -36,13 +42,21 @@ impl Breakers {
         }
     }
 
-    /// `Err(RegistryDown)` when `registry`'s breaker is open: the request must not be sent.
-    pub fn check(&self, registry: &str) -> Result<(), Error> {
-        let open = self
-            .registries
-            .lock()
-            .ok()
-            .and_then(|r| r.get(registry).and_then(|s| s.open.clone()));
+    /// The key of a repository's own breaker on `registry` (`HOST/REPOSITORY`).
+    pub fn key(registry: &str, repository: &str) -> String {
+        format!("{registry}/{repository}")
+    }
+
+    /// `Err(RegistryDown)` when the breaker of `registry`, or of `repository` on it, is open: the
+    /// request must not be sent.
+    pub fn check(&self, registry: &str, repository: Option<&str>) -> Result<(), Error> {
+        let Ok(registries) = self.registries.lock() else {
+            return Ok(());
+        };
+        let own = repository.map(|r| Self::key(registry, r));
+        let open = std::iter::once(registry)
+            .chain(own.as_deref())
+            .find_map(|key| registries.get(key)?.open.clone());
         match open {
             Some(first) => Err(Error::RegistryDown {
                 registry: registry.to_owned(),
@@ -52,11 +66,14 @@ impl Breakers {
         }
     }
 
-    /// The registry answered (any status): it is alive.
-    pub fn answered(&self, registry: &str) {
+    /// The registry answered (any status) a request for `repository`: both are alive.
+    pub fn answered(&self, registry: &str, repository: Option<&str>) {
         if let Ok(mut registries) = self.registries.lock() {
-            if let Some(state) = registries.get_mut(registry) {
-                state.consecutive = 0;
+            let own = repository.map(|r| Self::key(registry, r));
+            for key in std::iter::once(registry).chain(own.as_deref()) {
+                if let Some(state) = registries.get_mut(key) {
+                    state.consecutive = 0;
+                }
             }
         }
     }
@@ -117,18 +134,34 @@ mod tests {
         let breakers = Breakers::new(3);
         assert!(!breakers.failed("r", refused));
         assert!(!breakers.failed("r", refused));
-        breakers.answered("r");
+        breakers.answered("r", None);
         assert!(!breakers.failed("r", refused));
         assert!(!breakers.failed("r", refused));
-        assert!(breakers.check("r").is_ok());
+        assert!(breakers.check("r", None).is_ok());
         assert!(breakers.failed("r", refused));
-        let err = breakers.check("r").unwrap_err();
+        let err = breakers.check("r", None).unwrap_err();
         assert!(err.stopped_by_breaker());
         assert_eq!(err.to_string(), refused().to_string());
-        assert!(breakers.check("other").is_ok(), "per registry");
-        breakers.answered("r");
-        assert!(breakers.check("r").is_err(), "stays open for the run");
+        assert!(breakers.check("other", None).is_ok(), "per registry");
+        assert!(
+            breakers.check("r", Some("a/b")).is_err(),
+            "a dead host stops its repositories"
+        );
+        breakers.answered("r", None);
+        assert!(breakers.check("r", None).is_err(), "stays open for the run");
         assert_eq!(breakers.open().len(), 1);
+    }
+
+    #[test]
+    fn a_repository_breaker_stops_that_repository_only() {
+        let breakers = Breakers::new(3);
+        let stalled = Breakers::key("r", "starlingx/stalled");
+        for _ in 0..3 {
+            breakers.failed(&stalled, refused);
+        }
+        assert!(breakers.check("r", Some("starlingx/stalled")).is_err());
+        assert!(breakers.check("r", Some("starlingx/healthy")).is_ok());
+        assert!(breakers.check("r", None).is_ok());
     }
 
     #[test]
@@ -139,7 +172,7 @@ mod tests {
         }
         breakers.trip("r", refused());
         assert_eq!(
-            breakers.check("r").unwrap_err().kind(),
+            breakers.check("r", None).unwrap_err().kind(),
             "credentials-refused"
         );
     }

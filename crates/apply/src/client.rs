@@ -178,6 +178,16 @@ impl Client {
         request.content_type = Some(&manifest.media_type);
         request.body = Some(manifest.bytes.clone());
         let response = self.transport.send(&request, tries).await?;
+        // A PUT that a redirect carried to another host was stored there, if anywhere: never
+        // report a tag the registry itself did not answer for.
+        if response.url().host_str() != request.url.host_str()
+            || response.url().port_or_known_default() != request.url.port_or_known_default()
+        {
+            return Err(Error::WriteRedirected {
+                url: request.url.to_string(),
+                to: response.url().to_string(),
+            });
+        }
         if !response.status().is_success() {
             return Err(fail(response.status(), &request, response).await);
         }

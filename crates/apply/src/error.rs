@@ -106,6 +106,16 @@ pub enum Error {
         /// The failure that opened the breaker.
         first: std::sync::Arc<Error>,
     },
+    /// A write (a manifest PUT) was answered from another host than the one it was sent to: the
+    /// registry redirected it, and what answered is not the registry, so nothing is known to be
+    /// stored. Not retried.
+    #[error("{url}: the write was redirected to {to}, which is not the registry: nothing is known to be stored there")]
+    WriteRedirected {
+        /// The URL written to.
+        url: String,
+        /// Where the answer came from.
+        to: String,
+    },
     /// The registry redirected in a loop or more than the redirect cap; not retried.
     #[error("{url}: {reason}")]
     Redirect {
@@ -221,7 +231,7 @@ impl Error {
             Self::TokenServer { cause, .. } if cause.kind == CauseKind::Timeout => "timeout",
             Self::TokenServer { .. } => "connection",
             Self::RegistryDown { first, .. } => first.kind(),
-            Self::Redirect { .. } => "redirect",
+            Self::Redirect { .. } | Self::WriteRedirected { .. } => "redirect",
             Self::DigestMismatch { .. } => "digest-mismatch",
             Self::MissingHeader { .. } => "missing-header",
             Self::Token { .. } => "token",

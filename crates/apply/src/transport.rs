@@ -211,7 +211,11 @@ impl Operation for Exchange<'_, '_> {
 
     async fn attempt(&mut self, this: Try) -> Step<reqwest::Response, Error> {
         let registry = self.request.registry;
-        if let Err(down) = self.transport.breakers.check(registry) {
+        if let Err(down) = self
+            .transport
+            .breakers
+            .check(registry, self.request.repository)
+        {
             return Step::Done(Err(down));
         }
         let step = match self.try_once(this).await {
@@ -250,7 +254,9 @@ impl Exchange<'_, '_> {
             Ok(response) => response,
             Err(err) => return Ok(self.send_failed(err)),
         };
-        transport.breakers.answered(request.registry);
+        transport
+            .breakers
+            .answered(request.registry, request.repository);
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED {
             return self.unauthorized(&response, authorization).await;
@@ -329,7 +335,13 @@ impl Exchange<'_, '_> {
             url: url.clone(),
             cause: cause.clone(),
         };
-        if cause.no_answer() && self.transport.breakers.failed(request.registry, error) {
+        // A host that cannot be reached is dead for every repository on it; one that took the
+        // connection and let this request time out may be stalled on this repository only.
+        let key = match request.repository {
+            Some(repository) if !cause.connect => Breakers::key(request.registry, repository),
+            _ => request.registry.to_owned(),
+        };
+        if cause.no_answer() && self.transport.breakers.failed(&key, error) {
             return Step::Done(Err(error()));
         }
         Step::Retry {

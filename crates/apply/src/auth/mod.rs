@@ -358,7 +358,7 @@ impl Operation for TokenFetch<'_> {
             realm: self.realm.to_owned(),
             reason,
         };
-        if let Err(down) = self.breakers.check(self.host) {
+        if let Err(down) = self.breakers.check(self.host, None) {
             return Step::Done(Err(down));
         }
         let mut request = self.http.get(self.url.clone()).timeout(self.timeout);
@@ -368,7 +368,7 @@ impl Operation for TokenFetch<'_> {
         self.stats.count_token();
         let answer = request.send().await;
         if answer.is_ok() {
-            self.breakers.answered(self.host);
+            self.breakers.answered(self.host, None);
         }
         match answer {
             Ok(r) if r.status().is_success() => Step::Done(

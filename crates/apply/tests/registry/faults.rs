@@ -232,6 +232,126 @@ async fn a_registry_slower_than_the_timeout_fails_as_timeout_after_retries() {
     assert_eq!(outcomes[0].attempts, 2, "the HEAD, tried twice");
 }
 
+/// Issue 20, item 7: a repository the registry never answers in time opens a breaker of its own,
+/// not the registry's: with one job at a time, the 8 stalled entries fail with the timeout and the
+/// 20 healthy entries on the same registry are all created. The stall is the proxy holding every
+/// request of one repository past the client's timeout; what differs from a real stalled
+/// registry: the connection is answered at once and the held request is still forwarded later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_repository_does_not_stop_the_healthy_ones_on_its_registry() {
+    let registry = Registry::start();
+    let proxy = Proxy::start(
+        registry.addr,
+        FaultConfig {
+            stall: Some(("/starlingx/stalled/", std::time::Duration::from_millis(600))),
+            ..FaultConfig::default()
+        },
+    )
+    .await;
+    let seeder = images::plain_client(&registry.host());
+    let healthy = images::name(&registry.host(), "starlingx/healthy");
+    images::push(&seeder, &healthy, "build-1", Kind::Oci, "healthy").await;
+    let mut plan = Vec::new();
+    for n in 0..8 {
+        let name = images::name(&proxy.host(), "starlingx/stalled");
+        plan.push(item(&name, "build-1", &format!("v{n}")));
+    }
+    for n in 0..20 {
+        let name = images::name(&proxy.host(), "starlingx/healthy");
+        plan.push(item(&name, "build-1", &format!("v{n}")));
+    }
+    let client = Client::new(TransportConfig {
+        insecure_registries: vec![proxy.host()],
+        retry: tagman_apply::RetryPolicy {
+            max_attempts: 2,
+            timeout: std::time::Duration::from_millis(150),
+            ..images::fast_retry()
+        },
+        ..TransportConfig::default()
+    })
+    .unwrap();
+    let options = Options {
+        jobs: 1,
+        ..Options::default()
+    };
+    let outcomes = run(&client, plan, &options, |_| {}).await;
+    let (stalled, healthy) = outcomes.split_at(8);
+    assert!(
+        healthy.iter().all(|o| o.action == Action::Created),
+        "{:?}",
+        healthy
+            .iter()
+            .map(|o| (o.action, o.error.as_ref().map(ToString::to_string)))
+            .collect::<Vec<_>>()
+    );
+    assert!(stalled.iter().all(|o| o.action == Action::Failed));
+    assert!(stalled
+        .iter()
+        .all(|o| o.error.as_ref().map(|e| e.kind()) == Some("timeout")));
+    // The stalled repository's own breaker opened, and it stopped its later entries.
+    assert!(stalled.iter().any(|o| o.attempts == 0));
+    assert_eq!(client.transport().breakers().open().len(), 1);
+}
+
+/// Issue 20, item 14: a manifest PUT the registry redirects to another host, which answers
+/// 201 to anything, is not `created`: the entry fails saying where the write went, and the
+/// registry holds no such tag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_put_redirected_to_another_host_is_not_reported_created() {
+    let registry = Registry::start();
+    let elsewhere = crate::servers::serve(|_req| async {
+        Ok(hyper::Response::builder()
+            .status(201)
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap())
+    })
+    .await;
+    let proxy = Proxy::start(
+        registry.addr,
+        FaultConfig {
+            redirect_puts: Some(elsewhere.to_string()),
+            ..FaultConfig::default()
+        },
+    )
+    .await;
+    let seeder = images::plain_client(&registry.host());
+    let direct = images::name(&registry.host(), "starlingx/moved");
+    images::push(&seeder, &direct, "build-1", Kind::Oci, "moved").await;
+    let name = images::name(&proxy.host(), "starlingx/moved");
+    let client = client_for(&[proxy.host(), elsewhere.to_string()]);
+    let outcomes = run(
+        &client,
+        vec![item(&name, "build-1", "v1")],
+        &Options::default(),
+        |_| {},
+    )
+    .await;
+    assert_eq!(
+        outcomes[0].action,
+        Action::Failed,
+        "{:?}",
+        outcomes[0].error
+    );
+    let error = outcomes[0].error.as_ref().unwrap().to_string();
+    assert!(error.contains("redirected to http://"), "{error}");
+    assert!(error.contains(&elsewhere.to_string()), "{error}");
+    // The registry itself never got the tag.
+    let tag = images::name(&registry.host(), "starlingx/moved");
+    let url = format!(
+        "http://{}/v2/{}/manifests/v1",
+        registry.host(),
+        tag.repository()
+    );
+    let status = crate::proxy::plain_http_client()
+        .head(url)
+        .header("accept", "application/vnd.oci.image.manifest.v1+json")
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 404);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registry_without_digest_and_type_headers_still_retags_exactly() {
     let registry = Registry::start();

@@ -1,6 +1,6 @@
 //! A fault-injecting reverse proxy in front of the registry: 429 with Retry-After (seconds or
 //! HTTP-date), 503, connection resets (before and after forwarding), slow answers, a fixed delay
-//! per request (the benchmark's 20 ms), or a fixed status for one method.
+//! per request (the benchmark's 20 ms), a fixed status for one method, or one repository stalled.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +27,12 @@ pub struct FaultConfig {
     pub fixed: Option<(&'static str, u16)>,
     /// Drop these headers from every answer (a registry that does not send them).
     pub strip: &'static [&'static str],
+    /// Requests whose path holds this text are held this long before they are answered: a
+    /// repository the registry is stalled on (the connection is taken, the answer does not come).
+    pub stall: Option<(&'static str, Duration)>,
+    /// Answer every manifest PUT with a 307 to this host (`HOST:PORT`), as a registry behind a
+    /// hostile or broken front would; reqwest follows a 307 with the method and the body.
+    pub redirect_puts: Option<String>,
 }
 
 /// Counts of what the proxy did.
@@ -119,6 +125,20 @@ impl State {
     async fn handle(&self, req: Request<Incoming>) -> Reply {
         if !self.config.delay.is_zero() {
             tokio::time::sleep(self.config.delay).await;
+        }
+        if let Some(to) = &self.config.redirect_puts {
+            if req.method() == hyper::Method::PUT && req.uri().path().contains("/manifests/") {
+                return Ok(Response::builder()
+                    .status(307)
+                    .header("location", format!("http://{to}{}", req.uri().path()))
+                    .body(Full::new(Bytes::new()))
+                    .unwrap());
+            }
+        }
+        if let Some((path, hold)) = self.config.stall {
+            if req.uri().path().contains(path) {
+                tokio::time::sleep(hold).await;
+            }
         }
         if let Some((method, status)) = self.config.fixed {
             if req.method().as_str() == method {
