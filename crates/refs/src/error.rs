@@ -35,6 +35,20 @@ pub enum RefsError {
         #[source]
         source: ignore::Error,
     },
+    /// Files with references the walk could not keep: the run's memory bounds were full.
+    #[error("{files} more file(s) with {refs} reference(s) not checked (the first: {first}): a run keeps at most {max_refs} references and {max_bytes} bytes of the files holding them")]
+    NotKept {
+        /// Files not kept.
+        files: u64,
+        /// Their references.
+        refs: u64,
+        /// The first of them.
+        first: String,
+        /// The run's reference bound.
+        max_refs: u64,
+        /// The run's byte bound.
+        max_bytes: u64,
+    },
     /// A file could not be read or written.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
@@ -122,6 +136,10 @@ impl RefsError {
             Self::UnparsedManifest { file, .. } => {
                 Some(format!("run `tagman lint {file}` for the details"))
             }
+            Self::NotKept { .. } => Some(
+                "the files left out are generated or hostile: scan them apart, or remove them"
+                    .to_owned(),
+            ),
             Self::Walk { .. } | Self::Io { .. } => {
                 Some("check that the path exists and is readable".to_owned())
             }

@@ -414,10 +414,12 @@ fn explode(kind: &str) -> String {
         Ok(())
     };
     let mut warnings = Vec::new();
+    let run = std::sync::Arc::new(archive::RunBudget::new(&budgets));
     match archive::scan(
         "bomb.tar",
         &mut input,
         &budgets,
+        &run,
         &mut on_member,
         &mut warnings,
     ) {

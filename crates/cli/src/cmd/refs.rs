@@ -89,6 +89,13 @@ pub struct RefsArgs {
     /// Most members in one archive (nested archives included).
     #[arg(long, value_name = "N", default_value_t = archive::DEFAULT_MEMBERS)]
     pub archive_max_members: u64,
+    /// Bytes all archives of the run may expand to per archive byte read (the one-archive
+    /// budget, --archive-max-total, is always allowed).
+    #[arg(long, value_name = "N", default_value_t = archive::DEFAULT_RUN_RATIO)]
+    pub archive_max_ratio: u64,
+    /// Most bytes all archives of the run may expand to, whatever the ratio.
+    #[arg(long, value_name = "BYTES", default_value_t = archive::DEFAULT_RUN_BYTES)]
+    pub archive_max_run: u64,
     /// Do not read the manifests' git history: a tag an earlier revision declared is then
     /// reported as undeclared (TM202) rather than superseded (TM205).
     #[arg(long)]
@@ -157,6 +164,8 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
             member_bytes: args.archive_max_member,
             depth: args.archive_max_depth,
             members: args.archive_max_members,
+            run_ratio: args.archive_max_ratio,
+            run_bytes: args.archive_max_run,
         },
         all_images: args.inventory,
         ..WalkOptions::default()
@@ -183,8 +192,10 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
             Outcome::of(&report, args.deny_warnings)
         }
     };
+    let unread = !scan.walked.warnings.is_empty();
     walk_errors(scan, ui)?;
-    Ok(outcome)
+    // Content a real tool would read and tagman could not: never a clean run.
+    Ok(if unread { Outcome::Failed } else { outcome })
 }
 
 struct Declared {
@@ -392,8 +403,8 @@ fn run_bump(
     Ok(Outcome::Clean)
 }
 
-/// Unreadable archive members are warnings; paths the walk could not read and archives that
-/// broke a budget end the run with exit 2, after the findings.
+/// Unreadable archive members are printed after the findings and fail the run (exit 1); paths
+/// the walk could not read and archives that broke a budget end it with exit 2.
 fn walk_errors(scan: Scan, ui: &Ui) -> Result<(), CliError> {
     for warning in &scan.walked.warnings {
         ui.warn(warning);
