@@ -1,5 +1,6 @@
 //! Output: the formats a report is printed in, colour and verbosity decisions, error rendering.
 
+pub mod escape;
 pub mod failure;
 pub mod github;
 pub mod human;
@@ -130,14 +131,20 @@ impl Ui {
     /// A warning on stderr (something was skipped; the run goes on), shown unless `-q`.
     pub fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "tagman: warning: {message}");
+            let text = message.to_string();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "tagman: warning: {}",
+                escape::visible(&text)
+            );
         }
     }
 
     /// What a command did (`added … to …`), on stderr so stdout stays the report; not with `-q`.
     pub fn status(&self, message: impl std::fmt::Display) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
+            let text = message.to_string();
+            let _ = writeln!(std::io::stderr().lock(), "tagman: {}", escape::visible(&text));
         }
     }
 
@@ -173,7 +180,8 @@ impl Ui {
     /// A progress or context note on stderr, shown with `-v`.
     pub fn note(&self, message: impl std::fmt::Display) {
         if self.verbose > 0 {
-            let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
+            let text = message.to_string();
+            let _ = writeln!(std::io::stderr().lock(), "tagman: {}", escape::visible(&text));
         }
     }
 }
