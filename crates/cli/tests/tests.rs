@@ -16,6 +16,7 @@ mod support;
 mod apply;
 mod apply_ops;
 mod cli;
+mod forged;
 mod git;
 mod git_history;
 mod hostile;

@@ -144,7 +144,11 @@ impl Ui {
     pub fn status(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             let text = message.to_string();
-            let _ = writeln!(std::io::stderr().lock(), "tagman: {}", escape::visible(&text));
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "tagman: {}",
+                escape::visible(&text)
+            );
         }
     }
 
@@ -181,7 +185,11 @@ impl Ui {
     pub fn note(&self, message: impl std::fmt::Display) {
         if self.verbose > 0 {
             let text = message.to_string();
-            let _ = writeln!(std::io::stderr().lock(), "tagman: {}", escape::visible(&text));
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "tagman: {}",
+                escape::visible(&text)
+            );
         }
     }
 }
