@@ -245,3 +245,72 @@ fn a_mebibyte_member_name_gives_bounded_output_in_every_format() {
         figures.join(", ")
     );
 }
+
+/// Regression (issue 20): a bump killed between create and rename left `.tagman-*.tmp` behind;
+/// `refs` scanned it and a rerun kept it. Now the walk skips tagman's temp files and a bump
+/// removes those of writers no longer running.
+#[test]
+fn a_killed_bumps_temp_file_is_not_scanned_and_the_next_bump_removes_it() {
+    let dir = tagman_testkit::tree::copy_to_temp(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/refs/tree"),
+    );
+    // No process has this id (over Linux's pid_max): its writer is gone.
+    let stale = dir.path().join("k8s/.tagman-999999999-Ab3dE9.tmp");
+    std::fs::write(&stale, "image: docker.io/starlingx/dex:latest\n").unwrap();
+    let (stdout, _) = run(dir.path(), &["refs", "--no-history", "--format", "json"]);
+    assert!(!stdout.contains(".tagman-"), "{stdout}");
+    let out = tagman_in(dir.path())
+        .args(["refs", "--bump", "docker.io/starlingx/dex=stx.9.0-v2.40.0"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stale.exists(), "the stale temp file is removed");
+}
+
+/// Regression (issue 20): `TAGMAN_CONFIG` naming a FIFO blocked for ever; `refs --inventory
+/// --format json` printed two documents when a budget broke.
+#[test]
+fn a_fifo_config_is_refused_and_an_inventory_is_one_document_whatever_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fifo = d.join("fifo.yaml");
+    assert!(StdCommand::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::fs::write(d.join("tags.yaml"), "images: []\n").unwrap();
+    let out = tagman_in(d)
+        .env("TAGMAN_CONFIG", &fifo)
+        .args(["lint", "tags.yaml"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a regular file"));
+
+    let zeros = tagman_testkit::hostile::zeros_tar(1, 1024 * 1024);
+    let tgz = tagman_testkit::hostile::compress("gzip", &["-1"], zeros);
+    tagman_testkit::hostile::write(&d.join("bomb.tgz"), &tgz);
+    let (stdout, stderr) = run(
+        d,
+        &[
+            "refs",
+            "--inventory",
+            "--format",
+            "json",
+            "--manifests",
+            "tags.yaml",
+            "--archive-max-total",
+            "100000",
+            "bomb.tgz",
+        ],
+    );
+    assert!(stderr.contains("budget"), "{stderr}");
+    assert_eq!(documents(&stdout), 1, "{stdout}");
+}

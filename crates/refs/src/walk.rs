@@ -276,7 +276,11 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
         .git_global(false)
         .follow_links(false)
         .threads(options.threads)
-        .filter_entry(|entry| entry.file_name() != ".git");
+        // tagman's own temp files (a bump killed midway) are never content.
+        .filter_entry(|entry| {
+            let name = entry.file_name();
+            name != ".git" && !name.to_str().is_some_and(tagman_core::write::is_temp_name)
+        });
 
     let sinks = Sinks {
         counters: Counters::default(),

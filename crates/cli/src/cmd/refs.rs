@@ -332,8 +332,12 @@ fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
     let s = scan.walked.stats;
     if s.archives > 0 {
         ui.note(format_args!(
-            "read {} archive(s) holding {} more nested archive(s) and {} member file(s)",
-            s.archives, s.nested_archives, s.members
+            "read {} archive(s) holding {} more nested archive(s) and {} member file(s); they expanded {:.1} MB from {:.1} MB read",
+            s.archives,
+            s.nested_archives,
+            s.members,
+            scan.walked.expanded.0 as f64 / 1e6,
+            scan.walked.expanded.1 as f64 / 1e6
         ));
     }
     ui.note(format_args!(

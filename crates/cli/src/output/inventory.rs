@@ -42,6 +42,8 @@ pub fn print(inventory: &Inventory, format: InventoryFormat, ui: &Ui) -> Result<
         InventoryFormat::Csv => csv(inventory),
         InventoryFormat::Markdown => markdown(inventory),
     };
+    // The run's one document: an error after it (a broken budget) goes to stderr only.
+    ui.mark_printed();
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

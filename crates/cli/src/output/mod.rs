@@ -82,6 +82,12 @@ impl Ui {
         }
     }
 
+    /// Notes that stdout holds the run's document, so that an error ending the run later is not
+    /// printed there as a second one.
+    pub fn mark_printed(&self) {
+        self.printed.set(true);
+    }
+
     /// Prints a report in `format` to stdout.
     pub fn print_report(&self, report: &Report, format: Format) -> Result<(), CliError> {
         self.printed.set(true);
