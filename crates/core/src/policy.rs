@@ -343,10 +343,15 @@ fn per_path(node: &Node, source: &SourceFile) -> Result<PerPath, PolicyError> {
     let mut violations = Vec::new();
     for (key, value) in pairs {
         let glob = key.key_text(source).to_owned();
-        if let Err(e) = crate::select::compile_globs(std::slice::from_ref(&glob)) {
+        // Each glob is only parsed here (a set of one per glob cost 46 s for 50,000 globs);
+        // the set of all of them is compiled once, by `PerPath::extended`.
+        let parsed = globset::GlobBuilder::new(&glob)
+            .literal_separator(true)
+            .build();
+        if let Err(e) = parsed {
             violations.push(Violation::Other {
                 pointer: "/per_path".to_owned(),
-                message: format!("`{glob}` is not a valid glob: {}", e.source),
+                message: format!("`{glob}` is not a valid glob: {e}"),
                 span: key.span,
             });
         }
