@@ -335,7 +335,7 @@ mod tests {
         std::os::unix::fs::symlink(&stale, dir.path().join(format!(".tagman-{dead}-x.tmp")))
             .unwrap();
         let removed = clean_stale(dir.path()).unwrap();
-        assert_eq!(removed, [stale.clone()]);
+        assert_eq!(removed, std::slice::from_ref(&stale));
         assert!(live.exists() && young.exists());
     }
 

@@ -80,13 +80,10 @@ impl RunBudget {
     /// The error for the archives skipped, if any were.
     pub fn skipped(&self) -> Option<ArchiveError> {
         let skipped = self.skipped.lock().unwrap_or_else(|e| e.into_inner());
-        match &skipped.1 {
-            Some(first) => Some(ArchiveError::RunSpent {
-                count: skipped.0,
-                first: first.clone(),
-            }),
-            None => None,
-        }
+        skipped.1.as_ref().map(|first| ArchiveError::RunSpent {
+            count: skipped.0,
+            first: first.clone(),
+        })
     }
 
     /// The error naming `archive`, the one being read when the budget broke.

@@ -188,8 +188,11 @@ mod tests {
 
     fn source(bytes: Vec<u8>, total: u64, cap: u64) -> (IsoSource<Cursor<Vec<u8>>>, Rc<Gate>) {
         let gate = Gate::new(cap);
-        let source =
-            IsoSource::new(Cursor::new(bytes), Shared::new(total), Rc::clone(&gate)).unwrap();
+        let run = std::sync::Arc::new(crate::archive::RunBudget::new(
+            &crate::archive::Budgets::default(),
+        ));
+        let shared = Shared::new(total, run);
+        let source = IsoSource::new(Cursor::new(bytes), shared, Rc::clone(&gate)).unwrap();
         (source, gate)
     }
 
