@@ -197,17 +197,7 @@ fn a_mebibyte_member_name_gives_bounded_output_in_every_format() {
     use tagman_testkit::hostile;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let name = format!("{}/values.yaml", "n".repeat(1024 * 1024));
-    let body = hostile::DEX_LINE.repeat(1000);
-    let tar = [
-        hostile::tar_entry(&name, b'0', body.as_bytes()),
-        hostile::TAR_END.to_vec(),
-    ];
-    let tgz = hostile::compress(
-        "gzip",
-        &["-9"],
-        Box::new(std::io::Cursor::new(tar.concat())),
-    );
+    let tgz = hostile::long_name_tgz(1024 * 1024, 1000);
     hostile::write(&d.join("long.tgz"), &tgz);
     std::fs::write(d.join("tags.yaml"), "images: []\n").unwrap();
     let mut figures = Vec::new();

@@ -320,17 +320,7 @@ fn contiguous_unknown_type_and_gnu_sparse_members_are_read_links_are_not() {
 #[test]
 fn a_member_name_of_a_mebibyte_is_cut_with_a_warning() {
     let work = tempfile::tempdir().unwrap();
-    let name = format!("{}/values.yaml", "d".repeat(MIB as usize));
-    let body = DEX_LINE.repeat(1000);
-    let tar = [
-        hostile::tar_entry(&name, b'0', body.as_bytes()),
-        hostile::TAR_END.to_vec(),
-    ];
-    let tgz = hostile::compress(
-        "gzip",
-        &["-9"],
-        Box::new(std::io::Cursor::new(tar.concat())),
-    );
+    let tgz = hostile::long_name_tgz(MIB as usize, 1000);
     let path = hostile::write(&work.path().join("long.tgz"), &tgz);
     assert!(tgz.len() < 8 * 1024, "{}", tgz.len());
     let (found, scan) = findings(std::slice::from_ref(&path), one_thread());

@@ -113,6 +113,22 @@ pub fn zeros_tar(members: usize, member_bytes: u64) -> Box<dyn Read + Send> {
     Box::new(stream.chain(std::io::Cursor::new(TAR_END)))
 }
 
+/// A `.tgz` (gzip -9) of one member `<dir>/values.yaml`, where `<dir>` is `name_bytes` of
+/// `n` (a pax `path` record carries it), holding `refs` lines of [`DEX_LINE`]: the 1.4 KB repro
+/// of issue 20's unbounded names.
+pub fn long_name_tgz(name_bytes: usize, refs: usize) -> Vec<u8> {
+    let name = format!("{}/values.yaml", "n".repeat(name_bytes));
+    let tar = [
+        tar_entry(&name, b'0', DEX_LINE.repeat(refs).as_bytes()),
+        TAR_END.to_vec(),
+    ];
+    compress(
+        "gzip",
+        &["-9"],
+        Box::new(std::io::Cursor::new(tar.concat())),
+    )
+}
+
 /// `input` compressed by `program` with `args` (`zstd -19`, `bzip2 -9`, `xz -9e` …).
 pub fn compress(program: &str, args: &[&str], input: Box<dyn Read + Send>) -> Vec<u8> {
     pipe(Command::new(program).args(args).arg("-c"), input)
