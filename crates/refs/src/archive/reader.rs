@@ -193,9 +193,8 @@ impl Driver<'_> {
                 continue;
             }
             let path = self.cut_name(name, path);
-            self.check_size(name, &path, size)?;
             window.allow(pending + self.budgets.member_bytes + HEADER_SLACK);
-            self.member(format!("{name}!{path}"), size, &mut entry, depth)?;
+            self.member(name, &path, size, &mut entry, depth)?;
         }
     }
 
@@ -242,7 +241,7 @@ impl Driver<'_> {
             } else {
                 continue;
             };
-            self.check_size(name, &id, size)?;
+            // data.tar is streamed, never held: its size needs no budget of its own.
             window.allow(pending + self.budgets.member_bytes + HEADER_SLACK);
             self.last_member.clone_from(&id);
             let input: Box<dyn Read + '_> = Box::new(&mut entry);
@@ -250,20 +249,26 @@ impl Driver<'_> {
         }
     }
 
-    /// One regular member: a nested archive is opened in place, anything else goes to the caller.
+    /// One regular member `path` of `archive`: a nested archive is opened in place (one larger
+    /// than the member budget is an error), anything else goes to the caller, whatever its size
+    /// (the caller reads at most its own cap; the rest is decoded past, within the total and run
+    /// budgets: a 110 MB shared library in a package is not a reason to stop reading it).
     fn member(
         &mut self,
-        name: String,
+        archive: &str,
+        path: &str,
         size: u64,
         data: &mut dyn Read,
         depth: usize,
     ) -> Result<(), ArchiveError> {
+        let name = format!("{archive}!{path}");
         self.last_member.clone_from(&name);
         let head = match read_head(data) {
             Ok(head) => head,
             Err(e) => return self.failure(&name, e),
         };
         if sniff(&head).is_some() {
+            self.check_size(archive, path, size)?;
             let input: Box<dyn Read + '_> = Box::new(Cursor::new(head).chain(data));
             return self.open(&name, "", input, Counts::Seen, depth + 1, Expect::Any);
         }
