@@ -24,6 +24,21 @@ pub enum MapError {
         /// Whether the scheme was `http://`.
         plain_http: bool,
     },
+    /// Credentials in the value (`user:pw@host`): they would be printed on every line.
+    #[error("`{redacted}` holds credentials (`user:password@`): name the registry alone and give the credentials in the Docker config or --auth-file")]
+    Credentials {
+        /// The value with the credentials replaced by `***`.
+        redacted: String,
+    },
+    /// Not a registry reference by the distribution grammar (a `..` or `.` path part, an escape
+    /// sequence, a character no repository may hold).
+    #[error("`{value}` is not a registry[:port][/path] reference: {reason}")]
+    NotAReference {
+        /// The value given, control characters written out.
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// The first part is a bare word, which is a Docker Hub namespace, not a registry host.
     #[error("`{value}` does not start with a registry host (a name with a `.` or a `:port`, or localhost): write `docker.io/{value}` for a Docker Hub namespace")]
     NotAHost {
@@ -45,16 +60,95 @@ fn check_value(value: &str) -> Result<&str, MapError> {
             plain_http: scheme.eq_ignore_ascii_case("http"),
         });
     }
+    if let Some((userinfo, rest)) = value.split_once('@') {
+        let host_start = userinfo.rfind('/').map_or(0, |i| i + 1);
+        return Err(MapError::Credentials {
+            redacted: format!("{}***@{rest}", &userinfo[..host_start]),
+        });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(MapError::NotAReference {
+            value: value.escape_debug().to_string(),
+            reason: "it holds control characters",
+        });
+    }
     if value.is_empty() || value.contains(char::is_whitespace) || value.contains("//") {
         return Err(MapError::BadLocation(value.to_owned()));
     }
-    let host = value.split('/').next().unwrap_or(value);
+    let mut parts = value.split('/');
+    let host = parts.next().unwrap_or(value);
     if !is_registry_host(host) {
         return Err(MapError::NotAHost {
             value: value.to_owned(),
         });
     }
+    let bad = |reason| MapError::NotAReference {
+        value: value.to_owned(),
+        reason,
+    };
+    if !valid_host(host) {
+        return Err(bad(
+            "the host is not a domain or address with an optional numeric port",
+        ));
+    }
+    if !parts.all(valid_path_component) {
+        return Err(bad(
+            "each path part is lowercase letters and digits joined by `.`, `_`, `__` or `-` (no `.` or `..` parts)",
+        ));
+    }
     Ok(value)
+}
+
+/// A registry host as the distribution reference grammar has it: domain components of letters,
+/// digits and inner `-`, or a bracketed IPv6 address, then an optional numeric port.
+fn valid_host(host: &str) -> bool {
+    let (name, port) = if let Some(v6) = host.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((addr, rest)) if addr.parse::<std::net::Ipv6Addr>().is_ok() => {
+                ("v6", rest.strip_prefix(':'))
+            }
+            _ => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        }
+    };
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let component = |c: &str| {
+        !c.is_empty()
+            && !c.starts_with('-')
+            && !c.ends_with('-')
+            && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    port_ok && name.split('.').all(component)
+}
+
+/// A repository path component: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`.
+fn valid_path_component(part: &str) -> bool {
+    let bytes = part.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let sep = &part[start..i];
+        if !(sep == "." || sep == "_" || sep == "__" || sep.bytes().all(|b| b == b'-')) {
+            return false;
+        }
+    }
+    true
 }
 
 /// A registry (with an optional path prefix) that stands in for another.
@@ -280,10 +374,24 @@ mod tests {
             ("starlingx=mirror:5000", "write `docker.io/starlingx`"),
             ("docker.io=mirror", "does not start with a registry host"),
             ("docker.io=mirror:5000//x", "is not a registry[/prefix]"),
+            // Regression (issue 20): all three were accepted, the password printed on every line.
+            ("docker.io=mirror:5000/../../v2", "no `.` or `..` parts"),
+            ("docker.io=mirror:5000/\u{1b}[31mx", "control characters"),
+            ("docker.io=user:s3cret@mirror:5000", "holds credentials"),
+            ("docker.io=mirror:50a0", "numeric port"),
+            ("docker.io=mirror:5000/UPPER", "lowercase"),
         ];
         for (rule, want) in cases {
             let err = RegistryMap::default().push(rule).unwrap_err();
             assert!(err.to_string().contains(want), "{rule}: {err}");
+            assert!(!err.to_string().contains("s3cret"), "{err}");
+            assert!(!err.to_string().contains('\u{1b}'), "{err}");
+        }
+        for good in [
+            "docker.io=[::1]:5000/mirror",
+            "docker.io=reg.example/a__b/c-d.e_f",
+        ] {
+            assert!(RegistryMap::default().push(good).is_ok(), "{good}");
         }
         assert!(!MapError::Scheme {
             value: "https://x".into(),

@@ -703,7 +703,8 @@ fn an_iso_is_read_like_the_package_on_it() {
     let bytes = std::fs::read(work.path().join("release.iso")).unwrap();
     std::fs::write(work.path().join("cut.iso"), &bytes[..40 * 1024]).unwrap();
     let out = refs(work.path(), &[], "cut.iso");
-    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    // Issue 20: what cannot be read fails the run (exit 1), after the warning naming it.
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     assert!(
         text(&out.stderr).contains("cut.iso: cannot read it"),
         "{}",

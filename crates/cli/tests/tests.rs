@@ -20,6 +20,7 @@ mod cli;
 mod corpus;
 mod discovery;
 mod follow_up;
+mod forged;
 mod git;
 mod git_history;
 mod hostile;

@@ -122,7 +122,9 @@ impl Target {
             .parent()
             .ok_or_else(|| failed(io::Error::from(io::ErrorKind::InvalidInput)))?;
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".tagman-").suffix(".tmp");
+        // The process id in the name tells a stale temp file (its writer killed) from a live one.
+        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+        builder.prefix(&prefix).suffix(TEMP_SUFFIX);
         if self.existing.is_none() {
             // A new file gets what `fs::write` would give it: 0666 less the umask.
             #[cfg(unix)]
@@ -139,6 +141,57 @@ impl Target {
         temp.as_file().sync_all().map_err(failed)?;
         temp.persist(&self.resolved).map_err(|e| failed(e.error))?;
         sync_dir(dir).map_err(failed)
+    }
+}
+
+/// How every temp file of the safe write is named: `.tagman-<pid>-<random>.tmp`.
+pub const TEMP_PREFIX: &str = ".tagman-";
+/// The end of a temp file's name.
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+/// Whether `name` is a temp file of the safe write (never content to scan).
+pub fn is_temp_name(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+}
+
+/// Removes the temp files in `dir` that a killed tagman left (`SIGKILL` between create and
+/// rename): those naming a process that no longer runs, and those of the older unnamed form
+/// untouched for an hour. Only regular files are removed, never what a symlink points at.
+/// Returns what was removed.
+pub fn clean_stale(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str().filter(|n| is_temp_name(n)) else {
+            continue;
+        };
+        let meta = entry.metadata()?;
+        if !meta.file_type().is_file() || !is_stale(name, &meta) {
+            continue;
+        }
+        let path = entry.path();
+        match fs::remove_file(&path) {
+            Ok(()) => removed.push(path),
+            // Another run cleaned it first.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
+}
+
+/// Whether the temp file `name` is left over: its writer's process is gone (Linux's `/proc`), or
+/// it has no process id and is an hour old.
+fn is_stale(name: &str, meta: &Metadata) -> bool {
+    let middle = &name[TEMP_PREFIX.len()..name.len() - TEMP_SUFFIX.len()];
+    match middle.split_once('-').map(|(pid, _)| pid.parse::<u32>()) {
+        Some(Ok(pid)) => pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists(),
+        _ => meta
+            .modified()
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age.as_secs() > 3600),
     }
 }
 
@@ -261,6 +314,29 @@ mod tests {
             write_file(dir.path(), b"x").unwrap_err(),
             WriteError::NotAFile { .. }
         ));
+    }
+
+    /// Regression (issue 20): a bump killed between create and rename left its temp file for
+    /// ever. A later write in the directory removes it, and leaves a live writer's alone.
+    #[test]
+    fn stale_temp_files_of_dead_writers_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = dir.path().join(format!(".tagman-{dead}-abc123.tmp"));
+        let live = dir
+            .path()
+            .join(format!(".tagman-{}-abc123.tmp", std::process::id()));
+        let young = dir.path().join(".tagman-abc123.tmp");
+        for p in [&stale, &live, &young] {
+            fs::write(p, "half").unwrap();
+        }
+        std::os::unix::fs::symlink(&stale, dir.path().join(format!(".tagman-{dead}-x.tmp")))
+            .unwrap();
+        let removed = clean_stale(dir.path()).unwrap();
+        assert_eq!(removed, std::slice::from_ref(&stale));
+        assert!(live.exists() && young.exists());
     }
 
     #[test]

@@ -269,6 +269,10 @@ impl FileEdit {
 
 /// Writes every edit, after resolving them all: a target outside `scope` stops the bump before
 /// any file is written. Two paths to one file (a symlink beside its target) write it once.
+/// Temp files a killed earlier run left in the directories written are removed first. Each
+/// target is resolved again just before its write (a directory swapped for a symlink during a
+/// long bump must not lead a write out of the tree); a failure midway names the files already
+/// written.
 pub fn write_all(edits: &[FileEdit], scope: &WriteScope) -> Result<(), RefsError> {
     let mut targets = Vec::with_capacity(edits.len());
     for edit in edits {
@@ -280,8 +284,52 @@ pub fn write_all(edits: &[FileEdit], scope: &WriteScope) -> Result<(), RefsError
             targets.push((edit, target));
         }
     }
+    clean_stale_temps(&targets)?;
+    let mut written = Vec::new();
     for (edit, target) in &targets {
-        edit.write_to(target)?;
+        let result = edit
+            .target(scope)
+            .and_then(|now| same_target(edit, target, &now))
+            .and_then(|()| edit.write_to(target));
+        if let Err(error) = result {
+            if written.is_empty() {
+                return Err(error);
+            }
+            return Err(RefsError::BumpIncomplete {
+                written,
+                error: Box::new(error),
+            });
+        }
+        written.push(target.named.clone());
+    }
+    Ok(())
+}
+
+/// An error unless `now` (the target resolved again) is the file `planned` resolved to.
+fn same_target(edit: &FileEdit, planned: &Target, now: &Target) -> Result<(), RefsError> {
+    if now.resolved == planned.resolved {
+        return Ok(());
+    }
+    Err(RefsError::SymlinkOutside {
+        path: edit.path.clone(),
+        target: now.resolved.clone(),
+    })
+}
+
+/// Removes the safe write's temp files left by a killed run in each directory to be written.
+fn clean_stale_temps(targets: &[(&FileEdit, Target)]) -> Result<(), RefsError> {
+    let mut dirs: Vec<&Path> = targets
+        .iter()
+        .filter_map(|(_, t)| t.resolved.parent())
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        tagman_core::write::clean_stale(dir).map_err(|source| RefsError::Io {
+            action: "clean up",
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     Ok(())
 }

@@ -35,6 +35,28 @@ pub enum RefsError {
         #[source]
         source: ignore::Error,
     },
+    /// A bump that failed after writing some files: they hold the new tag, the rest do not.
+    #[error("{error}; {} file(s) were written before it: {}", written.len(), shown(written))]
+    BumpIncomplete {
+        /// The files written, in order.
+        written: Vec<PathBuf>,
+        /// What stopped the bump.
+        error: Box<RefsError>,
+    },
+    /// Files with references the walk could not keep: the run's memory bounds were full.
+    #[error("{files} more file(s) with {refs} reference(s) not checked (the first: {first}): a run keeps at most {max_refs} references and {max_bytes} bytes of the files holding them")]
+    NotKept {
+        /// Files not kept.
+        files: u64,
+        /// Their references.
+        refs: u64,
+        /// The first of them.
+        first: String,
+        /// The run's reference bound.
+        max_refs: u64,
+        /// The run's byte bound.
+        max_bytes: u64,
+    },
     /// A file could not be read or written.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
@@ -126,6 +148,19 @@ pub enum RefsError {
     },
 }
 
+/// Up to ten paths, then how many more.
+fn shown(paths: &[PathBuf]) -> String {
+    let mut text: Vec<String> = paths
+        .iter()
+        .take(10)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 10 {
+        text.push(format!("and {} more", paths.len() - 10));
+    }
+    text.join(", ")
+}
+
 impl RefsError {
     /// How to fix it, when there is something to say.
     pub fn help(&self) -> Option<String> {
@@ -146,6 +181,14 @@ impl RefsError {
             Self::UnparsedManifest { file, .. } => {
                 Some(format!("run `tagman lint {file}` for the details"))
             }
+            Self::BumpIncomplete { .. } => Some(
+                "fix the cause and run the bump again: files already at the tag are left as they are"
+                    .to_owned(),
+            ),
+            Self::NotKept { .. } => Some(
+                "the files left out are generated or hostile: scan them apart, or remove them"
+                    .to_owned(),
+            ),
             Self::Walk { .. } | Self::Io { .. } => {
                 Some("check that the path exists and is readable".to_owned())
             }

@@ -221,6 +221,7 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
         };
         registry::run(rules::RULES, &ctx, &mut sink);
         let mut found = sink.finish();
+        found.diagnostics.extend(capped(scan, file));
         if !found.diagnostics.is_empty() {
             let kind = extract::FileKind::of(&file.relative);
             let markers = extract::syntax::suppressions(file.source.text(), kind);
@@ -234,6 +235,36 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
     report.files = usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX);
     report.sort();
     report
+}
+
+/// The TM000 standing for the references the walk did not keep of `file` (over
+/// [`walk::KeepCaps::refs_per_file`]): an error, as what they would find is unknown.
+fn capped(scan: &Scan, file: &ScannedFile) -> Option<tagman_diag::diagnostic::Diagnostic> {
+    use tagman_diag::diagnostic::{Diagnostic, Finding, Label};
+    let name = file.source.name();
+    let i = scan
+        .walked
+        .capped
+        .binary_search_by(|c| c.name.as_str().cmp(name))
+        .ok()?;
+    let capped = scan.walked.capped.get(i)?;
+    let at = file
+        .extracted
+        .refs
+        .last()
+        .map_or(tagman_core::Span::new(0, 0), |r| r.span);
+    Some(Diagnostic {
+        rule: &tagman_diag::sink::LIMIT,
+        severity: tagman_core::Severity::Error,
+        finding: Finding::new(
+            Label::new(&file.source, at),
+            format!(
+                "… and {} more reference(s) in this file after this one, not checked: the first {} are kept",
+                capped.left_out, capped.kept
+            ),
+        )
+        .help("a file with this many image references is generated or hostile; check it as a whole, or split it"),
+    })
 }
 
 fn count(report: &mut Report, reason: &'static str, n: usize) {

@@ -10,12 +10,12 @@ use std::collections::HashSet;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ignore::{WalkBuilder, WalkState};
 use tagman_core::{SourceFile, Span};
 
-use crate::archive::{self, ArchiveWarning, Budgets, Member};
+use crate::archive::{self, ArchiveWarning, Budgets, Member, RunBudget};
 use crate::error::RefsError;
 use crate::extract::{Extracted, ImageRef, Matcher};
 use crate::helm::{HelmDoc, Role};
@@ -35,8 +35,10 @@ pub struct WalkOptions {
     pub threads: usize,
     /// Files never scanned (the manifests themselves), as canonical paths.
     pub exclude: HashSet<PathBuf>,
-    /// What one archive may cost.
+    /// What one archive, and all of them together, may cost.
     pub budgets: Budgets,
+    /// What the walk keeps of the files it found references in.
+    pub keep: KeepCaps,
     /// Also find references to images outside the managed namespaces (`--inventory`); every
     /// text file is then read, not only those the namespace prefilter lets through.
     pub all_images: bool,
@@ -49,9 +51,50 @@ impl Default for WalkOptions {
             threads: 0,
             exclude: HashSet::new(),
             budgets: Budgets::default(),
+            keep: KeepCaps::default(),
             all_images: false,
         }
     }
+}
+
+/// Bounds on what a walk keeps in memory: a 92 KB `.tar.zst` can hold millions of references.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeepCaps {
+    /// References kept per file (managed and, with `all_images`, other ones each); the rest are
+    /// counted and reported as TM000.
+    pub refs_per_file: usize,
+    /// References kept over the run; files past it are counted, not kept, and fail the run.
+    pub refs_per_run: u64,
+    /// Text of files with references kept over the run (their snippets need it).
+    pub bytes_per_run: u64,
+}
+
+/// Default [`KeepCaps::refs_per_file`]: twice the findings a file lists by default.
+pub const DEFAULT_REFS_PER_FILE: usize = 2_000;
+/// Default [`KeepCaps::refs_per_run`].
+pub const DEFAULT_REFS_PER_RUN: u64 = 200_000;
+/// Default [`KeepCaps::bytes_per_run`]: 160 MiB.
+pub const DEFAULT_KEPT_BYTES: u64 = 160 * 1024 * 1024;
+
+impl Default for KeepCaps {
+    fn default() -> Self {
+        Self {
+            refs_per_file: DEFAULT_REFS_PER_FILE,
+            refs_per_run: DEFAULT_REFS_PER_RUN,
+            bytes_per_run: DEFAULT_KEPT_BYTES,
+        }
+    }
+}
+
+/// A file whose references were more than [`KeepCaps::refs_per_file`]: the first are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Capped {
+    /// The file's name (its `!` path in an archive).
+    pub name: String,
+    /// References kept.
+    pub kept: usize,
+    /// References left out.
+    pub left_out: usize,
 }
 
 /// Largest `Chart.yaml` read for an `appVersion`.
@@ -175,6 +218,10 @@ pub struct Walked {
     pub warnings: Vec<ArchiveWarning>,
     /// Charts, overrides and HelmReleases seen, for [`crate::helm::annotate`].
     pub helm: Vec<HelmDoc>,
+    /// Files whose references were capped, sorted by name.
+    pub capped: Vec<Capped>,
+    /// What the run's archives expanded to, and the archive bytes read.
+    pub expanded: (u64, u64),
 }
 
 #[derive(Default)]
@@ -229,9 +276,22 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
         .git_global(false)
         .follow_links(false)
         .threads(options.threads)
-        .filter_entry(|entry| entry.file_name() != ".git");
+        // tagman's own temp files (a bump killed midway) are never content.
+        .filter_entry(|entry| {
+            let name = entry.file_name();
+            name != ".git" && !name.to_str().is_some_and(tagman_core::write::is_temp_name)
+        });
 
-    let sinks = Sinks::default();
+    let sinks = Sinks {
+        counters: Counters::default(),
+        found: Mutex::default(),
+        errors: Mutex::default(),
+        warnings: Mutex::default(),
+        helm: Mutex::default(),
+        run: Arc::new(RunBudget::new(&options.budgets)),
+        kept: Kept::default(),
+        capped: Mutex::default(),
+    };
     let visitor = Visitor {
         matcher,
         options,
@@ -258,25 +318,73 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
             WalkState::Continue
         })
     });
-    sinks.into_walked()
+    sinks.into_walked(&options.keep)
 }
 
 /// What the workers collect.
-#[derive(Default)]
 struct Sinks {
     counters: Counters,
     found: Mutex<Vec<ScannedFile>>,
     errors: Mutex<Vec<RefsError>>,
     warnings: Mutex<Vec<ArchiveWarning>>,
     helm: Mutex<Vec<HelmDoc>>,
+    run: Arc<RunBudget>,
+    kept: Kept,
+    capped: Mutex<Vec<Capped>>,
+}
+
+/// What the walk keeps, against [`KeepCaps`]'s run-wide bounds.
+#[derive(Default)]
+struct Kept {
+    refs: AtomicU64,
+    bytes: AtomicU64,
+    /// Files not kept: how many, their references, and the first.
+    dropped: Mutex<(u64, u64, Option<String>)>,
+}
+
+impl Kept {
+    /// Reserves room for a file of `bytes` with `refs` references; `false` (and counted) when
+    /// the run has no room left.
+    fn reserve(&self, caps: &KeepCaps, name: &str, refs: u64, bytes: u64) -> bool {
+        let total_refs = self.refs.fetch_add(refs, Ordering::Relaxed) + refs;
+        let total_bytes = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        if total_refs <= caps.refs_per_run && total_bytes <= caps.bytes_per_run {
+            return true;
+        }
+        self.refs.fetch_sub(refs, Ordering::Relaxed);
+        self.bytes.fetch_sub(bytes, Ordering::Relaxed);
+        let mut dropped = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
+        dropped.0 += 1;
+        dropped.1 += refs;
+        if dropped.2.is_none() {
+            dropped.2 = Some(name.to_owned());
+        }
+        false
+    }
+
+    /// The error for the files not kept, if any were.
+    fn error(self, caps: &KeepCaps) -> Option<RefsError> {
+        let (files, refs, first) = self.dropped.into_inner().unwrap_or_else(|e| e.into_inner());
+        first.map(|first| RefsError::NotKept {
+            files,
+            refs,
+            first,
+            max_refs: caps.refs_per_run,
+            max_bytes: caps.bytes_per_run,
+        })
+    }
 }
 
 impl Sinks {
-    fn into_walked(self) -> Walked {
+    fn into_walked(self, caps: &KeepCaps) -> Walked {
         let mut files: Vec<ScannedFile> = take(self.found);
         files.sort_by(|a, b| (&a.path, a.source.name()).cmp(&(&b.path, b.source.name())));
         let mut errors: Vec<RefsError> = take(self.errors);
+        errors.extend(self.run.skipped().map(RefsError::Archive));
+        errors.extend(self.kept.error(caps));
         errors.sort_by_key(ToString::to_string);
+        let mut capped = take(self.capped);
+        capped.sort_by(|a, b| a.name.cmp(&b.name));
         let mut warnings: Vec<ArchiveWarning> = take(self.warnings);
         warnings.sort_by(|a, b| a.path.cmp(&b.path));
         let mut helm: Vec<HelmDoc> = take(self.helm);
@@ -287,6 +395,8 @@ impl Sinks {
             errors,
             warnings,
             helm,
+            capped,
+            expanded: self.run.figures(),
         }
     }
 }
@@ -394,6 +504,11 @@ impl Visitor<'_> {
         on_image: bool,
     ) -> Result<(), RefsError> {
         let counters = &self.sinks.counters;
+        let run = &self.sinks.run;
+        if run.is_spent() {
+            run.skip(&name);
+            return Ok(());
+        }
         let max = self.options.max_file_size;
         let mut warnings = Vec::new();
         let mut member_buf = Vec::new();
@@ -421,7 +536,7 @@ impl Visitor<'_> {
             Ok(())
         };
         let budgets = &self.options.budgets;
-        let result = archive::scan(&name, input, budgets, &mut on_member, &mut warnings);
+        let result = archive::scan(&name, input, budgets, run, &mut on_member, &mut warnings);
         for w in warnings {
             push(&self.sinks.warnings, w);
         }
@@ -599,18 +714,21 @@ impl Visitor<'_> {
         } else {
             relative_to_roots(path, self.roots)
         };
-        let extracted = if candidate {
+        let mut extracted = if candidate {
             Counters::bump(&counters.candidates, 1);
             self.matcher.extract_file(&relative, text)
         } else {
             Extracted::default()
         };
-        let unmanaged = if self.options.all_images {
+        let mut unmanaged = if self.options.all_images {
             crate::inventory::find::unmanaged_in(&relative, text, self.matcher)
         } else {
             Vec::new()
         };
         if extracted.is_empty() && unmanaged.is_empty() && !overrides {
+            return;
+        }
+        if !self.keep(&name, &mut extracted.refs, &mut unmanaged, buf.len()) {
             return;
         }
         let Ok(source) = SourceFile::from_bytes(name, std::mem::take(buf)) else {
@@ -635,6 +753,38 @@ impl Visitor<'_> {
                 chart,
             },
         );
+    }
+}
+
+impl Visitor<'_> {
+    /// Caps a file's references at [`KeepCaps::refs_per_file`] (noting the file) and reserves
+    /// room for it in the run; `false` when the run has none left.
+    fn keep(
+        &self,
+        name: &str,
+        refs: &mut Vec<ImageRef>,
+        unmanaged: &mut Vec<ImageRef>,
+        bytes: usize,
+    ) -> bool {
+        let caps = &self.options.keep;
+        let left_out = refs.len().saturating_sub(caps.refs_per_file)
+            + unmanaged.len().saturating_sub(caps.refs_per_file);
+        if left_out > 0 {
+            refs.truncate(caps.refs_per_file);
+            refs.shrink_to_fit();
+            unmanaged.truncate(caps.refs_per_file);
+            unmanaged.shrink_to_fit();
+            push(
+                &self.sinks.capped,
+                Capped {
+                    name: name.to_owned(),
+                    kept: refs.len() + unmanaged.len(),
+                    left_out,
+                },
+            );
+        }
+        let count = (refs.len() + unmanaged.len()) as u64;
+        self.sinks.kept.reserve(caps, name, count, bytes as u64)
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod archives;
 mod fixtures;
+mod hostile;
 mod iso;
 mod linear;
 mod overrides;

@@ -8,6 +8,7 @@
 pub mod corpus;
 pub mod fixtures;
 pub mod git;
+pub mod hostile;
 pub mod http;
 pub mod packages;
 pub mod paths;

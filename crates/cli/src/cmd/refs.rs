@@ -101,6 +101,13 @@ pub struct RefsArgs {
     /// Most members in one archive (nested archives included).
     #[arg(long, value_name = "N", default_value_t = archive::DEFAULT_MEMBERS)]
     pub archive_max_members: u64,
+    /// Bytes all archives of the run may expand to per archive byte read (the one-archive
+    /// budget, --archive-max-total, is always allowed).
+    #[arg(long, value_name = "N", default_value_t = archive::DEFAULT_RUN_RATIO)]
+    pub archive_max_ratio: u64,
+    /// Most bytes all archives of the run may expand to, whatever the ratio.
+    #[arg(long, value_name = "BYTES", default_value_t = archive::DEFAULT_RUN_BYTES)]
+    pub archive_max_run: u64,
     /// Do not read the manifests' git history: a tag an earlier revision declared is then
     /// reported as undeclared (TM202) rather than superseded (TM205).
     #[arg(long)]
@@ -154,6 +161,8 @@ impl RefsArgs {
                 member_bytes: self.archive_max_member,
                 depth: self.archive_max_depth,
                 members: self.archive_max_members,
+                run_ratio: self.archive_max_ratio,
+                run_bytes: self.archive_max_run,
             },
             all_images: self.inventory,
             ..WalkOptions::default()
@@ -202,8 +211,10 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
             Outcome::of(&report, args.deny_warnings)
         }
     };
+    let unread = !scan.walked.warnings.is_empty();
     walk_errors(scan, ui)?;
-    Ok(outcome)
+    // Content a real tool would read and tagman could not: never a clean run.
+    Ok(if unread { Outcome::Failed } else { outcome })
 }
 
 struct Declared {
@@ -351,8 +362,12 @@ pub(crate) fn note_stats(ui: &Ui, scan: &Scan, started: Instant) {
     let s = scan.walked.stats;
     if s.archives > 0 {
         ui.note(format_args!(
-            "read {} archive(s) holding {} more nested archive(s) and {} member file(s)",
-            s.archives, s.nested_archives, s.members
+            "read {} archive(s) holding {} more nested archive(s) and {} member file(s); they expanded {:.1} MB from {:.1} MB read",
+            s.archives,
+            s.nested_archives,
+            s.members,
+            scan.walked.expanded.0 as f64 / 1e6,
+            scan.walked.expanded.1 as f64 / 1e6
         ));
     }
     ui.note(format_args!(
@@ -424,8 +439,8 @@ pub(crate) fn run_bump(
     Ok((Outcome::Clean, plan))
 }
 
-/// Unreadable archive members are warnings; paths the walk could not read and archives that
-/// broke a budget end the run with exit 2, after the findings.
+/// Unreadable archive members are printed after the findings and fail the run (exit 1); paths
+/// the walk could not read and archives that broke a budget end it with exit 2.
 pub(crate) fn walk_errors(scan: Scan, ui: &Ui) -> Result<(), CliError> {
     for warning in &scan.walked.warnings {
         ui.warn(warning);

@@ -49,11 +49,14 @@ pub fn command(d: &Diagnostic) -> String {
     format!("::{kind} {}::{}", props.join(","), escape_data(&message))
 }
 
-/// The runner's escaping for a command's message.
+/// The runner's escaping for a command's message, then every other control character
+/// written out, so that no name can drive the log's terminal.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let escaped = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    crate::output::escape::visible(&escaped).into_owned()
 }
 
 /// The runner's escaping for a property value (also `:` and `,`, which delimit properties).

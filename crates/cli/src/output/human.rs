@@ -13,6 +13,7 @@ use tagman_core::policy::DEFAULT_MAX_FINDINGS;
 use tagman_core::{Severity, SourceFile, Span};
 use tagman_diag::{Diagnostic, Label, Report};
 
+use super::escape::{self, visible};
 use super::snippet::{Indexed, LineIndex, Window};
 use crate::error::CliError;
 
@@ -63,22 +64,27 @@ pub fn write_report(
     Ok(())
 }
 
-/// Each file's line index, made on its first finding.
+/// Each file's line index and the text its snippets show, made on its first finding.
 #[derive(Default)]
 struct Indexes {
-    by_text: HashMap<usize, Arc<LineIndex>>,
+    by_text: HashMap<usize, (Arc<str>, Arc<LineIndex>)>,
 }
 
 impl Indexes {
-    fn of(&mut self, file: &SourceFile) -> Arc<LineIndex> {
+    /// The text snippets of `file` show (control characters replaced byte for byte, so a file
+    /// cannot drive the terminal) and its line index.
+    fn of(&mut self, file: &SourceFile) -> (Arc<str>, Arc<LineIndex>) {
         let text = file.text_arc();
         // A file's clones share its text: the text's address names the file.
         let key = Arc::as_ptr(&text).cast::<u8>() as usize;
-        Arc::clone(
-            self.by_text
-                .entry(key)
-                .or_insert_with(|| Arc::new(LineIndex::new(&text))),
-        )
+        let (shown, index) = self.by_text.entry(key).or_insert_with(|| {
+            let shown: Arc<str> = match escape::snippet_text(&text) {
+                std::borrow::Cow::Borrowed(_) => Arc::clone(&text),
+                std::borrow::Cow::Owned(s) => Arc::from(s),
+            };
+            (shown, Arc::new(LineIndex::new(&text)))
+        });
+        (Arc::clone(shown), Arc::clone(index))
     }
 }
 
@@ -87,12 +93,12 @@ pub fn one_line(d: &Diagnostic) -> String {
     let p = d.finding.primary.start();
     format!(
         "{}:{}:{}: {}[{}]: {}",
-        d.finding.primary.file.display_name(),
+        visible(&d.finding.primary.file.display_name()),
         p.line,
         p.column,
         d.severity,
         d.code(),
-        d.finding.message
+        visible(&d.finding.message)
     )
 }
 
@@ -131,8 +137,13 @@ pub fn render_error(err: &CliError, color: bool, width: usize, limit: usize) -> 
         let rendered = Rendered {
             code: Some("policy".to_owned()),
             severity: miette::Severity::Error,
-            message: format!("{}: {}", problem.file.display_name(), problem.message),
-            help: Some(problem.help),
+            message: visible(&format!(
+                "{}: {}",
+                problem.file.display_name(),
+                problem.message
+            ))
+            .into_owned(),
+            help: Some(visible(&problem.help).into_owned()),
             labels: vec![Label::new(problem.file, problem.span)],
             related: Vec::new(),
             source: None,
@@ -142,8 +153,9 @@ pub fn render_error(err: &CliError, color: bool, width: usize, limit: usize) -> 
     }
     if let (Some(name), true) = (name, unlisted > 0) {
         text.push_str(&format!(
-            "tagman: … and {unlisted} more problem{} in {name}, not shown (the first {listed} are above; --max-findings N shows up to N, at most {DEFAULT_MAX_FINDINGS} for a policy file)\n",
+            "tagman: … and {unlisted} more problem{} in {}, not shown (the first {listed} are above; --max-findings N shows up to N, at most {DEFAULT_MAX_FINDINGS} for a policy file)\n",
             if unlisted == 1 { "" } else { "s" },
+            visible(&name),
         ));
     }
     if !text.is_empty() {
@@ -152,8 +164,8 @@ pub fn render_error(err: &CliError, color: bool, width: usize, limit: usize) -> 
     let rendered = Rendered {
         code: None,
         severity: miette::Severity::Error,
-        message: err.to_string(),
-        help: err.help(),
+        message: visible(&err.to_string()).into_owned(),
+        help: err.help().map(|h| visible(&h).into_owned()),
         labels: Vec::new(),
         related: Vec::new(),
         source: None,
@@ -198,7 +210,10 @@ impl Rendered {
             .map(|l| Rendered {
                 code: None,
                 severity: miette::Severity::Advice,
-                message: l.note.clone().unwrap_or_else(|| "related".to_owned()),
+                message: l
+                    .note
+                    .as_deref()
+                    .map_or_else(|| "related".to_owned(), |n| visible(n).into_owned()),
                 help: None,
                 labels: vec![Label {
                     note: None,
@@ -214,8 +229,8 @@ impl Rendered {
                 Severity::Error => miette::Severity::Error,
                 Severity::Warning => miette::Severity::Warning,
             },
-            message: d.finding.message.clone(),
-            help: d.finding.help.clone(),
+            message: visible(&d.finding.message).into_owned(),
+            help: d.finding.help.as_deref().map(|h| visible(h).into_owned()),
             labels,
             related,
             source: None,
@@ -225,22 +240,22 @@ impl Rendered {
 
     fn with_source(mut self, indexes: &mut Indexes) -> Self {
         self.source = self.labels.first().map(|l| {
-            let index = indexes.of(&l.file);
-            let name = l.file.display_name();
+            let (shown, index) = indexes.of(&l.file);
+            let name = visible(&l.file.display_name()).into_owned();
             match Window::around(&l.file, &index, l.span) {
                 // A long line: the labels on it, as spans of the window; the others left out.
                 Some(window) => {
                     let spans = self
                         .labels
                         .iter()
-                        .filter_map(|l| Some((window.map(l.span)?, l.note.clone())))
+                        .filter_map(|l| {
+                            let note = l.note.as_deref().map(|n| visible(n).into_owned());
+                            Some((window.map(l.span)?, note))
+                        })
                         .collect();
                     Snippet::Window(NamedSource::new(name, window), spans)
                 }
-                None => Snippet::Indexed(NamedSource::new(
-                    name,
-                    Indexed::new(l.file.text_arc(), index),
-                )),
+                None => Snippet::Indexed(NamedSource::new(name, Indexed::new(shown, index))),
             }
         });
         let related = std::mem::take(&mut self.related);
@@ -258,7 +273,7 @@ impl Rendered {
             _ => self
                 .labels
                 .iter()
-                .map(|l| (l.span, l.note.clone()))
+                .map(|l| (l.span, l.note.as_deref().map(|n| visible(n).into_owned())))
                 .collect(),
         }
     }

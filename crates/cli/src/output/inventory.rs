@@ -8,7 +8,7 @@ use std::io::Write;
 use tagman_refs::inventory::{Inventory, Location, Row};
 
 use crate::error::CliError;
-use crate::output::Ui;
+use crate::output::{escape, Ui};
 
 /// An inventory format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub fn print(inventory: &Inventory, format: InventoryFormat, ui: &Ui) -> Result<
         InventoryFormat::Csv => csv(inventory),
         InventoryFormat::Markdown => markdown(inventory),
     };
+    // The run's one document: an error after it (a broken budget) goes to stderr only.
+    ui.mark_printed();
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
@@ -146,7 +148,7 @@ pub fn human(inventory: &Inventory) -> String {
                     ("", "", "")
                 };
                 let line = format!("{a:<w0$}  {b:<w1$}  {f:<w2$}  {}", place(l));
-                let _ = writeln!(out, "{}", line.trim_end());
+                let _ = writeln!(out, "{}", escape::visible(line.trim_end()));
             }
         }
     }
@@ -162,13 +164,9 @@ pub fn summary(inventory: &Inventory) -> String {
     )
 }
 
-/// RFC 4180 quoting: a field with a comma, quote or line break is quoted, quotes doubled.
+/// RFC 4180 quoting, control characters escaped and formulas disarmed: [`escape::csv_cell`].
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+    escape::csv_cell(s)
 }
 
 /// One line per (image, tag, location), after a header.
@@ -200,7 +198,7 @@ pub fn csv(inventory: &Inventory) -> String {
 }
 
 fn md(s: &str) -> String {
-    s.replace('|', "\\|")
+    escape::markdown_cell(s)
 }
 
 /// A Markdown table, one row per image.

@@ -1,5 +1,6 @@
 //! Output: the formats a report is printed in, colour and verbosity decisions, error rendering.
 
+pub mod escape;
 pub mod failure;
 pub mod github;
 pub mod human;
@@ -81,6 +82,12 @@ impl Ui {
         }
     }
 
+    /// Notes that stdout holds the run's document, so that an error ending the run later is not
+    /// printed there as a second one.
+    pub fn mark_printed(&self) {
+        self.printed.set(true);
+    }
+
     /// Prints a report in `format` to stdout.
     pub fn print_report(&self, report: &Report, format: Format) -> Result<(), CliError> {
         self.printed.set(true);
@@ -130,14 +137,24 @@ impl Ui {
     /// A warning on stderr (something was skipped; the run goes on), shown unless `-q`.
     pub fn warn(&self, message: impl std::fmt::Display) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "tagman: warning: {message}");
+            let text = message.to_string();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "tagman: warning: {}",
+                escape::visible(&text)
+            );
         }
     }
 
     /// What a command did (`added … to …`), on stderr so stdout stays the report; not with `-q`.
     pub fn status(&self, message: impl std::fmt::Display) {
         if !self.quiet {
-            let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
+            let text = message.to_string();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "tagman: {}",
+                escape::visible(&text)
+            );
         }
     }
 
@@ -173,7 +190,12 @@ impl Ui {
     /// A progress or context note on stderr, shown with `-v`.
     pub fn note(&self, message: impl std::fmt::Display) {
         if self.verbose > 0 {
-            let _ = writeln!(std::io::stderr().lock(), "tagman: {message}");
+            let text = message.to_string();
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "tagman: {}",
+                escape::visible(&text)
+            );
         }
     }
 }

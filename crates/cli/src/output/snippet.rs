@@ -163,7 +163,7 @@ impl Window {
         let mut window = String::with_capacity(shown.len() + 8);
         let prefix = if from > line_start { "…" } else { "" };
         window.push_str(prefix);
-        window.push_str(shown);
+        window.push_str(&super::escape::snippet_text(shown));
         if to < line_end {
             window.push('…');
         }

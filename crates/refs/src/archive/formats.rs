@@ -6,9 +6,13 @@ use std::io::{self, Read};
 /// How many bytes [`sniff`] wants to see: a tar header's `ustar` magic sits at offset 257.
 pub const SNIFF_LEN: usize = 512;
 
-/// Largest window (zstd) or dictionary (xz) a decoder may allocate: `xz -9` needs 64 MiB, and a
-/// hostile header must not make a decoder reserve more.
+/// Largest window (zstd) or dictionary (xz, lzma) a decoder may allocate: `xz -9` and `xz -9e`
+/// use 64 MiB, and a hostile header must not make a decoder reserve more.
 pub const MAX_DECODER_WINDOW: u64 = 64 * 1024 * 1024;
+
+/// What an LZMA decoder needs beside its dictionary (probability tables, buffers: at most 6 MiB
+/// with `lc=8 lp=4`), in KiB: the memory limit is the window plus this, so every preset passes.
+const LZMA_OVERHEAD_KIB: u64 = 8 * 1024;
 
 /// A format tagman reads into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,12 +29,18 @@ pub enum Format {
     Zstd,
     /// bzip2 (`.tar.bz2`, a deb's `data.tar.bz2`).
     Bzip2,
+    /// Legacy LZMA (`LZMA_Alone`: `dpkg-deb -Zlzma`'s `data.tar.lzma`). It has no magic, so it
+    /// is never sniffed: only a package member named `*.lzma` is read as it, as dpkg does.
+    Lzma,
 }
 
 impl Format {
     /// Whether this is a compression layer rather than a container.
     pub fn is_compression(self) -> bool {
-        matches!(self, Self::Gzip | Self::Xz | Self::Zstd | Self::Bzip2)
+        matches!(
+            self,
+            Self::Gzip | Self::Xz | Self::Zstd | Self::Bzip2 | Self::Lzma
+        )
     }
 }
 
@@ -66,13 +76,24 @@ pub fn decoder<'a>(format: Format, inner: Box<dyn Read + 'a>) -> io::Result<Box<
         // Multi-member readers: `gzip a b > c` and pbzip2 output are several concatenated streams.
         Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(inner)),
         Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(inner)),
-        Format::Xz => {
-            let limit_kib = u32::try_from(MAX_DECODER_WINDOW / 1024).unwrap_or(u32::MAX);
-            Box::new(lzma_rust2::XzReader::new_mem_limit(inner, true, limit_kib))
-        }
+        Format::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
+            inner,
+            true,
+            lzma_limit_kib(),
+        )),
+        Format::Lzma => Box::new(lzma_rust2::LzmaReader::new_mem_limit(
+            inner,
+            lzma_limit_kib(),
+            None,
+        )?),
         Format::Zstd => Box::new(ZstdFrames::new(inner)),
         Format::Ar | Format::Tar => inner,
     })
+}
+
+/// The memory an xz or lzma decoder may use, in KiB.
+fn lzma_limit_kib() -> u32 {
+    u32::try_from(MAX_DECODER_WINDOW / 1024 + LZMA_OVERHEAD_KIB).unwrap_or(u32::MAX)
 }
 
 /// Every frame of a zstd stream in turn (`zstd` writes one; `pzstd` and appends write several),

@@ -6,6 +6,9 @@
 use std::cell::Cell;
 use std::io::{self, Read};
 use std::rc::Rc;
+use std::sync::Arc;
+
+use super::run::RunBudget;
 
 /// Which budget a read broke, remembered so an `io::Error` out of a third-party reader can be
 /// turned back into the typed error that says so.
@@ -15,6 +18,19 @@ pub(super) enum Tripped {
     Total,
     /// A container read past the cap its driver set (a header or member larger than one member may be).
     Cap,
+    /// The run's budget, shared by every archive of the run.
+    Run,
+}
+
+/// What a metered stream's bytes are to the budgets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Counts {
+    /// The archive as stored: counted in its total and as input the run's ratio is earned by.
+    Input,
+    /// A decoder's output: counted in its total and against the run's budget.
+    Decoded,
+    /// Bytes another metered stream counted already.
+    Seen,
 }
 
 /// State shared by every stream of one top-level archive (all on one thread).
@@ -23,15 +39,22 @@ pub(super) struct Shared {
     total: Cell<u64>,
     limit: u64,
     tripped: Cell<Option<Tripped>>,
+    run: Arc<RunBudget>,
 }
 
 impl Shared {
-    pub(super) fn new(limit: u64) -> Rc<Self> {
+    pub(super) fn new(limit: u64, run: Arc<RunBudget>) -> Rc<Self> {
         Rc::new(Self {
             total: Cell::new(0),
             limit,
             tripped: Cell::new(None),
+            run,
         })
+    }
+
+    /// The run's budget.
+    pub(super) fn run(&self) -> &RunBudget {
+        &self.run
     }
 
     /// The budget a read broke, if one did.
@@ -52,8 +75,17 @@ impl Shared {
         }
     }
 
-    /// Counts `n` more decoded bytes; past the total budget, trips it.
-    pub(super) fn count(&self, n: u64) -> io::Result<()> {
+    /// Counts `n` more bytes of the kind `counts`; past a budget, trips it.
+    pub(super) fn count(&self, n: u64, counts: Counts) -> io::Result<()> {
+        match counts {
+            Counts::Seen => return Ok(()),
+            Counts::Input => self.run.add_input(n),
+            Counts::Decoded => {
+                if !self.run.add_expanded(n) {
+                    return Err(self.trip(Tripped::Run));
+                }
+            }
+        }
         let total = self.total.get().saturating_add(n);
         self.total.set(total);
         if total > self.limit {
@@ -67,6 +99,7 @@ impl Shared {
         io::Error::other(match why {
             Tripped::Total => "total decompressed bytes budget exceeded",
             Tripped::Cap => "member budget exceeded",
+            Tripped::Run => "the run's decompression budget exceeded",
         })
     }
 }
@@ -98,13 +131,12 @@ pub(super) struct Metered<R> {
     inner: R,
     shared: Rc<Shared>,
     window: Rc<Window>,
-    counts: bool,
+    counts: Counts,
 }
 
 impl<R: Read> Metered<R> {
-    /// `counts`: whether these bytes are new (a decoder's output, or the file itself) rather than
-    /// bytes another metered stream already counted.
-    pub(super) fn new(inner: R, shared: Rc<Shared>, window: Rc<Window>, counts: bool) -> Self {
+    /// `counts`: what these bytes are to the budgets.
+    pub(super) fn new(inner: R, shared: Rc<Shared>, window: Rc<Window>, counts: Counts) -> Self {
         Self {
             inner,
             shared,
@@ -127,9 +159,7 @@ impl<R: Read> Read for Metered<R> {
         let want = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         self.window.pos.set(self.window.pos.get() + n as u64);
-        if self.counts {
-            self.shared.count(n as u64)?;
-        }
+        self.shared.count(n as u64, self.counts)?;
         Ok(n)
     }
 }
@@ -140,17 +170,23 @@ mod tests {
 
     #[test]
     fn total_and_cap_trip_and_stay_tripped() {
-        let shared = Shared::new(10);
+        let run = Arc::new(RunBudget::new(&super::super::Budgets::default()));
+        let shared = Shared::new(10, Arc::clone(&run));
         let window = Window::new(u64::MAX);
-        let mut r = Metered::new(io::repeat(0), Rc::clone(&shared), window, true);
+        let mut r = Metered::new(io::repeat(0), Rc::clone(&shared), window, Counts::Decoded);
         let mut buf = [0u8; 8];
         assert_eq!(r.read(&mut buf).unwrap(), 8);
         assert!(r.read(&mut buf).is_err());
         assert_eq!(shared.tripped(), Some(Tripped::Total));
 
-        let shared = Shared::new(u64::MAX);
+        let shared = Shared::new(u64::MAX, run);
         let window = Window::new(5);
-        let mut r = Metered::new(io::repeat(0), Rc::clone(&shared), Rc::clone(&window), false);
+        let mut r = Metered::new(
+            io::repeat(0),
+            Rc::clone(&shared),
+            Rc::clone(&window),
+            Counts::Seen,
+        );
         assert_eq!(r.read(&mut buf).unwrap(), 5);
         assert!(r.read(&mut buf).is_err());
         assert_eq!(shared.tripped(), Some(Tripped::Cap));

@@ -15,12 +15,14 @@ mod formats;
 mod iso;
 mod meter;
 mod reader;
+mod run;
 
 use std::io::Read;
 
 pub use formats::{read_head, sniff, Format, MAX_DECODER_WINDOW, SNIFF_LEN};
 pub use iso::{has_iso_magic, is_iso, list_iso, IsoFile, IsoListing, ISO_MAGIC_OFFSET};
-pub use reader::scan;
+pub use reader::{scan, MAX_MEMBER_NAME};
+pub use run::RunBudget;
 
 /// Limits on what one top-level archive may cost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +35,11 @@ pub struct Budgets {
     pub depth: usize,
     /// Members over the whole archive, nested ones included.
     pub members: u64,
+    /// Decompressed bytes the whole run may produce for each byte of archive it reads (the
+    /// ratio a zip-bomb defence watches); `total_bytes` is always allowed.
+    pub run_ratio: u64,
+    /// Decompressed bytes over the whole run, whatever the ratio.
+    pub run_bytes: u64,
 }
 
 /// Default [`Budgets::total_bytes`]: 1 GiB.
@@ -43,6 +50,12 @@ pub const DEFAULT_MEMBER_BYTES: u64 = 64 * 1024 * 1024;
 pub const DEFAULT_DEPTH: usize = 8;
 /// Default [`Budgets::members`].
 pub const DEFAULT_MEMBERS: u64 = 100_000;
+/// Default [`Budgets::run_ratio`]: packages of text and charts expand 3 to 10 times; a bomb
+/// expands hundreds of thousands of times.
+pub const DEFAULT_RUN_RATIO: u64 = 32;
+/// Default [`Budgets::run_bytes`]: 64 GiB, several times what a StarlingX installer ISO (about
+/// 4 GB of packages) expands to.
+pub const DEFAULT_RUN_BYTES: u64 = 64 * 1024 * 1024 * 1024;
 
 impl Default for Budgets {
     fn default() -> Self {
@@ -51,6 +64,8 @@ impl Default for Budgets {
             member_bytes: DEFAULT_MEMBER_BYTES,
             depth: DEFAULT_DEPTH,
             members: DEFAULT_MEMBERS,
+            run_ratio: DEFAULT_RUN_RATIO,
+            run_bytes: DEFAULT_RUN_BYTES,
         }
     }
 }
@@ -87,6 +102,33 @@ pub enum ArchiveError {
         /// The budget.
         limit: usize,
     },
+    /// The run's archives expanded more than the run allows: `ratio` times the archive bytes
+    /// read (at least the one-archive budget), at most the absolute cap.
+    #[error("{archive}: the run's archives expanded {expanded} bytes from {input} bytes read, over the run's budget of {limit} bytes ({ratio} per byte read, at least {floor}, at most {cap}); stopped reading it")]
+    RunBytes {
+        /// The top-level archive being read when the budget broke.
+        archive: String,
+        /// Decompressed bytes of the run so far.
+        expanded: u64,
+        /// Archive bytes read so far.
+        input: u64,
+        /// What the run allowed at that point.
+        limit: u64,
+        /// The ratio budget.
+        ratio: u64,
+        /// The one-archive budget, always allowed.
+        floor: u64,
+        /// The absolute cap.
+        cap: u64,
+    },
+    /// Archives not read because the run's budget had broken already.
+    #[error("{count} more archive(s) not read after the run's decompression budget broke (the first: {first})")]
+    RunSpent {
+        /// How many.
+        count: u64,
+        /// The first of them.
+        first: String,
+    },
     /// More members than the member-count budget.
     #[error("{archive}: more than {limit} members; stopped reading it")]
     TooManyMembers {
@@ -115,6 +157,10 @@ impl ArchiveError {
             }
             Self::TooDeep { .. } => {
                 "if the nesting is genuine, raise --archive-max-depth".to_owned()
+            }
+            Self::RunBytes { .. } | Self::RunSpent { .. } => {
+                "if the archives are genuine, raise --archive-max-ratio or --archive-max-run"
+                    .to_owned()
             }
             Self::TooManyMembers { .. } => {
                 "if the archive is genuine, raise --archive-max-members".to_owned()

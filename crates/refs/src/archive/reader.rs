@@ -3,10 +3,16 @@
 
 use std::io::{self, Cursor, Read};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::formats::{decoder, read_head, sniff, Format};
-use super::meter::{Metered, Shared, Tripped, Window};
+use super::meter::{Counts, Metered, Shared, Tripped, Window};
+use super::run::RunBudget;
 use super::{ArchiveError, ArchiveStats, ArchiveWarning, Budgets, Member};
+
+/// Longest member name shown, in bytes (a pax `path` has no limit of its own, and every finding
+/// repeats the name): longer ones are cut, with a warning naming the member.
+pub const MAX_MEMBER_NAME: usize = 1024;
 
 /// Room for the headers between two members (a tar header, a pax header's own header, padding).
 const HEADER_SLACK: u64 = 64 * 1024;
@@ -16,16 +22,17 @@ const HEADER_SLACK: u64 = 64 * 1024;
 /// containers are pushed to `warnings`; a broken budget ends the scan of this archive with an error.
 ///
 /// An input that turns out not to be an archive (a compressed plain file) yields
-/// `ArchiveStats { archives: 0, .. }`.
+/// `ArchiveStats { archives: 0, .. }`. `run` is the budget every archive of the run shares.
 pub fn scan(
     name: &str,
     input: &mut dyn Read,
     budgets: &Budgets,
+    run: &Arc<RunBudget>,
     on_member: &mut dyn FnMut(Member<'_>) -> io::Result<()>,
     warnings: &mut Vec<ArchiveWarning>,
 ) -> Result<ArchiveStats, ArchiveError> {
-    let mut driver = Driver::new(name, budgets, on_member, warnings);
-    driver.open(name, "", Box::new(input), true, 1, Expect::Any)?;
+    let mut driver = Driver::new(name, budgets, run, on_member, warnings);
+    driver.open(name, "", Box::new(input), Counts::Input, 1, Expect::Any)?;
     Ok(driver.finish())
 }
 
@@ -38,6 +45,8 @@ enum Expect {
     Decoded,
     /// A Debian package's `data.tar` or `control.tar`, possibly compressed.
     Tar,
+    /// A Debian package's `data.tar.lzma` (legacy LZMA has no magic to sniff).
+    LzmaTar,
     /// The same, already decompressed.
     DecodedTar,
 }
@@ -58,12 +67,13 @@ impl<'c> Driver<'c> {
     fn new(
         name: &str,
         budgets: &Budgets,
+        run: &Arc<RunBudget>,
         on_member: &'c mut dyn FnMut(Member<'_>) -> io::Result<()>,
         warnings: &'c mut Vec<ArchiveWarning>,
     ) -> Self {
         Self {
             budgets: *budgets,
-            shared: Shared::new(budgets.total_bytes),
+            shared: Shared::new(budgets.total_bytes, Arc::clone(run)),
             top: name.to_owned(),
             last_member: String::new(),
             stats: ArchiveStats::default(),
@@ -88,7 +98,7 @@ impl Driver<'_> {
         name: &str,
         prefix: &str,
         input: Box<dyn Read + 'a>,
-        counts: bool,
+        counts: Counts,
         depth: usize,
         expect: Expect,
     ) -> Result<(), ArchiveError> {
@@ -98,20 +108,23 @@ impl Driver<'_> {
             Ok(head) => head,
             Err(e) => return self.failure(name, e),
         };
-        let format = sniff(&head);
+        let format = match expect {
+            Expect::LzmaTar => Some(Format::Lzma),
+            _ => sniff(&head),
+        };
         let stream = Cursor::new(head).chain(stream);
         match (format, expect) {
-            (Some(f), Expect::Any | Expect::Tar) if f.is_compression() => {
+            (Some(f), Expect::Any | Expect::Tar | Expect::LzmaTar) if f.is_compression() => {
                 let decoded = match decoder(f, Box::new(stream)) {
                     Ok(d) => d,
                     Err(e) => return self.failure(name, e),
                 };
-                let next = if expect == Expect::Tar {
-                    Expect::DecodedTar
-                } else {
+                let next = if expect == Expect::Any {
                     Expect::Decoded
+                } else {
+                    Expect::DecodedTar
                 };
-                self.open(name, prefix, decoded, true, depth, next)
+                self.open(name, prefix, decoded, Counts::Decoded, depth, next)
             }
             (Some(Format::Tar), _) => {
                 // A package's data.tar is part of the package, not an archive of its own.
@@ -121,6 +134,14 @@ impl Driver<'_> {
             (Some(Format::Ar), Expect::Any | Expect::Decoded) => {
                 self.enter(name, depth, true)?;
                 self.deb(name, stream, &window, depth)
+            }
+            // A package's data.tar that is no tar tagman reads: dpkg would install something.
+            (_, Expect::Tar | Expect::DecodedTar | Expect::LzmaTar) => {
+                let why = io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a package member that is not a tar (nor a compressed one) tagman reads",
+                );
+                self.failure(name, why)
             }
             // A compressed plain file (`changelog.gz`), or a stream that is no archive tagman reads.
             _ => Ok(()),
@@ -164,16 +185,16 @@ impl Driver<'_> {
             self.count_member()?;
             let size = entry.size();
             pending = size.div_ceil(512) * 512;
-            if !entry.header().entry_type().is_file() {
+            if !holds_file(entry.header().entry_type()) {
                 continue;
             }
             let path = member_path(prefix, &entry.path_bytes());
             if path.is_empty() {
                 continue;
             }
-            self.check_size(name, &path, size)?;
+            let path = self.cut_name(name, path);
             window.allow(pending + self.budgets.member_bytes + HEADER_SLACK);
-            self.member(format!("{name}!{path}"), size, &mut entry, depth)?;
+            self.member(name, &path, size, &mut entry, depth)?;
         }
     }
 
@@ -208,6 +229,11 @@ impl Driver<'_> {
                 }
                 continue;
             }
+            let expect = if id.ends_with(".lzma") {
+                Expect::LzmaTar
+            } else {
+                Expect::Tar
+            };
             let prefix = if id.starts_with("data.tar") {
                 ""
             } else if id.starts_with("control.tar") {
@@ -215,30 +241,36 @@ impl Driver<'_> {
             } else {
                 continue;
             };
-            self.check_size(name, &id, size)?;
+            // data.tar is streamed, never held: its size needs no budget of its own.
             window.allow(pending + self.budgets.member_bytes + HEADER_SLACK);
             self.last_member.clone_from(&id);
             let input: Box<dyn Read + '_> = Box::new(&mut entry);
-            self.open(name, prefix, input, false, depth, Expect::Tar)?;
+            self.open(name, prefix, input, Counts::Seen, depth, expect)?;
         }
     }
 
-    /// One regular member: a nested archive is opened in place, anything else goes to the caller.
+    /// One regular member `path` of `archive`: a nested archive is opened in place (one larger
+    /// than the member budget is an error), anything else goes to the caller, whatever its size
+    /// (the caller reads at most its own cap; the rest is decoded past, within the total and run
+    /// budgets: a 110 MB shared library in a package is not a reason to stop reading it).
     fn member(
         &mut self,
-        name: String,
+        archive: &str,
+        path: &str,
         size: u64,
         data: &mut dyn Read,
         depth: usize,
     ) -> Result<(), ArchiveError> {
+        let name = format!("{archive}!{path}");
         self.last_member.clone_from(&name);
         let head = match read_head(data) {
             Ok(head) => head,
             Err(e) => return self.failure(&name, e),
         };
         if sniff(&head).is_some() {
+            self.check_size(archive, path, size)?;
             let input: Box<dyn Read + '_> = Box::new(Cursor::new(head).chain(data));
-            return self.open(&name, "", input, false, depth + 1, Expect::Any);
+            return self.open(&name, "", input, Counts::Seen, depth + 1, Expect::Any);
         }
         let mut chained = Cursor::new(head).chain(data);
         let result = (self.on_member)(Member {
@@ -250,6 +282,30 @@ impl Driver<'_> {
             Ok(()) => Ok(()),
             Err(e) => self.failure(&name, e),
         }
+    }
+
+    /// `path` cut to [`MAX_MEMBER_NAME`] bytes (at a character boundary, ending in `…`), with a
+    /// warning naming it, when it is longer.
+    fn cut_name(&mut self, archive: &str, path: String) -> String {
+        if path.len() <= MAX_MEMBER_NAME {
+            return path;
+        }
+        let mut cut = MAX_MEMBER_NAME;
+        while !path.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let shown = format!("{}…", &path[..cut]);
+        self.warnings.push(ArchiveWarning {
+            path: format!("{archive}!{shown}"),
+            source: io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "its name is {} bytes, longer than {MAX_MEMBER_NAME}: it is read, shown cut",
+                    path.len()
+                ),
+            ),
+        });
+        shown
     }
 
     fn count_member(&mut self) -> Result<(), ArchiveError> {
@@ -279,6 +335,7 @@ impl Driver<'_> {
     /// corrupt member or container, a warning.
     fn failure(&mut self, path: &str, source: io::Error) -> Result<(), ArchiveError> {
         match self.shared.tripped() {
+            Some(Tripped::Run) => Err(self.shared.run().error(&self.top)),
             Some(Tripped::Total) => Err(ArchiveError::TotalBytes {
                 archive: self.top.clone(),
                 limit: self.budgets.total_bytes,
@@ -310,6 +367,21 @@ impl Driver<'_> {
                 Ok(())
             }
         }
+    }
+}
+
+/// Whether a tar entry of this type holds a file's bytes: regular and contiguous files, GNU
+/// sparse files (the tar crate fills their holes), and types no tar standard defines, which GNU
+/// tar and Python's tarfile extract as regular files. Links, devices, directories, FIFOs and the
+/// headers that describe other entries hold none.
+fn holds_file(kind: tar::EntryType) -> bool {
+    match kind.as_byte() {
+        // Regular (and pre-POSIX regular), contiguous, GNU sparse.
+        b'0' | b'\0' | b'7' | b'S' => true,
+        // Links, devices, directories, FIFOs; pax, GNU and Solaris headers; GNU volume labels,
+        // multi-volume continuations, dump directories and old long names.
+        b'1'..=b'6' | b'g' | b'x' | b'X' | b'L' | b'K' | b'V' | b'M' | b'D' | b'N' => false,
+        _ => true,
     }
 }
 

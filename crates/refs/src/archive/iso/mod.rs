@@ -101,7 +101,10 @@ pub fn list_iso<R: Read + Seek>(
     budgets: &Budgets,
     warnings: &mut Vec<ArchiveWarning>,
 ) -> Result<IsoListing, ArchiveError> {
-    let shared = Shared::new(budgets.total_bytes);
+    // The listing's own reads: the image's metadata, not decompressed, so the run's budget is
+    // not concerned (each file's archive is read later against it).
+    let run = std::sync::Arc::new(super::RunBudget::new(budgets));
+    let shared = Shared::new(budgets.total_bytes, run);
     let mut lister = Lister {
         name,
         budgets,

@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use super::super::meter::Shared;
+use super::super::meter::{Counts, Shared};
 
 /// The cached block: directory extents are contiguous, so one block serves many records.
 const BLOCK: usize = 64 * 1024;
@@ -153,7 +153,7 @@ impl<R: Read + Seek> Read for IsoSource<R> {
         }
         self.pos += n as u64;
         self.gate.read.set(self.gate.read.get() + n as u64);
-        self.shared.count(n as u64)?;
+        self.shared.count(n as u64, Counts::Input)?;
         Ok(n)
     }
 }
@@ -188,8 +188,11 @@ mod tests {
 
     fn source(bytes: Vec<u8>, total: u64, cap: u64) -> (IsoSource<Cursor<Vec<u8>>>, Rc<Gate>) {
         let gate = Gate::new(cap);
-        let source =
-            IsoSource::new(Cursor::new(bytes), Shared::new(total), Rc::clone(&gate)).unwrap();
+        let run = std::sync::Arc::new(crate::archive::RunBudget::new(
+            &crate::archive::Budgets::default(),
+        ));
+        let shared = Shared::new(total, run);
+        let source = IsoSource::new(Cursor::new(bytes), shared, Rc::clone(&gate)).unwrap();
         (source, gate)
     }
 
