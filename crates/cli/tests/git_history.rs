@@ -172,7 +172,8 @@ fn a_replaced_tag_is_superseded_and_names_the_change_not_the_merge() {
     );
     assert_eq!(
         superseded["help"],
-        "`tagman refs --bump docker.io/starlingx/stx-ceph-manager=stx.13.0-v18.2.2-0`"
+        // The help carries the manifests the scan read, so it can be pasted as it is.
+        "`tagman refs --manifests tag-management/image-tags-bullseye.yaml --bump docker.io/starlingx/stx-ceph-manager=stx.13.0-v18.2.2-0`"
     );
     assert_eq!(diagnostics[1]["code"], "TM202");
     // One walk of the history, whatever the number of references.

@@ -184,7 +184,7 @@ fn class_6_a_tag_an_earlier_revision_declared_is_superseded_not_undeclared() {
     // The help carries the manifests the scan used (issue 19): it can be pasted as it is.
     assert_eq!(
         first["help"],
-        "`tagman refs --manifests ./image-tags.yaml --bump docker.io/starlingx/stx-ceph-manager=stx.13.0-v18.2.2-0`"
+        "`tagman refs --manifests image-tags.yaml --bump docker.io/starlingx/stx-ceph-manager=stx.13.0-v18.2.2-0`"
     );
     assert!(json["diagnostics"][1]["message"]
         .as_str()
