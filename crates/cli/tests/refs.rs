@@ -613,7 +613,7 @@ fn inventory_in_every_format() {
     let csv = inventory("csv");
     assert_eq!(csv.lines().count(), 1 + 9, "{csv}");
     assert!(csv.starts_with(
-        "name,tag,digest,managed,declared,superseded,file,line,column,origin,chart,overridden\n"
+        "name,tag,digest,managed,declared,superseded,file,line,column,origin,chart,overridden,template\n"
     ));
     let md = inventory("markdown");
     assert!(md.starts_with("| Image | Tag |"), "{md}");

@@ -114,14 +114,16 @@ pub fn human(inventory: &Inventory) -> String {
         let cells: Vec<[String; 4]> = rows
             .iter()
             .map(|r| {
-                let flags = if managed {
-                    format!(
+                let flags = match (managed, r.template) {
+                    // A build template (`@PLATFORM_REGISTRY@/…:@IMAGE_PREFIX@-…`): the build
+                    // fills it in, so no manifest declares it as written.
+                    (_, true) => "template".to_owned(),
+                    (true, false) => format!(
                         "{}{}",
                         if r.declared { "declared" } else { "UNDECLARED" },
                         if r.superseded { ", superseded" } else { "" }
-                    )
-                } else {
-                    "-".to_owned()
+                    ),
+                    (false, false) => "-".to_owned(),
                 };
                 [r.name.clone(), version(r, true), flags, String::new()]
             })
@@ -172,7 +174,7 @@ fn csv_field(s: &str) -> String {
 /// One line per (image, tag, location), after a header.
 pub fn csv(inventory: &Inventory) -> String {
     let mut out = String::from(
-        "name,tag,digest,managed,declared,superseded,file,line,column,origin,chart,overridden\n",
+        "name,tag,digest,managed,declared,superseded,file,line,column,origin,chart,overridden,template\n",
     );
     for r in &inventory.images {
         for l in &r.locations {
@@ -189,6 +191,7 @@ pub fn csv(inventory: &Inventory) -> String {
                 l.origin.unwrap_or("").to_owned(),
                 csv_field(l.chart.as_deref().unwrap_or("")),
                 l.overridden.to_string(),
+                r.template.to_string(),
             ];
             out.push_str(&fields.join(","));
             out.push('\n');
@@ -217,7 +220,11 @@ pub fn markdown(inventory: &Inventory) -> String {
             "| `{}` | `{}` | {} | {} | {} | {} |",
             md(&r.name),
             md(&version(r, false)),
-            yes(r.managed),
+            if r.template {
+                "template"
+            } else {
+                yes(r.managed)
+            },
             yes(r.declared),
             yes(r.superseded),
             places.join("<br>")
@@ -304,6 +311,33 @@ mod tests {
         assert!(lines[7].contains("@sha256:aaaaaaaaaaaa…"));
     }
 
+    /// Issue 19: a build template (`@PLATFORM_REGISTRY@/…`) is flagged as one in every format.
+    #[test]
+    fn build_templates_are_flagged_in_every_format() {
+        let mut inv = inventory();
+        inv.images[0].template = true;
+        let human = human(&inv);
+        let first = human.lines().nth(2).unwrap_or_default();
+        assert!(first.contains("  template  "), "{human}");
+        let csv = csv(&inv);
+        assert!(
+            csv.lines().nth(1).unwrap_or_default().ends_with(",true"),
+            "{csv}"
+        );
+        assert!(
+            csv.lines().nth(3).unwrap_or_default().ends_with(",false"),
+            "{csv}"
+        );
+        let md = markdown(&inv);
+        assert!(
+            md.lines()
+                .nth(2)
+                .unwrap_or_default()
+                .contains("| template |"),
+            "{md}"
+        );
+    }
+
     #[test]
     fn csv_quotes_and_markdown_escapes() {
         let text = csv(&inventory());
@@ -311,7 +345,7 @@ mod tests {
         assert_eq!(lines.len(), 4);
         assert_eq!(
             lines[1],
-            "docker.io/starlingx/ptp,stx.9.0-v1,,true,true,false,p.deb!a.tgz!ptp/values.yaml,3,5,chart-default,ptp,true"
+            "docker.io/starlingx/ptp,stx.9.0-v1,,true,true,false,p.deb!a.tgz!ptp/values.yaml,3,5,chart-default,ptp,true,false"
         );
         assert!(lines[3].starts_with("\"quay.io/a,b/c\",,sha256:"));
         let md = markdown(&inventory());
