@@ -92,7 +92,8 @@ pub struct RefsArgs {
     /// Most bytes decompressed from one archive (nested archives included).
     #[arg(long, value_name = "BYTES", default_value_t = archive::DEFAULT_TOTAL_BYTES)]
     pub archive_max_total: u64,
-    /// Largest member of an archive.
+    /// Largest archive inside an archive, and largest tar header (pax, long names); a larger
+    /// plain member is decoded past, not read.
     #[arg(long, value_name = "BYTES", default_value_t = archive::DEFAULT_MEMBER_BYTES)]
     pub archive_max_member: u64,
     /// Deepest nesting of archives in archives.
