@@ -85,6 +85,8 @@ struct Walk<'r> {
     states: Vec<State>,
     by_trees: HashMap<Vec<Option<Oid>>, usize>,
     of_commit: HashMap<Oid, usize>,
+    /// The commits in the walk's order: every commit before its parents.
+    visited: Vec<Oid>,
     blobs: HashMap<Oid, Vec<Key>>,
     stamps: HashMap<Oid, CommitStamp>,
 }
@@ -111,6 +113,7 @@ impl Repo {
             states: Vec::new(),
             by_trees: HashMap::new(),
             of_commit: HashMap::new(),
+            visited: Vec::new(),
             blobs: HashMap::new(),
             stamps: HashMap::new(),
         };
@@ -240,6 +243,7 @@ impl Walk<'_> {
             }
         };
         self.of_commit.insert(id, state);
+        self.visited.push(id);
         let id_text = id.to_string();
         self.stamps.insert(
             id,
@@ -318,7 +322,12 @@ impl Walk<'_> {
     /// line from `head`.
     fn past_tags(&self, head: Oid) -> Result<Vec<PastTag>, GitError> {
         let mut first: BTreeMap<&Key, &CommitStamp> = BTreeMap::new();
-        for (id, &state) in &self.of_commit {
+        // Parents before children, so of commits made in the same second the ancestor counts
+        // as the older (a timestamp has whole seconds; a tie was settled by hash order before).
+        for id in self.visited.iter().rev() {
+            let Some(&state) = self.of_commit.get(id) else {
+                continue;
+            };
             let (Some(stamp), Some(state)) = (self.stamps.get(id), self.states.get(state)) else {
                 continue;
             };

@@ -68,3 +68,35 @@ fn each_state_is_read_once_and_removals_are_found() {
         .unwrap();
     assert!(history.tags.is_empty() && history.commits == 0);
 }
+
+/// Commits made in the same second (a bot, a scripted rebase): the pair's first commit is the
+/// ancestor, not whichever the hash order met first. The follow-up review names it as the change
+/// that declared the tag.
+#[test]
+fn of_commits_in_one_second_the_ancestor_declared_first() {
+    let (dir, repo) = tagman_testkit::git::repo();
+    let path = "tm/image-tags.yaml";
+    let at = 1_770_000_000;
+    let first = commit_tree(
+        &repo,
+        &[(path.to_owned(), manifest("stx.9.0-v1"))],
+        "v1\n",
+        at,
+    );
+    let mut later = Vec::new();
+    for n in 0..6 {
+        let note = format!("tm/notes-{n}.txt");
+        let files = vec![
+            (path.to_owned(), manifest("stx.9.0-v1")),
+            (note, b"x".to_vec()),
+        ];
+        later.push(commit_tree(&repo, &files, "touch\n", at));
+    }
+    let repo = tagman_git::Repo::discover(dir.path()).unwrap();
+    let history = repo
+        .manifest_history(&[dir.path().join(path)], &Policy::default())
+        .unwrap();
+    assert_eq!(history.commits, 7);
+    assert_eq!(history.tags.len(), 1);
+    assert_eq!(history.tags[0].first.id, first.to_string(), "{later:?}");
+}

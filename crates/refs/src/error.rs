@@ -201,29 +201,35 @@ impl RefsError {
                 declared,
                 placeholder,
                 ..
-            } => {
-                let each: Vec<String> = declared
-                    .iter()
-                    .map(|(c, t)| format!("`{t}` for {c}"))
-                    .collect();
-                Some(format!(
-                    "the manifests declare {}: write `{placeholder}` there and have the package's build fill in @OS_CODENAME@ (a `sed` in its debian/*/deb_folder/rules), or keep one file per codename",
-                    each.join(", ")
-                ))
+            } => Some(shared_help(declared, placeholder)),
+            Self::UnknownName { candidates, .. } | Self::AmbiguousName { candidates, .. } => {
+                Some(name_help(self, candidates))
             }
-            Self::UnknownName { candidates, .. } if candidates.is_empty() => {
-                Some("name the image in full (`docker.io/starlingx/NAME=TAG`)".to_owned())
-            }
-            Self::UnknownName { candidates, .. } => Some(format!(
-                "did you mean {}?",
-                candidates.join(", ")
-            )),
-            Self::AmbiguousName { candidates, .. } => Some(format!(
-                "e.g. `--bump {}=TAG`",
-                candidates.first().map_or("NAME", String::as_str)
-            )),
             Self::Changed { .. } | Self::Matcher { .. } | Self::Write(_) => None,
         }
+    }
+}
+
+/// The help of a bump that would pin a file shipped on several codenames to one of them.
+fn shared_help(declared: &[(String, String)], placeholder: &str) -> String {
+    let each: Vec<String> = declared
+        .iter()
+        .map(|(c, t)| format!("`{t}` for {c}"))
+        .collect();
+    format!(
+        "the manifests declare {}: write `{placeholder}` there and have the package's build fill in @OS_CODENAME@ (a `sed` in its debian/*/deb_folder/rules), or keep one file per codename",
+        each.join(", ")
+    )
+}
+
+/// The help of a short name that matches no image, or more than one.
+fn name_help(error: &RefsError, candidates: &[String]) -> String {
+    match (error, candidates.first()) {
+        (RefsError::AmbiguousName { .. }, first) => {
+            format!("e.g. `--bump {}=TAG`", first.map_or("NAME", String::as_str))
+        }
+        (_, None) => "name the image in full (`docker.io/starlingx/NAME=TAG`)".to_owned(),
+        (_, Some(_)) => format!("did you mean {}?", candidates.join(", ")),
     }
 }
 

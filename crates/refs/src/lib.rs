@@ -183,16 +183,7 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
             count(&mut report, "in build inputs (policy)", references.count());
             continue;
         }
-        for r in &file.extracted.refs {
-            if let Some(reason) = r.role.not_checked() {
-                count(&mut report, reason, 1);
-            }
-        }
-        count(
-            &mut report,
-            "on lines too long to scan",
-            file.extracted.long_lines,
-        );
+        count_not_checked(&mut report, &file.extracted);
         let mut sink = Sink::new(policy);
         let from_root = scan.root.relative(&file.path);
         let mut paths = vec![file.relative.as_str()];
@@ -222,19 +213,36 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
         registry::run(rules::RULES, &ctx, &mut sink);
         let mut found = sink.finish();
         found.diagnostics.extend(capped(scan, file));
-        if !found.diagnostics.is_empty() {
-            let kind = extract::FileKind::of(&file.relative);
-            let markers = extract::syntax::suppressions(file.source.text(), kind);
-            found.diagnostics.retain(|d| {
-                let at = d.finding.primary.span.offset;
-                !markers.iter().any(|m| m.silences(at, d.code(), d.name()))
-            });
-        }
+        drop_silenced(&mut found, file);
         report.extend(found);
     }
     report.files = usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX);
     report.sort();
     report
+}
+
+/// Counts a file's references that are not pulls (comments, docs, builds, templates) and its
+/// lines too long to scan, as not checked.
+fn count_not_checked(report: &mut Report, extracted: &extract::Extracted) {
+    for r in &extracted.refs {
+        if let Some(reason) = r.role.not_checked() {
+            count(report, reason, 1);
+        }
+    }
+    count(report, "on lines too long to scan", extracted.long_lines);
+}
+
+/// Drops the findings an inline `tagman: ignore` marker of `file` silences.
+fn drop_silenced(found: &mut Report, file: &walk::ScannedFile) {
+    if found.diagnostics.is_empty() {
+        return;
+    }
+    let kind = extract::FileKind::of(&file.relative);
+    let markers = extract::syntax::suppressions(file.source.text(), kind);
+    found.diagnostics.retain(|d| {
+        let at = d.finding.primary.span.offset;
+        !markers.iter().any(|m| m.silences(at, d.code(), d.name()))
+    });
 }
 
 /// The TM000 standing for the references the walk did not keep of `file` (over

@@ -540,22 +540,23 @@ impl Visitor<'_> {
         for w in warnings {
             push(&self.sinks.warnings, w);
         }
-        match result {
+        let stats = result.map_err(RefsError::Archive)?;
+        self.count_archives(stats.archives, on_image);
+        Ok(())
+    }
+
+    /// Counts the `archives` one file held (itself and those nested in it); a file on an
+    /// ISO image counts as nested in the image.
+    fn count_archives(&self, archives: u64, on_image: bool) {
+        let counters = &self.sinks.counters;
+        match archives {
             // A compressed file that holds no archive (`notes.txt.gz`): not text either.
-            Ok(stats) if stats.archives == 0 => {
-                Counters::bump(&counters.binary, 1);
-                Ok(())
-            }
-            Ok(stats) if on_image => {
-                Counters::bump(&counters.nested_archives, stats.archives);
-                Ok(())
-            }
-            Ok(stats) => {
+            0 => Counters::bump(&counters.binary, 1),
+            n if on_image => Counters::bump(&counters.nested_archives, n),
+            n => {
                 Counters::bump(&counters.archives, 1);
-                Counters::bump(&counters.nested_archives, stats.archives - 1);
-                Ok(())
+                Counters::bump(&counters.nested_archives, n - 1);
             }
-            Err(e) => Err(RefsError::Archive(e)),
         }
     }
 
@@ -670,30 +671,9 @@ impl Visitor<'_> {
     /// else prefiltered and its references extracted. `buf` is taken when the file is kept.
     fn accept(&self, path: &Path, name: String, in_archive: bool, buf: &mut Vec<u8>) {
         let counters = &self.sinks.counters;
-        if memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
-            Counters::bump(&counters.binary, 1);
+        let Some((helm_name, candidate)) = self.worth_reading(path, &name, in_archive, buf) else {
             return;
-        }
-        let helm_name = is_helm_name(&name, buf);
-        let candidate = self.matcher.is_candidate(buf);
-        if !candidate && !helm_name && !self.options.all_images {
-            return;
-        }
-        // A tag manifest declares tags rather than referencing images; `tagman lint` checks it. This
-        // also keeps old manifests that no policy glob names (copies, history) out of the findings.
-        if memchr::memmem::find(buf, b"src_build_tag:").is_some() {
-            if candidate {
-                Counters::bump(&counters.manifests, 1);
-            }
-            return;
-        }
-        if !in_archive && !self.options.exclude.is_empty() {
-            if let Ok(canonical) = path.canonicalize() {
-                if self.options.exclude.contains(&canonical) {
-                    return;
-                }
-            }
-        }
+        };
         let Ok(text) = std::str::from_utf8(buf) else {
             if candidate {
                 Counters::bump(&counters.not_utf8, 1);
@@ -714,17 +694,7 @@ impl Visitor<'_> {
         } else {
             relative_to_roots(path, self.roots)
         };
-        let mut extracted = if candidate {
-            Counters::bump(&counters.candidates, 1);
-            self.matcher.extract_file(&relative, text)
-        } else {
-            Extracted::default()
-        };
-        let mut unmanaged = if self.options.all_images {
-            crate::inventory::find::unmanaged_in(&relative, text, self.matcher)
-        } else {
-            Vec::new()
-        };
+        let (mut extracted, mut unmanaged) = self.read(&relative, text, candidate);
         if extracted.is_empty() && unmanaged.is_empty() && !overrides {
             return;
         }
@@ -757,6 +727,62 @@ impl Visitor<'_> {
 }
 
 impl Visitor<'_> {
+    /// The references of a file's `text`: the managed ones (when it is a candidate) and, for an
+    /// inventory, every other image.
+    fn read(&self, relative: &str, text: &str, candidate: bool) -> (Extracted, Vec<ImageRef>) {
+        let extracted = if candidate {
+            Counters::bump(&self.sinks.counters.candidates, 1);
+            self.matcher.extract_file(relative, text)
+        } else {
+            Extracted::default()
+        };
+        let unmanaged = if self.options.all_images {
+            crate::inventory::find::unmanaged_in(relative, text, self.matcher)
+        } else {
+            Vec::new()
+        };
+        (extracted, unmanaged)
+    }
+
+    /// Whether a file's bytes are worth reading as text: not binary, holding a managed name (a
+    /// candidate), a Helm file or, for an inventory, anything; not a tag manifest (`tagman lint`
+    /// checks those) nor an excluded path. `Some((helm file, candidate))` when they are.
+    fn worth_reading(
+        &self,
+        path: &Path,
+        name: &str,
+        in_archive: bool,
+        buf: &[u8],
+    ) -> Option<(bool, bool)> {
+        let counters = &self.sinks.counters;
+        if memchr::memchr(0, &buf[..buf.len().min(BINARY_SNIFF)]).is_some() {
+            Counters::bump(&counters.binary, 1);
+            return None;
+        }
+        let helm_name = is_helm_name(name, buf);
+        let candidate = self.matcher.is_candidate(buf);
+        if !candidate && !helm_name && !self.options.all_images {
+            return None;
+        }
+        // A tag manifest declares tags rather than referencing images; `tagman lint` checks it. This
+        // also keeps old manifests that no policy glob names (copies, history) out of the findings.
+        if memchr::memmem::find(buf, b"src_build_tag:").is_some() {
+            if candidate {
+                Counters::bump(&counters.manifests, 1);
+            }
+            return None;
+        }
+        if !in_archive && !self.options.exclude.is_empty() {
+            let excluded = path
+                .canonicalize()
+                .is_ok_and(|canonical| self.options.exclude.contains(&canonical));
+            if excluded {
+                return None;
+            }
+        }
+        Some((helm_name, candidate))
+    }
+
     /// Caps a file's references at [`KeepCaps::refs_per_file`] (noting the file) and reserves
     /// room for it in the run; `false` when the run has none left.
     fn keep(

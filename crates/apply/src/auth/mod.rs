@@ -258,16 +258,7 @@ impl Auth {
         let credential = self.credentials.get(registry)?;
         let basic = match &credential {
             Some(credential) => {
-                if !self.realm_may_see_credentials(registry, &url) {
-                    return Err(Error::RealmRefused {
-                        registry: registry.to_owned(),
-                        realm: shown_realm,
-                    });
-                }
-                let mut value = HeaderValue::from_str(&credential.basic_header())
-                    .map_err(|_| bad("bad credential"))?;
-                value.set_sensitive(true);
-                Some(value)
+                Some(self.basic_for_realm(registry, &url, credential, &shown_realm)?)
             }
             None => None,
         };
@@ -295,6 +286,36 @@ impl Auth {
             timeout: policy.timeout,
         };
         let body = retry::run(policy, self.clock.as_ref(), &mut fetch).await?;
+        self.token_of(&body).map_err(bad)
+    }
+
+    /// The basic `Authorization` header for `credential`, when the token realm at `url` may see
+    /// it (see [`Self::realm_may_see_credentials`]).
+    fn basic_for_realm(
+        &self,
+        registry: &str,
+        url: &Url,
+        credential: &credentials::Credential,
+        shown_realm: &str,
+    ) -> Result<HeaderValue, Error> {
+        if !self.realm_may_see_credentials(registry, url) {
+            return Err(Error::RealmRefused {
+                registry: registry.to_owned(),
+                realm: shown_realm.to_owned(),
+            });
+        }
+        let mut value =
+            HeaderValue::from_str(&credential.basic_header()).map_err(|_| Error::Token {
+                realm: shown_realm.to_owned(),
+                reason: "bad credential",
+            })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// The token a token server's answer holds, renewed a little before the server's expiry so
+    /// no request carries a token about to lapse; `Err` says why the answer is unusable.
+    fn token_of(&self, body: &[u8]) -> Result<Token, &'static str> {
         #[derive(serde::Deserialize)]
         struct Answer {
             token: Option<String>,
@@ -302,13 +323,12 @@ impl Auth {
             expires_in: Option<u64>,
         }
         let answer: Answer =
-            serde_json::from_slice(&body).map_err(|_| bad("token answer is not JSON"))?;
+            serde_json::from_slice(body).map_err(|_| "token answer is not JSON")?;
         let value = answer
             .token
             .or(answer.access_token)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| bad("token answer has no token"))?;
-        // Renew a little before the server's expiry so no request carries a token about to lapse.
+            .ok_or("token answer has no token")?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(60).max(1));
         let renew_at = self.clock.now() + lifetime.mul_f64(0.9);
         Ok(Token { value, renew_at })

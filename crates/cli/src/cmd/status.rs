@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use tagman_apply::status::{State, Status};
+use tagman_apply::status::{EntryStatus, State, Status};
 
 use crate::cli::Global;
 use crate::cmd::apply::{setup, RegistryArgs};
@@ -73,6 +73,35 @@ fn short(digest: Option<&String>) -> &str {
     digest.map_or("-", String::as_str)
 }
 
+/// What a line of `status` says of an entry beyond its state (a failure's cause in full).
+fn detail(e: &EntryStatus) -> String {
+    match e.state {
+        State::Published => short(e.tag_digest.as_ref()).to_owned(),
+        State::Missing => format!(
+            "not published (source {} is {})",
+            e.src_build_tag,
+            short(e.source_digest.as_ref())
+        ),
+        State::Drifted => format!(
+            "tag has {}, but source {} is {}",
+            short(e.tag_digest.as_ref()),
+            e.src_build_tag,
+            short(e.source_digest.as_ref())
+        ),
+        State::SourceMissing => match &e.tag_digest {
+            Some(digest) => format!(
+                "tag has {digest}, but its build tag {} was pruned: nothing to check it against",
+                e.src_build_tag
+            ),
+            None => format!(
+                "not published, and its build tag {} is gone too",
+                e.src_build_tag
+            ),
+        },
+        _ => e.error.clone().unwrap_or_default(),
+    }
+}
+
 fn human(status: &Status, quiet: bool) -> String {
     let mut out = String::new();
     // A cause is shown in full once per run, then referred to, as `apply` does.
@@ -81,34 +110,11 @@ fn human(status: &Status, quiet: bool) -> String {
         if quiet && !e.state.fails_audit() {
             continue;
         }
-        let detail = match e.state {
-            State::Published => short(e.tag_digest.as_ref()).to_owned(),
-            State::Missing => format!(
-                "not published (source {} is {})",
-                e.src_build_tag,
-                short(e.source_digest.as_ref())
-            ),
-            State::Drifted => format!(
-                "tag has {}, but source {} is {}",
-                short(e.tag_digest.as_ref()),
-                e.src_build_tag,
-                short(e.source_digest.as_ref())
-            ),
-            State::SourceMissing => match &e.tag_digest {
-                Some(digest) => format!(
-                    "tag has {digest}, but its build tag {} was pruned: nothing to check it against",
-                    e.src_build_tag
-                ),
-                None => format!(
-                    "not published, and its build tag {} is gone too",
-                    e.src_build_tag
-                ),
-            },
-            _ => match &e.error {
-                Some(error) if !shown.insert(error.clone()) => "(same cause as above)".to_owned(),
-                Some(error) => error.clone(),
-                None => String::new(),
-            },
+        let detail = match (&e.state, &e.error) {
+            (State::Failed, Some(error)) if !shown.insert(error.clone()) => {
+                "(same cause as above)".to_owned()
+            }
+            _ => detail(e),
         };
         out.push_str(&format!(
             "{:<15} {}:{}  {detail}\n",

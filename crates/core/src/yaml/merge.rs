@@ -19,11 +19,14 @@ pub(super) fn relocate(node: &mut Node, span: Span) {
     }
 }
 
-/// A `<<` value must be null, a mapping or a sequence of mappings.
+/// A `<<` value must be null, a mapping or a sequence of mappings; a null in the sequence merges
+/// nothing, as a null value does (serde-saphyr, the differential oracle, reads it so too).
 pub(super) fn mergeable(value: &Node) -> Result<(), YamlError> {
     let bad = match &value.kind {
         NodeKind::Null | NodeKind::Map(_) => None,
-        NodeKind::Seq(items) => items.iter().find(|i| !matches!(i.kind, NodeKind::Map(_))),
+        NodeKind::Seq(items) => items
+            .iter()
+            .find(|i| !matches!(i.kind, NodeKind::Map(_) | NodeKind::Null)),
         _ => Some(value),
     };
     match bad {

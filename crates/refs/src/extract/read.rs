@@ -203,6 +203,22 @@ impl<'t> Scan<'t> {
         }
     }
 
+    /// What a reference with `tag`, used as `found`, is: docs, a comment, a build template, an
+    /// image being built, or a pull.
+    fn role(&self, in_comment: bool, tag: Option<&TagRef>, found: Use) -> Role {
+        if self.kind == FileKind::Docs {
+            Role::Documentation
+        } else if in_comment {
+            Role::Comment
+        } else if tag.is_some_and(TagRef::is_build_template) {
+            Role::BuildTemplate
+        } else if found == Use::Target {
+            Role::BuildTarget
+        } else {
+            Role::Pull
+        }
+    }
+
     /// The reference with its role; `None` for a bare name nothing pulls.
     fn classify(
         &mut self,
@@ -230,17 +246,7 @@ impl<'t> Scan<'t> {
             let (indent, _) = content_indent(&text[line.start..line.end]);
             parent_key(text, line.start, indent)
         });
-        let role = if self.kind == FileKind::Docs {
-            Role::Documentation
-        } else if in_comment {
-            Role::Comment
-        } else if tag.as_ref().is_some_and(TagRef::is_build_template) {
-            Role::BuildTemplate
-        } else if found == Use::Target {
-            Role::BuildTarget
-        } else {
-            Role::Pull
-        };
+        let role = self.role(in_comment, tag.as_ref(), found);
         let role = if bare && role == Role::Pull && found == Use::Mention {
             // A name without a tag is a reference only where something pulls or builds it; in
             // code, a variable or key naming an image is kept as a name (for --bump's reasons).

@@ -141,23 +141,10 @@ fn scan_line(
     if trimmed.starts_with('#') || trimmed.starts_with("//") || trimmed.starts_with("<!--") {
         return;
     }
-    let mut command_value = None;
     // Upper case only: Python's `from x import y` is not a Dockerfile; SQL's `FROM table` is
     // not one either, so outside Dockerfiles the operand must look like an image.
     let from = trimmed.starts_with("FROM ");
-    if from {
-        command_value = first_operand(line, indent + 5);
-    } else if memchr::memmem::find(line.as_bytes(), b" pull ").is_some() {
-        let lower = line.to_ascii_lowercase();
-        for tool in ["docker", "podman", "nerdctl", "crictl", "ctr"] {
-            if let Some(i) = lower
-                .find(tool)
-                .filter(|i| lower[i + tool.len()..].starts_with(" pull "))
-            {
-                command_value = first_operand(line, i + tool.len() + 6);
-            }
-        }
-    }
+    let command_value = command_operand(line, indent, from);
     // Outside a Dockerfile or a shell script, a command's operand may be prose ("crictl pull
     // for image"): only one that looks like an image (a path, a tag or a digest) counts.
     let commands = match (from, kind.syntax) {
@@ -183,7 +170,31 @@ fn scan_line(
         }
     }
     key_value_image(text, at, line, kind, out);
-    // Explicit registry host with a tag or digest, anywhere on the line.
+    hosted_images(text, at, line, out);
+}
+
+/// Where the operand of `FROM` (when `from`) or of a `docker|podman|nerdctl|crictl|ctr pull`
+/// starts in `line`.
+fn command_operand(line: &str, indent: usize, from: bool) -> Option<usize> {
+    if from {
+        return first_operand(line, indent + 5);
+    }
+    memchr::memmem::find(line.as_bytes(), b" pull ")?;
+    let lower = line.to_ascii_lowercase();
+    let mut operand = None;
+    for tool in ["docker", "podman", "nerdctl", "crictl", "ctr"] {
+        if let Some(i) = lower
+            .find(tool)
+            .filter(|i| lower[i + tool.len()..].starts_with(" pull "))
+        {
+            operand = first_operand(line, i + tool.len() + 6);
+        }
+    }
+    operand
+}
+
+/// Every token of `line` that names an explicit registry host with a tag or digest.
+fn hosted_images(text: &str, at: usize, line: &str, out: &mut Vec<ImageRef>) {
     let bytes = line.as_bytes();
     if memchr::memchr(b'/', bytes).is_none() {
         return;
@@ -318,16 +329,10 @@ fn key_value(line: &str) -> Option<(&str, usize, bool)> {
     (v < bytes.len()).then_some((key, v, quoted))
 }
 
-/// Reads the token at `start` and keeps it if it parses as an image reference that is what
-/// `want` asks for (a bare `host/path` anywhere is a path, not an image). A local registry's
-/// prefix (`registry.local:9001/quay.io/x`) is read as the image behind it.
-fn push_token(
-    text: &str,
-    start: usize,
-    sibling_key: Option<&str>,
-    want: Want,
-    out: &mut Vec<ImageRef>,
-) {
+/// The token that starts at `start` (past a local registry's prefix), as a byte range of
+/// `text`; `None` for what is no name: a call or a subscript, a string's prefix, a URL, a
+/// variable, a template or an `@PLACEHOLDER@`.
+fn token_at(text: &str, start: usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut end = start;
     while end < bytes.len() && !is_delimiter(bytes[end]) {
@@ -340,16 +345,33 @@ fn push_token(
     // prefix.
     let prefix = end - start <= 2 && matches!(bytes.get(end), Some(b'"' | b'\''));
     if matches!(bytes.get(end), Some(b'(' | b'[')) || prefix {
-        return;
+        return None;
     }
     let start = start + mirror_len(&text[start..end]);
     let token = &text[start..end];
     if token.is_empty() || token.contains("://") || token.contains('$') || token.contains("{{") {
-        return;
+        return None;
     }
     if token.bytes().filter(|b| *b == b'@').count() > 1 || token.starts_with('@') {
-        return; // `@PLACEHOLDER@`
+        return None; // `@PLACEHOLDER@`
     }
+    Some((start, end))
+}
+
+/// Reads the token at `start` and keeps it if it parses as an image reference that is what
+/// `want` asks for (a bare `host/path` anywhere is a path, not an image). A local registry's
+/// prefix (`registry.local:9001/quay.io/x`) is read as the image behind it.
+fn push_token(
+    text: &str,
+    start: usize,
+    sibling_key: Option<&str>,
+    want: Want,
+    out: &mut Vec<ImageRef>,
+) {
+    let Some((start, end)) = token_at(text, start) else {
+        return;
+    };
+    let token = &text[start..end];
     let Ok(parsed) = Reference::parse(token) else {
         return;
     };

@@ -25,7 +25,7 @@ use tagman_core::ImageName;
 
 use crate::catalog::Catalog;
 use crate::extract::{Expansion, ImageRef, Role};
-use crate::Scan;
+use crate::{Scan, ScannedFile};
 
 /// Every image and where it is referenced.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -126,43 +126,21 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
             let name = reference.name.to_string();
             let key = (!is_managed, name.clone(), tag.clone(), digest.clone());
             let template = reference.role == Role::BuildTemplate;
-            let row = rows.entry(key).or_insert_with(|| {
-                let declared = is_managed && !template && declared(reference, catalog, codenames);
-                // Superseded: an earlier revision of the manifests declared it (history), or a
-                // manifest also declares a later build of the same image and OS codename.
-                let replaced = tag.as_deref().is_some_and(|t| {
-                    catalog.superseded(&reference.name, t).is_some()
-                        || (declared && superseded(&reference.name, t, catalog, codenames))
-                });
-                Row {
-                    superseded: is_managed && !template && replaced,
-                    template,
-                    name,
-                    tag,
-                    digest,
-                    managed: is_managed,
-                    declared,
-                    locations: Vec::new(),
-                }
+            let row = rows.entry(key).or_insert_with(|| Row {
+                template,
+                name,
+                tag,
+                digest,
+                managed: is_managed,
+                ..Row::judged(reference, is_managed, template, catalog, codenames)
             });
-            let position = file.source.position(reference.span.offset);
-            let origin = file
-                .role
-                .as_ref()
-                .and_then(|r| r.origin_at(reference.span.offset));
             let overridden = ref_index.is_some_and(|i| {
                 scan.overridden
                     .iter()
                     .any(|o| o.file == index && o.reference == i)
             });
-            row.locations.push(Location {
-                file: file.source.name().to_owned(),
-                line: position.line,
-                column: position.column,
-                origin: origin.as_ref().map(|o| o.kind.as_str()),
-                chart: origin.map(|o| o.chart),
-                overridden,
-            });
+            row.locations
+                .push(Location::of(file, reference.span.offset, overridden));
         }
         files += usize::from(any);
     }
@@ -171,21 +149,76 @@ pub fn build(scan: &Scan, catalog: &Catalog, codenames: &[String]) -> Inventory 
         row.locations.sort();
         row.locations.dedup();
     }
-    let summary = Summary {
-        images: images.len(),
-        managed: images.iter().filter(|r| r.managed).count(),
-        declared: images.iter().filter(|r| r.managed && r.declared).count(),
-        undeclared: images
-            .iter()
-            .filter(|r| r.managed && !r.declared && !r.template)
-            .count(),
-        templates: images.iter().filter(|r| r.template).count(),
-        superseded: images.iter().filter(|r| r.superseded).count(),
-        unmanaged: images.iter().filter(|r| !r.managed).count(),
-        locations: images.iter().map(|r| r.locations.len()).sum(),
-        files,
-    };
-    Inventory { images, summary }
+    Inventory {
+        summary: Summary::of(&images, files),
+        images,
+    }
+}
+
+impl Row {
+    /// A row with what the manifests say of `reference` (declared, superseded), its other
+    /// fields empty.
+    fn judged(
+        reference: &ImageRef,
+        is_managed: bool,
+        template: bool,
+        catalog: &Catalog,
+        codenames: &[String],
+    ) -> Self {
+        let declared = is_managed && !template && declared(reference, catalog, codenames);
+        // Superseded: an earlier revision of the manifests declared it (history), or a
+        // manifest also declares a later build of the same image and OS codename.
+        let replaced = reference.tag.as_ref().is_some_and(|t| {
+            catalog.superseded(&reference.name, &t.text).is_some()
+                || (declared && superseded(&reference.name, &t.text, catalog, codenames))
+        });
+        Self {
+            superseded: is_managed && !template && replaced,
+            template,
+            name: String::new(),
+            tag: None,
+            digest: None,
+            managed: is_managed,
+            declared,
+            locations: Vec::new(),
+        }
+    }
+}
+
+impl Location {
+    /// Where the reference at `offset` of `file` stands, with the Helm role it plays there.
+    fn of(file: &ScannedFile, offset: usize, overridden: bool) -> Self {
+        let position = file.source.position(offset);
+        let origin = file.role.as_ref().and_then(|r| r.origin_at(offset));
+        Self {
+            file: file.source.name().to_owned(),
+            line: position.line,
+            column: position.column,
+            origin: origin.as_ref().map(|o| o.kind.as_str()),
+            chart: origin.map(|o| o.chart),
+            overridden,
+        }
+    }
+}
+
+impl Summary {
+    /// The counts of `images`, found in `files` files.
+    fn of(images: &[Row], files: usize) -> Self {
+        Self {
+            images: images.len(),
+            managed: images.iter().filter(|r| r.managed).count(),
+            declared: images.iter().filter(|r| r.managed && r.declared).count(),
+            undeclared: images
+                .iter()
+                .filter(|r| r.managed && !r.declared && !r.template)
+                .count(),
+            templates: images.iter().filter(|r| r.template).count(),
+            superseded: images.iter().filter(|r| r.superseded).count(),
+            unmanaged: images.iter().filter(|r| !r.managed).count(),
+            locations: images.iter().map(|r| r.locations.len()).sum(),
+            files,
+        }
+    }
 }
 
 /// Whether every tag the reference stands for is declared.

@@ -3,12 +3,13 @@
 //! The rule's documentation (what it does, why, an example, the fix) is data on [`RULE`]:
 //! `tagman rules --explain TM202` prints it.
 
-use tagman_core::Severity;
+use tagman_core::{ImageName, Severity};
 use tagman_diag::diagnostic::Finding;
 use tagman_diag::registry::{Docs, Rule, Subject};
 use tagman_diag::Findings;
 
 use super::{list, FileContext, Tag};
+use crate::catalog::Declared;
 
 /// The rule.
 pub static RULE: Rule = Rule {
@@ -70,25 +71,7 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
             )
         };
         let declared = ctx.catalog.tags_for(name);
-        let mut help = if declared.is_empty() {
-            format!("no manifest declares any tag for {name}: add an entry for it, then reference its tag")
-        } else {
-            let tags: Vec<String> = declared
-                .iter()
-                .rev()
-                .take(3)
-                .map(|d| d.tag.clone())
-                .collect();
-            format!(
-                "reference a declared tag ({}), or add a manifest entry for this one",
-                list(&tags)
-            )
-        };
-        if !checked.placeholders.is_empty() {
-            help.push_str(
-                "; `@OS_CODENAME@` is checked for every codename the manifests' tags end in (tagman.yaml's `codenames`, when set)",
-            );
-        }
+        let help = help(name, declared, !checked.placeholders.is_empty());
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
         if let Tag::AppVersion(_, label) = tag {
             finding = finding.also(label);
@@ -98,6 +81,32 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
         }
         out.push(finding);
     }
+}
+
+/// The help: the image's last declared tags, or that it has none.
+fn help(name: &ImageName, declared: &[Declared], placeholders: bool) -> String {
+    let mut help = if declared.is_empty() {
+        format!(
+            "no manifest declares any tag for {name}: add an entry for it, then reference its tag"
+        )
+    } else {
+        let tags: Vec<String> = declared
+            .iter()
+            .rev()
+            .take(3)
+            .map(|d| d.tag.clone())
+            .collect();
+        format!(
+            "reference a declared tag ({}), or add a manifest entry for this one",
+            list(&tags)
+        )
+    };
+    if placeholders {
+        help.push_str(
+            "; `@OS_CODENAME@` is checked for every codename the manifests' tags end in (tagman.yaml's `codenames`, when set)",
+        );
+    }
+    help
 }
 
 #[cfg(test)]
