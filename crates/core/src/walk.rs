@@ -6,7 +6,7 @@
 //! `.git/info/exclude` are honoured, also outside a git repository (a tree unpacked from a
 //! tarball keeps its `.gitignore`); hidden files are read (`.zuul.d/`, `.github/` hold
 //! references); the user's global excludes file is not read, or findings would depend on the
-//! machine; symlinks are not followed; `.git/` is never entered.
+//! machine; symlinks are not followed; `.git/` is never entered, nor tagman's own temp files.
 
 use std::path::Path;
 
@@ -27,7 +27,11 @@ pub fn configure(builder: &mut WalkBuilder) -> &mut WalkBuilder {
         .require_git(false)
         .git_global(false)
         .follow_links(false)
-        .filter_entry(|entry| entry.file_name() != ".git")
+        // tagman's own temp files (a write killed midway) are never content.
+        .filter_entry(|entry| {
+            let name = entry.file_name();
+            name != ".git" && !name.to_str().is_some_and(crate::write::is_temp_name)
+        })
 }
 
 /// The same walk with every ignore file disregarded: what an ignore file hides is listed too.

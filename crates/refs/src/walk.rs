@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use ignore::{WalkBuilder, WalkState};
+use ignore::WalkState;
 use tagman_core::{SourceFile, Span};
 
 use crate::archive::{self, ArchiveWarning, Budgets, Member, RunBudget};
@@ -265,22 +265,12 @@ pub fn walk(paths: &[PathBuf], matcher: &Matcher, options: &WalkOptions) -> Walk
     let Some((first, rest)) = paths.split_first() else {
         return Walked::default();
     };
-    let mut builder = WalkBuilder::new(first);
+    // The one walk configuration, shared with manifest discovery (`tagman_core::walk`).
+    let mut builder = tagman_core::walk::builder(first);
     for path in rest {
         builder.add(path);
     }
-    builder
-        .hidden(false)
-        .require_git(false)
-        // The user's global excludes file would make findings depend on the machine.
-        .git_global(false)
-        .follow_links(false)
-        .threads(options.threads)
-        // tagman's own temp files (a bump killed midway) are never content.
-        .filter_entry(|entry| {
-            let name = entry.file_name();
-            name != ".git" && !name.to_str().is_some_and(tagman_core::write::is_temp_name)
-        });
+    builder.threads(options.threads);
 
     let sinks = Sinks {
         counters: Counters::default(),
