@@ -3,31 +3,11 @@
 //! the prepared HEAD without the change; a change that is not in HEAD at all is an error.
 
 use std::path::Path;
-use std::process::Command;
 
 use tagman_git::{change_base, Entered, Repo};
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "init.defaultBranch=master",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    tagman_testkit::git::cli(dir, args)
 }
 
 fn commit(dir: &Path, file: &str, text: &str, message: &str) -> String {

@@ -9,16 +9,12 @@
 //! not), and the message is the one tagman built (the hook sees the file `git commit` wrote).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use tagman_git::Repo;
 
 fn git(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let mut child = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+    let mut child = tagman_testkit::git::cli_command(dir, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -97,9 +93,7 @@ fn hook_result(dir: &Path, rev: &str, message: &str) -> String {
 }
 
 fn git_ok(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
+    let out = tagman_testkit::git::cli_command(dir, args)
         .output()
         .unwrap();
     out.status

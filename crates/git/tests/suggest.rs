@@ -3,29 +3,12 @@
 //! `--match GLOB` as git reads it.
 
 use std::path::Path;
-use std::process::Command;
 
 use tagman_git::suggest::{describe, TagFilter};
 use tagman_git::Repo;
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    tagman_testkit::git::cli(dir, args)
 }
 
 /// master: c0 (`v1.2.3`) c1 (`vf/multiplex`, annotated) c2 c3 (`vr/stx.12.0`)

@@ -1,6 +1,8 @@
-//! Real git repositories made with git2 in temp dirs: commit whole trees, stage files, merge.
+//! Real git repositories made with git2 in temp dirs: commit whole trees, stage files, merge;
+//! and the git command itself, run the same way on every machine.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use git2::{Repository, Signature, Time};
 
@@ -97,4 +99,37 @@ fn commit_on(
     let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
     repo.commit(reference, &sig, &sig, message, &tree, &parents)
         .unwrap()
+}
+
+/// The git command in `dir`, reading no system or global configuration (a developer's
+/// `commit.gpgsign` or hooks path cannot change a test), with `master` for new branches. It sets no
+/// identity: a test that configures one in the repository keeps it.
+pub fn cli_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("git");
+    command
+        .args([
+            "-c",
+            "init.defaultBranch=master",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    command
+}
+
+/// Runs git in `dir` as [`cli_command`] does, as the identity `t <t@example.invalid>`, failing
+/// the test on error; its standard output, trimmed.
+pub fn cli(dir: &Path, args: &[&str]) -> String {
+    let mut identity = vec!["-c", "user.name=t", "-c", "user.email=t@example.invalid"];
+    identity.extend_from_slice(args);
+    let out = cli_command(dir, &identity).output().unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }

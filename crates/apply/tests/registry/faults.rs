@@ -24,6 +24,20 @@ fn client_for(hosts: &[String]) -> Client {
     .unwrap()
 }
 
+/// A client for `host` that tries twice and waits `timeout_ms` for each answer.
+fn impatient_client(host: &str, timeout_ms: u64) -> Client {
+    Client::new(TransportConfig {
+        insecure_registries: vec![host.to_owned()],
+        retry: tagman_apply::RetryPolicy {
+            max_attempts: 2,
+            timeout: std::time::Duration::from_millis(timeout_ms),
+            ..images::fast_retry()
+        },
+        ..TransportConfig::default()
+    })
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundred_entries_through_twenty_percent_faults_all_end_right() {
     let registry = Registry::start();
@@ -206,16 +220,7 @@ async fn a_registry_slower_than_the_timeout_fails_as_timeout_after_retries() {
         },
     )
     .await;
-    let client = Client::new(TransportConfig {
-        insecure_registries: vec![proxy.host()],
-        retry: tagman_apply::RetryPolicy {
-            max_attempts: 2,
-            timeout: std::time::Duration::from_millis(100),
-            ..images::fast_retry()
-        },
-        ..TransportConfig::default()
-    })
-    .unwrap();
+    let client = impatient_client(&proxy.host(), 100);
     let name = images::name(&proxy.host(), "starlingx/slow");
     let outcomes = run(
         &client,
@@ -260,16 +265,7 @@ async fn a_stalled_repository_does_not_stop_the_healthy_ones_on_its_registry() {
         let name = images::name(&proxy.host(), "starlingx/healthy");
         plan.push(item(&name, "build-1", &format!("v{n}")));
     }
-    let client = Client::new(TransportConfig {
-        insecure_registries: vec![proxy.host()],
-        retry: tagman_apply::RetryPolicy {
-            max_attempts: 2,
-            timeout: std::time::Duration::from_millis(150),
-            ..images::fast_retry()
-        },
-        ..TransportConfig::default()
-    })
-    .unwrap();
+    let client = impatient_client(&proxy.host(), 150);
     let options = Options {
         jobs: 1,
         ..Options::default()

@@ -71,17 +71,13 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
 
 /// Runs git in `dir` with a fixed identity and dates, so commits of equal trees are equal.
 pub fn git_output(dir: &Path, args: &[&str]) -> Output {
-    Command::new("git")
-        .args(args)
-        .current_dir(dir)
+    tagman_testkit::git::cli_command(dir, args)
         .env("GIT_AUTHOR_NAME", "tagman test")
         .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
         .env("GIT_COMMITTER_NAME", "tagman test")
         .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
         .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
         .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
         .unwrap()
 }
