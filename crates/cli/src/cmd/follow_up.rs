@@ -56,10 +56,7 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
         }
     };
     if targets.is_empty() {
-        writeln!(
-            std::io::stderr().lock(),
-            "tagman: no superseded reference to move"
-        )?;
+        ui.status("no superseded reference to move");
     }
     let mut outcome = Outcome::Clean;
     let mut edited: Vec<(PathBuf, usize)> = Vec::new();
@@ -262,14 +259,14 @@ fn commit(
         }
         let (prepared, committed) = repo.commit_files(&files, &message)?;
         ui.note(format_args!("commit message:\n{}", prepared.message));
-        writeln!(
-            std::io::stderr().lock(),
-            "tagman: committed {} in {}: {} ({})",
+        // Through the Ui, as every status line: a directory's name reaches the terminal escaped.
+        ui.status(format_args!(
+            "committed {} in {}: {} ({})",
             &committed.id[..committed.id.len().min(12)],
             root.display(),
             message.lines().next().unwrap_or_default(),
             committed.files.join(", ")
-        )?;
+        ));
     }
     Ok(())
 }

@@ -31,16 +31,20 @@ pub fn visible(s: &str) -> Cow<'_, str> {
 }
 
 /// A source text for a snippet: lines and tabs kept, every other control character replaced
-/// by `?` byte for byte, so the labels' byte offsets still point at the same text.
+/// byte for byte, so the labels' byte offsets still point at the same text: the CR of a CRLF
+/// line break by a space (a Windows-edited manifest shows as it reads), any other by `?`.
 pub fn snippet_text(s: &str) -> Cow<'_, str> {
     let shown = |c: char| !is_control(c) || c == '\n' || c == '\t';
     if s.chars().all(shown) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         if shown(c) {
             out.push(c);
+        } else if c == '\r' && chars.peek() == Some(&'\n') {
+            out.push(' ');
         } else {
             out.extend(std::iter::repeat_n('?', c.len_utf8()));
         }
@@ -82,10 +86,11 @@ mod tests {
 
     #[test]
     fn snippets_keep_their_offsets() {
-        let text = "a: \u{1b}[31m\r\nb: \u{85}x\tz\n";
+        let text = "a: \u{1b}[31m\r\nb: \u{85}x\tz\rc\n";
         let shown = snippet_text(text);
         assert_eq!(shown.len(), text.len());
-        assert_eq!(shown, "a: ?[31m?\nb: ??x\tz\n");
+        // The CR of a line break is a space; a lone CR, which would overwrite the line, is `?`.
+        assert_eq!(shown, "a: ?[31m \nb: ??x\tz?c\n");
     }
 
     #[test]
