@@ -44,11 +44,11 @@ pub enum RefsError {
         error: Box<RefsError>,
     },
     /// Files with references the walk could not keep: the run's memory bounds were full.
-    #[error("{files} more file(s) with {refs} reference(s) not checked (the first: {first}): a run keeps at most {max_refs} references and {max_bytes} bytes of the files holding them")]
+    #[error("{files} more file(s) with {refs} image reference(s) or mention(s) not checked (the first: {first}): a run keeps at most {max_refs} references and {max_bytes} bytes of the files holding them")]
     NotKept {
         /// Files not kept.
         files: u64,
-        /// Their references.
+        /// Their references (and, past a file's cap, mentions of managed names).
         refs: u64,
         /// The first of them.
         first: String,

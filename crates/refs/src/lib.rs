@@ -256,19 +256,22 @@ fn capped(scan: &Scan, file: &ScannedFile) -> Option<tagman_diag::diagnostic::Di
         .binary_search_by(|c| c.name.as_str().cmp(name))
         .ok()?;
     let capped = scan.walked.capped.get(i)?;
-    let at = file
-        .extracted
-        .refs
-        .last()
-        .map_or(tagman_core::Span::new(0, 0), |r| r.span);
+    let last = |refs: &[extract::ImageRef]| refs.last().map(|r| r.span);
+    let at = last(&file.extracted.refs)
+        .max(last(&file.unmanaged))
+        .unwrap_or(tagman_core::Span::new(0, 0));
+    let counted = match capped.left_out {
+        0 => String::new(),
+        n => format!(" ({n} more mention(s) of managed images)"),
+    };
     Some(Diagnostic {
         rule: &tagman_diag::sink::LIMIT,
         severity: tagman_core::Severity::Error,
         finding: Finding::new(
             Label::new(&file.source, at),
             format!(
-                "… and {} more reference(s) in this file after this one, not checked: the first {} are kept",
-                capped.left_out, capped.kept
+                "… and the rest of this file after this one is not read{counted}: the first {} references are kept",
+                capped.kept
             ),
         )
         .help("a file with this many image references is generated or hostile; check it as a whole, or split it"),

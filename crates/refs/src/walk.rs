@@ -93,7 +93,8 @@ pub struct Capped {
     pub name: String,
     /// References kept.
     pub kept: usize,
-    /// References left out.
+    /// Mentions of managed names after the last reference read: counted, not read (images
+    /// outside the managed namespaces past the cap are not counted).
     pub left_out: usize,
 }
 
@@ -333,9 +334,14 @@ struct Kept {
 }
 
 impl Kept {
-    /// Reserves room for a file of `bytes` with `refs` references; `false` (and counted) when
-    /// the run has no room left.
-    fn reserve(&self, caps: &KeepCaps, name: &str, refs: u64, bytes: u64) -> bool {
+    /// Reserves room for a file of `bytes` with `refs` references kept (and `left_out` more);
+    /// `false` (and counted) when the run has no room left.
+    fn reserve(
+        &self,
+        caps: &KeepCaps,
+        name: &str,
+        (refs, left_out, bytes): (u64, u64, u64),
+    ) -> bool {
         let total_refs = self.refs.fetch_add(refs, Ordering::Relaxed) + refs;
         let total_bytes = self.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes;
         if total_refs <= caps.refs_per_run && total_bytes <= caps.bytes_per_run {
@@ -345,7 +351,7 @@ impl Kept {
         self.bytes.fetch_sub(bytes, Ordering::Relaxed);
         let mut dropped = self.dropped.lock().unwrap_or_else(|e| e.into_inner());
         dropped.0 += 1;
-        dropped.1 += refs;
+        dropped.1 += refs + left_out;
         if dropped.2.is_none() {
             dropped.2 = Some(name.to_owned());
         }
@@ -684,13 +690,18 @@ impl Visitor<'_> {
         } else {
             relative_to_roots(path, self.roots)
         };
-        let (mut extracted, mut unmanaged) = self.read(&relative, text, candidate);
-        if extracted.is_empty() && unmanaged.is_empty() && !overrides {
+        let mut read = self.read(&relative, text, candidate);
+        if read.extracted.is_empty() && read.unmanaged.is_empty() && !overrides {
             return;
         }
-        if !self.keep(&name, &mut extracted.refs, &mut unmanaged, buf.len()) {
+        if !self.keep(&name, &mut read, buf.len()) {
             return;
         }
+        let FileRefs {
+            extracted,
+            unmanaged,
+            ..
+        } = read;
         let Ok(source) = SourceFile::from_bytes(name, std::mem::take(buf)) else {
             return;
         };
@@ -718,20 +729,32 @@ impl Visitor<'_> {
 
 impl Visitor<'_> {
     /// The references of a file's `text`: the managed ones (when it is a candidate) and, for an
-    /// inventory, every other image.
-    fn read(&self, relative: &str, text: &str, candidate: bool) -> (Extracted, Vec<ImageRef>) {
+    /// inventory, every other image; each list stops at [`KeepCaps::refs_per_file`]. Once the
+    /// managed list stopped with more to come, the file is capped and the rest is not read.
+    fn read(&self, relative: &str, text: &str, candidate: bool) -> FileRefs {
+        let limit = self.options.keep.refs_per_file;
         let extracted = if candidate {
             Counters::bump(&self.sinks.counters.candidates, 1);
-            self.matcher.extract_file(relative, text)
+            self.matcher.extract_file_upto(relative, text, limit)
         } else {
             Extracted::default()
         };
-        let unmanaged = if self.options.all_images {
-            crate::inventory::find::unmanaged_in(relative, text, self.matcher)
+        let (unmanaged, more) = if self.options.all_images {
+            let end = match extracted.stopped_at {
+                Some(at) if extracted.more > 0 => at,
+                _ => text.len(),
+            };
+            let text = text.get(..end).unwrap_or(text);
+            crate::inventory::find::unmanaged_upto(relative, text, self.matcher, limit)
         } else {
-            Vec::new()
+            (Vec::new(), false)
         };
-        (extracted, unmanaged)
+        let unread = more || extracted.more > 0;
+        FileRefs {
+            extracted,
+            unmanaged,
+            unread,
+        }
     }
 
     /// Whether a file's bytes are worth reading as text: not binary, holding a managed name (a
@@ -773,35 +796,33 @@ impl Visitor<'_> {
         Some((helm_name, candidate))
     }
 
-    /// Caps a file's references at [`KeepCaps::refs_per_file`] (noting the file) and reserves
+    /// Notes a file whose references were capped at [`KeepCaps::refs_per_file`] and reserves
     /// room for it in the run; `false` when the run has none left.
-    fn keep(
-        &self,
-        name: &str,
-        refs: &mut Vec<ImageRef>,
-        unmanaged: &mut Vec<ImageRef>,
-        bytes: usize,
-    ) -> bool {
+    fn keep(&self, name: &str, read: &mut FileRefs, bytes: usize) -> bool {
         let caps = &self.options.keep;
-        let left_out = refs.len().saturating_sub(caps.refs_per_file)
-            + unmanaged.len().saturating_sub(caps.refs_per_file);
-        if left_out > 0 {
-            refs.truncate(caps.refs_per_file);
-            refs.shrink_to_fit();
-            unmanaged.truncate(caps.refs_per_file);
-            unmanaged.shrink_to_fit();
+        let kept = read.extracted.refs.len() + read.unmanaged.len();
+        let left_out = read.extracted.more;
+        if read.unread {
             push(
                 &self.sinks.capped,
                 Capped {
                     name: name.to_owned(),
-                    kept: refs.len() + unmanaged.len(),
+                    kept,
                     left_out,
                 },
             );
         }
-        let count = (refs.len() + unmanaged.len()) as u64;
-        self.sinks.kept.reserve(caps, name, count, bytes as u64)
+        let sizes = (kept as u64, left_out as u64, bytes as u64);
+        self.sinks.kept.reserve(caps, name, sizes)
     }
+}
+
+/// What [`Visitor::read`] found in one file.
+struct FileRefs {
+    extracted: Extracted,
+    unmanaged: Vec<ImageRef>,
+    /// Reading stopped at a cap: the file holds more than was read.
+    unread: bool,
 }
 
 /// Files the Helm pass reads whatever they reference: `Chart.yaml`, static overrides, and YAML

@@ -57,7 +57,8 @@ fn references_past_the_keep_caps_are_counted_reported_and_fail_the_run() {
         ..one_thread()
     };
     let (found, scan) = findings(std::slice::from_ref(&path), options);
-    // Ten members fit the run's 1,000 references; thirty are counted, not kept.
+    // Ten members fit the run's 1,000 references; thirty are counted, not kept. Past its first
+    // 100 references a member is only searched, so its mentions are counted, not parsed.
     assert_eq!(scan.walked.files.len(), 10);
     assert_eq!(
         scan.walked.capped.len(),
@@ -76,10 +77,10 @@ fn references_past_the_keep_caps_are_counted_reported_and_fail_the_run() {
             scan.walked.errors.as_slice(),
             [RefsError::NotKept {
                 files: 30,
-                refs: 3_000,
+                refs,
                 max_refs: 1_000,
                 ..
-            }]
+            }] if *refs == 30 * per_member as u64
         ),
         "{:?}",
         scan.walked.errors
@@ -91,6 +92,62 @@ fn references_past_the_keep_caps_are_counted_reported_and_fail_the_run() {
         tm000,
         scan.walked.errors[0]
     );
+}
+
+#[test]
+fn an_inventory_stops_reading_a_file_at_its_cap_in_both_lists() {
+    let work = tempfile::tempdir().unwrap();
+    // One file of floating managed references, one of images outside the managed namespaces:
+    // an inventory reads each only up to its cap, then counts (managed) or stops (others).
+    let lines = 64 * 1024 / DEX_LINE.len();
+    let managed = hostile::write(
+        &work.path().join("managed.yaml"),
+        DEX_LINE.repeat(lines).as_bytes(),
+    );
+    let other_line = "image: quay.io/example/app:latest\n";
+    let other = hostile::write(
+        &work.path().join("other.yaml"),
+        other_line.repeat(lines).as_bytes(),
+    );
+    let options = WalkOptions {
+        all_images: true,
+        keep: KeepCaps {
+            refs_per_file: 100,
+            ..KeepCaps::default()
+        },
+        ..one_thread()
+    };
+    let (found, scan) = findings(&[managed, other], options);
+    let mut capped: Vec<_> = scan
+        .walked
+        .capped
+        .iter()
+        .map(|c| {
+            (
+                c.name.rsplit('/').next().unwrap_or_default(),
+                c.kept,
+                c.left_out,
+            )
+        })
+        .collect();
+    capped.sort();
+    assert_eq!(
+        capped,
+        [("managed.yaml", 100, lines - 100), ("other.yaml", 100, 0)],
+        "the managed file counts what it did not read; the other stops"
+    );
+    let kept: Vec<_> = scan
+        .walked
+        .files
+        .iter()
+        .map(|f| (f.extracted.refs.len(), f.unmanaged.len()))
+        .collect();
+    assert!(
+        kept.contains(&(100, 0)) && kept.contains(&(0, 100)),
+        "{kept:?}"
+    );
+    let tm000 = found.iter().filter(|(code, _)| code == "TM000").count();
+    assert_eq!(tm000, 2, "each capped file is an error: {found:?}");
 }
 
 /// Ten copies of one bzip2 bomb (15 members of 1 MiB of zeros: a 15 MiB tar in 1.5 KB).

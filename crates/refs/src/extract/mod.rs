@@ -232,6 +232,11 @@ pub struct Extracted {
     pub templated_names: Vec<Unreadable>,
     /// Lines over [`MAX_LINE`] bytes that mention a managed namespace and were not scanned.
     pub long_lines: usize,
+    /// Where reading stopped at its limit ([`Matcher::extract_file_upto`]): the end of the last
+    /// reference read.
+    pub stopped_at: Option<usize>,
+    /// Mentions of managed names after [`Extracted::stopped_at`]: counted, not read.
+    pub more: usize,
 }
 
 impl Extracted {
@@ -327,6 +332,15 @@ impl Matcher {
                 .is_some_and(|p| p.is_match(bytes))
     }
 
+    /// Mentions of a managed namespace or a registry placeholder in `text`.
+    fn mentions(&self, text: &str) -> usize {
+        self.namespaces_ac.find_iter(text).count()
+            + self
+                .placeholders_ac
+                .as_ref()
+                .map_or(0, |p| p.find_iter(text).count())
+    }
+
     /// Every reference in `text`, a file of unknown kind.
     pub fn extract(&self, text: &str) -> Extracted {
         self.extract_as(text, FileKind::Unknown)
@@ -337,8 +351,19 @@ impl Matcher {
         self.extract_as(text, FileKind::of(name))
     }
 
+    /// The first `limit` references in `text`, a file named `name`; what follows the last of them
+    /// is only counted, as mentions of managed names ([`Extracted::more`]). A file of millions of
+    /// references costs a search, not millions of parsed references.
+    pub fn extract_file_upto(&self, name: &str, text: &str, limit: usize) -> Extracted {
+        self.extract_upto(text, FileKind::of(name), limit)
+    }
+
     /// Every reference in `text`, a file of `kind`.
     pub fn extract_as(&self, text: &str, kind: FileKind) -> Extracted {
+        self.extract_upto(text, kind, usize::MAX)
+    }
+
+    fn extract_upto(&self, text: &str, kind: FileKind, limit: usize) -> Extracted {
         let mut out = Extracted::default();
         let mut scan = read::Scan::new(text, kind);
         let mut hits = Hits {
@@ -372,6 +397,11 @@ impl Matcher {
                 Some(read::Read::Ref(r)) => {
                     at = at.max(r.span.end());
                     out.refs.push(r);
+                    if out.refs.len() >= limit {
+                        out.stopped_at = Some(at);
+                        out.more = self.mentions(text.get(at..).unwrap_or_default());
+                        break;
+                    }
                 }
                 Some(read::Read::TemplatedName(u)) => {
                     at = at.max(u.span.end());

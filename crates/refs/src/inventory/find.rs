@@ -29,17 +29,30 @@ pub fn unmanaged(text: &str, matcher: &Matcher) -> Vec<ImageRef> {
 /// decides what counts: prose names no image, code names one only in a string with a tag or a
 /// path, a Dockerfile's `FROM` is an image and SQL's is not), in file order.
 pub fn unmanaged_in(name: &str, text: &str, matcher: &Matcher) -> Vec<ImageRef> {
+    unmanaged_upto(name, text, matcher, usize::MAX).0
+}
+
+/// The first `limit` references [`unmanaged_in`] finds, and whether the file holds more: reading
+/// stops there, so a file of millions of references costs no more than its first `limit`.
+pub fn unmanaged_upto(
+    name: &str,
+    text: &str,
+    matcher: &Matcher,
+    limit: usize,
+) -> (Vec<ImageRef>, bool) {
     let mut out: Vec<ImageRef> = Vec::new();
     let kind = Kind::of(name);
     if kind.syntax == FileKind::Docs || kind.stylesheet {
-        return out;
+        return (out, false);
     }
     let args = if kind.dockerfile {
         Args::of(text)
     } else {
         Args::default()
     };
+    let managed = |r: &ImageRef| matcher.namespaces().iter().any(|ns| ns.contains(&r.name));
     let mut line_start = 0;
+    let mut more = false;
     for line in text.split_inclusive('\n') {
         let content = line.trim_end_matches(['\n', '\r']);
         let (at, content) = match kind.syntax.diff_prefix(content) {
@@ -49,14 +62,25 @@ pub fn unmanaged_in(name: &str, text: &str, matcher: &Matcher) -> Vec<ImageRef> 
             None => (Some(line_start), content),
         };
         if let Some(at) = at {
+            let from = out.len();
             scan_line(text, at, content, (kind, &args), &mut out);
+            // A line can name one image twice (a key's value, a token with a registry).
+            let mut found = out.split_off(from);
+            found.retain(|r| !managed(r));
+            found.sort_by_key(|r| r.span);
+            found.dedup_by_key(|r| r.span);
+            out.extend(found);
+            if out.len() > limit {
+                more = true;
+                break;
+            }
         }
         line_start += line.len();
     }
-    out.retain(|r| !matcher.namespaces().iter().any(|ns| ns.contains(&r.name)));
     out.sort_by_key(|r| r.span);
     out.dedup_by_key(|r| r.span);
-    out
+    out.truncate(limit);
+    (out, more)
 }
 
 fn ends_with_ignore_case(s: &str, suffix: &str) -> bool {
