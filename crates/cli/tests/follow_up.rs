@@ -1,7 +1,10 @@
 //! The follow-up review (issue 22): `refs --bump NAME=TAG --commit` on an excerpt of real
 //! starlingx/ansible-playbooks with real starlingx/root manifests and the message of root's
 //! fbb56b1 (fixtures/follow-up), `--dry-run`, the refusal of a dirty tree, and
-//! `--bump-superseded --commit` merging the references of two declaring changes.
+//! `--bump-superseded --commit` merging the references of two declaring changes, and a chart
+//! shared by codenames moved to the placeholder form with its package rules taught to fill it in
+//! (run under real make). What differs from a real package build: dpkg-buildpackage is not run;
+//! the rules target is invoked alone, in the sources, as debhelper would invoke it.
 
 use std::path::{Path, PathBuf};
 
@@ -261,4 +264,133 @@ fn every_superseded_reference_moves_in_one_commit_merging_the_references() {
         "{}",
         describe(&out)
     );
+}
+
+/// The shape of starlingx/audit-armada-app's stx-audit-helm package: `debian/meta_data.yaml`
+/// takes its sources from `src_path`, one `debian/deb_folder/rules` builds them for every
+/// codename (its build target reduced to copying the chart values where the chart is made).
+const META: &str = "---\ndebname: stx-audit-helm\ndebver: 1.0-1\nsrc_path: stx-audit-helm\n";
+const RULES: &str = "#!/usr/bin/make -f\n%:\n\tdh $@\n\noverride_dh_auto_build:\n\t# Create the TGZ file.\n\tcp helm-charts/audit/values.yaml built-values.yaml\n";
+const VALUES: &str = "stx-audit-helm/stx-audit-helm/helm-charts/audit/values.yaml";
+
+#[test]
+fn a_chart_shared_by_codenames_gets_the_placeholder_and_its_package_rules_the_fill_in() {
+    let scratch = tempfile::tempdir().unwrap();
+    let manifests = scratch.path().join("root");
+    std::fs::create_dir_all(&manifests).unwrap();
+    git_init(&manifests);
+    let (bullseye, trixie) = ("image-tags-bullseye.yaml", "image-tags-trixie.yaml");
+    write(
+        &manifests,
+        bullseye,
+        &format!("images:\n{}", entry("stx-audit", "stx.8.0-v1.0.4")),
+    );
+    write(&manifests, trixie, "images: []\n");
+    commit_all(&manifests, "Add stx-audit\n\nPartial-Bug: 2000001\n");
+    write(
+        &manifests,
+        bullseye,
+        &format!(
+            "images:\n{}",
+            entry("stx-audit", "stx.13.0-v1.0.1-bullseye")
+        ),
+    );
+    write(
+        &manifests,
+        trixie,
+        &format!("images:\n{}", entry("stx-audit", "stx.13.0-v1.0.1-trixie")),
+    );
+    let declaring = commit_all(&manifests, "Update stx-audit\n\nPartial-Bug: 2153441\n");
+    let dir = scratch.path().join("audit-armada-app");
+    std::fs::create_dir_all(&dir).unwrap();
+    git_init(&dir);
+    git(&dir, &["config", "user.name", "StarlingX Bot"]);
+    git(&dir, &["config", "user.email", "bot@starlingx.invalid"]);
+    write(&dir, "stx-audit-helm/debian/meta_data.yaml", META);
+    write(&dir, "stx-audit-helm/debian/deb_folder/rules", RULES);
+    write(
+        &dir,
+        VALUES,
+        "image:\n  repository: docker.io/starlingx/stx-audit\n  tag: stx.8.0-v1.0.4\n",
+    );
+    commit_all(&dir, "Import\n");
+    let list = format!(
+        "{},{}",
+        manifests.join(bullseye).display(),
+        manifests.join(trixie).display()
+    );
+    let refs = |extra: &[&str]| {
+        tagman_in(&dir)
+            .args(["refs", "--manifests", &list])
+            .args(extra)
+            .arg(".")
+            .output()
+            .unwrap()
+    };
+    let out = refs(&["--bump-superseded", "--commit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let files = git(&dir, &["show", "--name-only", "--format=", "HEAD"]);
+    assert_eq!(
+        files,
+        format!("stx-audit-helm/debian/deb_folder/rules\n{VALUES}")
+    );
+    let values = std::fs::read_to_string(dir.join(VALUES)).unwrap();
+    assert!(
+        values.contains("tag: stx.13.0-v1.0.1-@OS_CODENAME@\n"),
+        "{values}"
+    );
+    let message = git(&dir, &["log", "-1", "--format=%B"]);
+    let prose = message.split_whitespace().collect::<Vec<_>>().join(" ");
+    let named = format!(
+        "which the build fills in per codename: stx.13.0-v1.0.1-bullseye and stx.13.0-v1.0.1-trixie declared by {}",
+        &declaring[..7]
+    );
+    assert!(prose.contains(&named), "{message}");
+    assert!(prose.contains("stx-audit-helm/debian/deb_folder/rules now fills in @OS_CODENAME@ in helm-charts/audit/values.yaml"), "{message}");
+    assert!(
+        message.contains("\nCloses-Bug: 2153441\nChange-Id: I"),
+        "{message}"
+    );
+    // No superseded reference is left, and the message passes tagman's own check.
+    let out = refs(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    let msg = scratch.path().join("msg");
+    std::fs::write(&msg, &message).unwrap();
+    let out = tagman_in(&dir)
+        .arg("commit-msg")
+        .arg(&msg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    // The rules run under real make, in the package's sources, as the build runs them: the
+    // codename the build sets, else the build root's own.
+    let src = dir.join("stx-audit-helm/stx-audit-helm");
+    let rules = dir.join("stx-audit-helm/debian/deb_folder/rules");
+    let os = std::fs::read_to_string("/etc/os-release").unwrap();
+    let own = os
+        .lines()
+        .find_map(|l| l.strip_prefix("VERSION_CODENAME="))
+        .unwrap()
+        .trim_matches('"')
+        .to_owned();
+    for (set, want) in [(Some("trixie"), "trixie"), (None, own.as_str())] {
+        git(&dir, &["checkout", "--", "."]);
+        let mut make = std::process::Command::new("make");
+        make.current_dir(&src)
+            .args(["-s", "-f"])
+            .arg(&rules)
+            .arg("override_dh_auto_build")
+            .env_remove("OS_CODENAME")
+            .env_remove("MAKEFLAGS");
+        if let Some(codename) = set {
+            make.env("OS_CODENAME", codename);
+        }
+        let out = make.output().unwrap();
+        assert!(out.status.success(), "{}", describe(&out));
+        let built = std::fs::read_to_string(src.join("built-values.yaml")).unwrap();
+        assert!(
+            built.contains(&format!("tag: stx.13.0-v1.0.1-{want}\n")),
+            "{set:?}: {built}"
+        );
+    }
 }

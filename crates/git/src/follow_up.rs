@@ -29,10 +29,12 @@ pub struct DeclaringChange {
 pub struct Moved {
     /// The canonical image name.
     pub name: String,
-    /// The tag its references moved to.
+    /// The tag its references moved to, as written (`stx.13.0-v1.0.1-@OS_CODENAME@` where the
+    /// build fills in the codename).
     pub tag: String,
-    /// The change that declared the tag, when the history holds one.
-    pub declared_by: Option<DeclaringChange>,
+    /// The declared tags `tag` stands for (itself, or one per codename), each with the change
+    /// that declared it when the history holds one.
+    pub declared: Vec<(String, Option<DeclaringChange>)>,
 }
 
 impl Moved {
@@ -76,7 +78,10 @@ pub fn declaring_change(
 /// dropped; Launchpad lines first, then StoryBoard's.
 pub fn carried_references(moved: &[Moved]) -> Vec<(RefKind, u64)> {
     let mut out: Vec<(RefKind, u64)> = Vec::new();
-    let all = moved.iter().filter_map(|m| m.declared_by.as_ref());
+    let all = moved
+        .iter()
+        .flat_map(|m| &m.declared)
+        .filter_map(|(_, by)| by.as_ref());
     for (kind, number) in all.flat_map(|c| c.references.iter().copied()) {
         let kind = match kind {
             RefKind::PartialBug => RefKind::ClosesBug,
@@ -104,8 +109,9 @@ pub fn carried_references(moved: &[Moved]) -> Vec<(RefKind, u64)> {
     out
 }
 
-/// The commit message (without its `Change-Id`): subject, body, references.
-pub fn message(moved: &[Moved]) -> String {
+/// The commit message (without its `Change-Id`): subject, body (then each of `notes` as a
+/// paragraph), references.
+pub fn message(moved: &[Moved], notes: &[String]) -> String {
     let mut text = match moved {
         [one] => format!("Move {} to {}\n\n", one.short_name(), one.tag),
         many => format!("Move {} images to their declared tags\n\n", many.len()),
@@ -127,6 +133,10 @@ pub fn message(moved: &[Moved]) -> String {
             ));
         }
     }
+    for note in notes {
+        text.push('\n');
+        text.push_str(&wrap(note, 72));
+    }
     let references = carried_references(moved);
     if !references.is_empty() {
         text.push('\n');
@@ -137,11 +147,35 @@ pub fn message(moved: &[Moved]) -> String {
     text
 }
 
-/// `, the tag declared by abc1234 ("subject").` or why there is none.
+/// `, the tag declared by abc1234 ("subject").`, the same per codename, or why there is none.
 fn declared(moved: &Moved) -> String {
-    match &moved.declared_by {
-        Some(c) => format!(", the tag declared by {} (\"{}\").", c.short, c.subject),
-        None => ", a tag no commit of the manifests' history declares.".to_owned(),
+    let by = |change: &Option<DeclaringChange>| match change {
+        Some(c) => format!("declared by {} (\"{}\")", c.short, c.subject),
+        None => "which no commit of the manifests' history declares".to_owned(),
+    };
+    match moved.declared.as_slice() {
+        [(tag, change)] if *tag == moved.tag => match change {
+            Some(_) => format!(", the tag {}.", by(change)),
+            None => ", a tag no commit of the manifests' history declares.".to_owned(),
+        },
+        each => {
+            // Tags one change declared together are named together.
+            let mut groups: Vec<(Vec<&str>, &Option<DeclaringChange>)> = Vec::new();
+            for (tag, change) in each {
+                match groups.iter_mut().find(|(_, c)| *c == change) {
+                    Some((tags, _)) => tags.push(tag),
+                    None => groups.push((vec![tag], change)),
+                }
+            }
+            let each: Vec<String> = groups
+                .iter()
+                .map(|(tags, change)| format!("{} {}", tags.join(" and "), by(change)))
+                .collect();
+            format!(
+                ", which the build fills in per codename: {}.",
+                each.join("; ")
+            )
+        }
     }
 }
 
@@ -178,18 +212,55 @@ mod tests {
         })
     }
 
+    fn declared(tag: &str, by: Option<DeclaringChange>) -> Vec<(String, Option<DeclaringChange>)> {
+        vec![(tag.to_owned(), by)]
+    }
+
+    #[test]
+    fn a_tag_per_codename_names_each_declaring_change_and_the_notes_follow() {
+        let moved = [Moved {
+            name: "docker.io/starlingx/stx-audit".to_owned(),
+            tag: "stx.13.0-v1.0.1-@OS_CODENAME@".to_owned(),
+            declared: vec![
+                (
+                    "stx.13.0-v1.0.1-bullseye".to_owned(),
+                    change("1111111", &[(RefKind::PartialBug, 7)]),
+                ),
+                (
+                    "stx.13.0-v1.0.1-trixie".to_owned(),
+                    change("2222222", &[(RefKind::PartialBug, 8)]),
+                ),
+            ],
+        }];
+        let note = "pkg/debian/deb_folder/rules now fills in @OS_CODENAME@".to_owned();
+        let text = message(&moved, &[note]);
+        let prose = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            prose.contains("which the build fills in per codename: stx.13.0-v1.0.1-bullseye declared by 1111111 (\"Update tag (1111111)\"); stx.13.0-v1.0.1-trixie declared by 2222222"),
+            "{text}"
+        );
+        assert!(text.contains("\n\npkg/debian/deb_folder/rules now fills in @OS_CODENAME@\n\nCloses-Bug: 7\nCloses-Bug: 8\n"), "{text}");
+        assert!(text.lines().all(|l| l.len() <= 72), "{text}");
+    }
+
     #[test]
     fn partial_bugs_are_closed_and_storyboard_lines_carried() {
         let moved = [
             Moved {
                 name: "docker.io/starlingx/a".to_owned(),
                 tag: "stx.13.0-v1".to_owned(),
-                declared_by: change("1111111", &[(RefKind::Task, 5), (RefKind::PartialBug, 7)]),
+                declared: declared(
+                    "stx.13.0-v1",
+                    change("1111111", &[(RefKind::Task, 5), (RefKind::PartialBug, 7)]),
+                ),
             },
             Moved {
                 name: "docker.io/starlingx/b".to_owned(),
                 tag: "stx.13.0-v2".to_owned(),
-                declared_by: change("2222222", &[(RefKind::ClosesBug, 7), (RefKind::Story, 3)]),
+                declared: declared(
+                    "stx.13.0-v2",
+                    change("2222222", &[(RefKind::ClosesBug, 7), (RefKind::Story, 3)]),
+                ),
             },
         ];
         assert_eq!(
@@ -200,7 +271,7 @@ mod tests {
                 (RefKind::Task, 5)
             ]
         );
-        let text = message(&moved);
+        let text = message(&moved, &[]);
         assert!(
             text.starts_with("Move 2 images to their declared tags\n\n"),
             "{text}"
@@ -217,9 +288,9 @@ mod tests {
         let moved = [Moved {
             name: "docker.io/starlingx/stx-ceph-manager".to_owned(),
             tag: "stx.13.0-v18.2.2-0".to_owned(),
-            declared_by: None,
+            declared: declared("stx.13.0-v18.2.2-0", None),
         }];
-        let text = message(&moved);
+        let text = message(&moved, &[]);
         assert!(text.starts_with("Move stx-ceph-manager to stx.13.0-v18.2.2-0\n\n"));
         assert!(text.lines().all(|l| l.len() <= 72), "{text}");
         assert!(text.contains("no commit of the manifests'"), "{text}");

@@ -17,6 +17,7 @@ use tagman_diag::diagnostic::Label;
 
 use crate::catalog::Catalog;
 use crate::codename::{self, FileBuild, SharedByCodenames};
+use crate::debian_rules::{self, RulesFill};
 use crate::error::RefsError;
 use crate::extract::{Role, TagRef, CODENAME_PLACEHOLDER};
 use crate::unified_diff;
@@ -383,6 +384,12 @@ pub struct BumpPlan {
     pub references: usize,
     /// References already at the tag.
     pub already: usize,
+    /// The tags written, each once, in the order first written (one codename's tag, or the
+    /// placeholder form `<stem>-@OS_CODENAME@`, can stand for the tag asked for).
+    pub written: Vec<String>,
+    /// Package rules taught to fill in `@OS_CODENAME@` in a file the bump writes the
+    /// placeholder form in; their edits are among [`BumpPlan::edits`].
+    pub fills: Vec<RulesFill>,
 }
 
 /// Plans the bump of `spec` over a scan; refuses a tag no manifest declares for the image.
@@ -422,6 +429,10 @@ pub fn plan(
             out.edits.push(edit);
         }
     }
+    out.fills = debian_rules::merge(std::mem::take(&mut out.fills));
+    for fill in &out.fills {
+        out.edits.push(debian_rules::edit(fill)?);
+    }
     Ok(out)
 }
 
@@ -451,7 +462,9 @@ fn file_replacements(
                 let tag = match &literal {
                     Some(tag) => tag,
                     None => {
-                        literal.insert(tag_in_file(file, build_input, spec, catalog, codenames)?)
+                        let (tag, fill) = tag_in_file(file, build_input, spec, catalog, codenames)?;
+                        out.fills.extend(fill);
+                        literal.insert(tag)
                     }
                 };
                 let text = new.replacen(&spec.tag, tag, 1);
@@ -465,7 +478,13 @@ fn file_replacements(
             other => other,
         };
         match edit {
-            Edit::Replace(span, new) => replacements.push((span, new)),
+            Edit::Replace(span, new) => {
+                let tag = new.trim_start_matches(':');
+                if !out.written.iter().any(|w| w == tag) {
+                    out.written.push(tag.to_owned());
+                }
+                replacements.push((span, new));
+            }
             Edit::Already => out.already += 1,
             Edit::Skip(reason) => out.skipped.push(skip(reason)),
         }
@@ -475,20 +494,31 @@ fn file_replacements(
 
 /// The tag `--bump` writes in `file` for `spec`: [`codename::tag_for_file`] with what the file
 /// is to the codenames (its path, its text, the policy's build inputs, its package's build
-/// rules); refused when the file ships on several codenames and nothing fills the codename in.
+/// rules). A file shared by several codenames that a package builds from its sources gets the
+/// placeholder form and its package's rules the fill-in ([`debian_rules`]); it is refused when
+/// nothing can fill the codename in.
 fn tag_in_file(
     file: &ScannedFile,
     build_input: bool,
     spec: &BumpSpec,
     catalog: &Catalog,
     codenames: &[String],
-) -> Result<String, RefsError> {
+) -> Result<(String, Option<RulesFill>), RefsError> {
     let mut build = FileBuild::of(&file.relative, file.source.text(), codenames, build_input);
+    let mut fill = None;
     if !build.fills_codename && build.codename.is_none() && !file.in_archive {
         build.fills_codename = codename::build_rules_fill(&file.path);
+        if !build.fills_codename {
+            fill = debian_rules::rules_for(&file.path).map(|mut f| {
+                f.label = label_beside(file, &f.rules);
+                f
+            });
+            build.fills_codename = fill.is_some();
+        }
     }
     match codename::tag_for_file(catalog, &spec.name, &spec.tag, &build, codenames) {
-        Ok(choice) => Ok(choice.text().to_owned()),
+        Ok(codename::TagChoice::Placeholder(tag)) => Ok((tag, fill)),
+        Ok(codename::TagChoice::Literal(tag)) => Ok((tag, None)),
         Err(SharedByCodenames { release }) => Err(RefsError::SharedByCodenames {
             name: spec.name.to_string(),
             file: file.relative.clone(),
@@ -572,6 +602,20 @@ fn apply(file: &ScannedFile, mut replacements: Vec<(Span, String)>) -> Option<Fi
         after,
         changes: replacements.into_iter().map(|(span, _)| span).collect(),
     })
+}
+
+/// The label of `path`, a file near `file`, as [`apply`] labels `file`: as walked when that is
+/// relative, else relative to the path `file` was found under.
+fn label_beside(file: &ScannedFile, path: &Path) -> String {
+    let root = file.path.ancestors().find(|a| {
+        file.path
+            .strip_prefix(a)
+            .is_ok_and(|r| r == Path::new(&file.relative))
+    });
+    root.and_then(|r| path.strip_prefix(r).ok())
+        .unwrap_or(path)
+        .display()
+        .to_string()
 }
 
 /// The new text of a tag templated with `@OS_CODENAME@`, or why it is left alone.

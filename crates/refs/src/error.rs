@@ -217,7 +217,7 @@ fn shared_help(declared: &[(String, String)], placeholder: &str) -> String {
         .map(|(c, t)| format!("`{t}` for {c}"))
         .collect();
     format!(
-        "the manifests declare {}: write `{placeholder}` there and have the package's build fill in @OS_CODENAME@ (a `sed` in its debian/*/deb_folder/rules), or keep one file per codename",
+        "the manifests declare {}: write `{placeholder}` there and have the package's build fill in @OS_CODENAME@ (a `sed` in its debian/*/deb_folder/rules; `--bump` adds it itself where a package's debian/meta_data.yaml `src_path` holds the file and one debian/deb_folder/rules builds every codename), or keep one file per codename",
         each.join(", ")
     )
 }

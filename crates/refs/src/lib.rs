@@ -16,6 +16,7 @@ pub mod archive;
 pub mod bump;
 pub mod catalog;
 pub mod codename;
+pub mod debian_rules;
 pub mod error;
 pub mod extract;
 pub mod helm;

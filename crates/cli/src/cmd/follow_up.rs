@@ -21,6 +21,14 @@ use crate::error::CliError;
 use crate::output::Ui;
 use crate::Outcome;
 
+/// What each target's bump did, by target: the tags it wrote and the package rules it taught
+/// to fill in the codename.
+#[derive(Default)]
+struct Done {
+    written: Vec<Vec<String>>,
+    fills: Vec<Vec<tagman_refs::debian_rules::RulesFill>>,
+}
+
 /// The manifests, their catalog (with the history's superseded tags) and the history itself.
 struct Declared {
     manifests: Vec<tagman_core::Manifest>,
@@ -60,6 +68,7 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
     }
     let mut outcome = Outcome::Clean;
     let mut edited: Vec<(PathBuf, usize)> = Vec::new();
+    let mut done = Done::default();
     for (i, target) in targets.iter().enumerate() {
         // Each bump sees the files as the previous one left them.
         let scan = scan(args, &paths, &policy, &declared, ui)?;
@@ -77,9 +86,19 @@ pub fn run(args: &RefsArgs, global: &Global, ui: &Ui) -> Result<Outcome, CliErro
             outcome = Outcome::Failed;
         }
         edited.extend(plan.edits.iter().map(|e| (e.path.clone(), i)));
+        for fill in &plan.fills {
+            ui.status(format_args!(
+                "{}: now fills in @OS_CODENAME@ in {} (shipped on every codename)",
+                fill.label,
+                fill.files.join(", ")
+            ));
+        }
+        done.written.push(plan.written);
+        done.fills.push(plan.fills);
     }
     if args.commit {
-        commit(args, &targets, &edited, &declared, ui)?;
+        let declared = (&declared, codenames.as_slice());
+        commit(args, (&targets, &done), &edited, declared, ui)?;
     }
     Ok(outcome)
 }
@@ -221,9 +240,9 @@ fn superseded_targets(
 /// One commit per work tree holding edited files, each listing the images it moved.
 fn commit(
     args: &RefsArgs,
-    targets: &[BumpSpec],
+    (targets, done): (&[BumpSpec], &Done),
     edited: &[(PathBuf, usize)],
-    declared: &Declared,
+    declared: (&Declared, &[String]),
     ui: &Ui,
 ) -> Result<(), CliError> {
     let mut by_tree: BTreeMap<PathBuf, (Repo, Vec<PathBuf>, BTreeSet<usize>)> = BTreeMap::new();
@@ -239,12 +258,18 @@ fn commit(
     }
     let mut out = std::io::stdout().lock();
     for (root, (repo, files, moved)) in by_tree {
+        let notes: Vec<String> = moved
+            .iter()
+            .filter_map(|i| done.fills.get(*i))
+            .flatten()
+            .map(fill_note)
+            .collect();
         let moved = moved
             .into_iter()
-            .filter_map(|i| targets.get(i))
-            .map(|t| moved_image(t, declared))
+            .filter_map(|i| Some((targets.get(i)?, done.written.get(i)?)))
+            .map(|(t, written)| moved_image(t, written, declared))
             .collect::<Result<Vec<_>, _>>()?;
-        let message = follow_up::message(&moved);
+        let message = follow_up::message(&moved, &notes);
         if args.dry_run {
             let prepared = repo.prepare_commit(&message)?;
             writeln!(
@@ -271,16 +296,52 @@ fn commit(
     Ok(())
 }
 
-/// The image `target` moved, with the change that declared its tag.
-fn moved_image(target: &BumpSpec, declared: &Declared) -> Result<Moved, CliError> {
+/// The image `target` moved to the tags it `written`, each declared tag they stand for (the
+/// placeholder form stands for one per codename) with the change that declared it.
+fn moved_image(
+    target: &BumpSpec,
+    written: &[String],
+    (declared, codenames): (&Declared, &[String]),
+) -> Result<Moved, CliError> {
     let name = target.name.to_string();
-    let declared_by = match &declared.history {
-        Some((repo, read)) => follow_up::declaring_change(repo, read, &name, &target.tag)?,
-        None => None,
-    };
+    let mut tags: Vec<String> = Vec::new();
+    for tag in written {
+        if tag.contains(tagman_refs::extract::CODENAME_PLACEHOLDER) {
+            let each = codenames
+                .iter()
+                .map(|c| tag.replace(tagman_refs::extract::CODENAME_PLACEHOLDER, c))
+                .filter(|t| declared.catalog.find(&target.name, t).is_some());
+            tags.extend(each);
+        } else {
+            tags.push(tag.clone());
+        }
+    }
+    if tags.is_empty() {
+        tags.push(target.tag.clone());
+    }
+    let mut out = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let by = match &declared.history {
+            Some((repo, read)) => follow_up::declaring_change(repo, read, &name, &tag)?,
+            None => None,
+        };
+        out.push((tag, by));
+    }
     Ok(Moved {
         name,
-        tag: target.tag.clone(),
-        declared_by,
+        tag: match written {
+            [] => target.tag.clone(),
+            _ => written.join(" and "),
+        },
+        declared: out,
     })
+}
+
+/// The commit message's paragraph for a package rules file the bump edited.
+fn fill_note(fill: &tagman_refs::debian_rules::RulesFill) -> String {
+    format!(
+        "The package's {} now fills in @OS_CODENAME@ in {} when it is built, as each codename's build needs its own tag there.",
+        fill.label,
+        fill.files.join(", ")
+    )
 }

@@ -425,14 +425,18 @@ pub(crate) fn run_bump(
         bump::write_all(&plan.edits, scope)?;
     }
     let changes: usize = plan.edits.iter().map(|e| e.changes.len()).sum();
+    // What was written: the tag asked for, one codename's, or the placeholder form.
+    let to = match plan.written.as_slice() {
+        [] => spec.tag.clone(),
+        written => written.join(" and "),
+    };
     if !ui.quiet {
         writeln!(
             err,
-            "tagman: {} {changes} reference(s) in {} file(s) to {}:{}; {} already there, {} left alone",
+            "tagman: {} {changes} reference(s) in {} file(s) to {}:{to}; {} already there, {} left alone",
             if args.dry_run { "would move" } else { "moved" },
-            plan.edits.len(),
+            plan.edits.iter().filter(|e| !e.changes.is_empty()).count(),
             spec.name,
-            spec.tag,
             plan.already,
             plan.skipped.len()
         )?;
