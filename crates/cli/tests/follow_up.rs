@@ -56,13 +56,21 @@ fn root(scratch: &Path) -> (PathBuf, String) {
     (dir.join(MANIFEST), declaring)
 }
 
-/// ansible-playbooks' excerpt, committed, with the identity the follow-up commits as.
-fn playbooks(scratch: &Path) -> PathBuf {
-    let dir = scratch.join("ansible-playbooks");
+/// A new repository `name` under `scratch`; `bot`: with the identity the follow-up commits as.
+fn repo(scratch: &Path, name: &str, bot: bool) -> PathBuf {
+    let dir = scratch.join(name);
     std::fs::create_dir_all(&dir).unwrap();
     git_init(&dir);
-    git(&dir, &["config", "user.name", "StarlingX Bot"]);
-    git(&dir, &["config", "user.email", "bot@starlingx.invalid"]);
+    if bot {
+        git(&dir, &["config", "user.name", "StarlingX Bot"]);
+        git(&dir, &["config", "user.email", "bot@starlingx.invalid"]);
+    }
+    dir
+}
+
+/// ansible-playbooks' excerpt, committed, with the identity the follow-up commits as.
+fn playbooks(scratch: &Path) -> PathBuf {
+    let dir = repo(scratch, "ansible-playbooks", true);
     write(&dir, ALL, &fixture("ansible-playbooks-all.yaml"));
     commit_all(&dir, "Import group_vars\n");
     dir
@@ -128,12 +136,12 @@ fn one_bump_makes_one_commit_carrying_the_declaring_changes_references() {
         id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit()),
         "{trailers}"
     );
-    // tagman's own commit-msg hook accepts it.
-    let checked = tagman_in(&dir)
-        .arg("commit-msg")
-        .arg(&file)
-        .output()
-        .unwrap();
+    accepted_by_commit_msg(&dir, &file);
+}
+
+/// tagman's own commit-msg hook accepts the message in `file`.
+fn accepted_by_commit_msg(dir: &Path, file: &Path) {
+    let checked = tagman_in(dir).arg("commit-msg").arg(file).output().unwrap();
     assert_eq!(checked.status.code(), Some(0), "{}", describe(&checked));
 }
 
@@ -185,9 +193,7 @@ fn entry(name: &str, tag: &str) -> String {
 #[test]
 fn every_superseded_reference_moves_in_one_commit_merging_the_references() {
     let scratch = tempfile::tempdir().unwrap();
-    let manifests = scratch.path().join("root");
-    std::fs::create_dir_all(&manifests).unwrap();
-    git_init(&manifests);
+    let manifests = repo(scratch.path(), "root", false);
     let file = "image-tags.yaml";
     let state = |a: &str, b: &str| format!("images:\n{}{}", entry("a", a), entry("b", b));
     write(&manifests, file, &state("stx.12.0-v1", "stx.12.0-v2"));
@@ -202,11 +208,7 @@ fn every_superseded_reference_moves_in_one_commit_merging_the_references() {
         &manifests,
         "Move b to 13.0\n\nCloses-Bug: 2000003\nStory: 2011771\nTask: 7\n",
     );
-    let dir = scratch.path().join("app");
-    std::fs::create_dir_all(&dir).unwrap();
-    git_init(&dir);
-    git(&dir, &["config", "user.name", "StarlingX Bot"]);
-    git(&dir, &["config", "user.email", "bot@starlingx.invalid"]);
+    let dir = repo(scratch.path(), "app", true);
     write(&dir, "chart/values.yaml", "a:\n  image: docker.io/starlingx/a:stx.12.0-v1\nb:\n  repository: docker.io/starlingx/b\n  tag: stx.12.0-v2\n");
     write(
         &dir,
@@ -276,9 +278,7 @@ const VALUES: &str = "stx-audit-helm/stx-audit-helm/helm-charts/audit/values.yam
 #[test]
 fn a_chart_shared_by_codenames_gets_the_placeholder_and_its_package_rules_the_fill_in() {
     let scratch = tempfile::tempdir().unwrap();
-    let manifests = scratch.path().join("root");
-    std::fs::create_dir_all(&manifests).unwrap();
-    git_init(&manifests);
+    let manifests = repo(scratch.path(), "root", false);
     let (bullseye, trixie) = ("image-tags-bullseye.yaml", "image-tags-trixie.yaml");
     write(
         &manifests,
@@ -301,11 +301,7 @@ fn a_chart_shared_by_codenames_gets_the_placeholder_and_its_package_rules_the_fi
         &format!("images:\n{}", entry("stx-audit", "stx.13.0-v1.0.1-trixie")),
     );
     let declaring = commit_all(&manifests, "Update stx-audit\n\nPartial-Bug: 2153441\n");
-    let dir = scratch.path().join("audit-armada-app");
-    std::fs::create_dir_all(&dir).unwrap();
-    git_init(&dir);
-    git(&dir, &["config", "user.name", "StarlingX Bot"]);
-    git(&dir, &["config", "user.email", "bot@starlingx.invalid"]);
+    let dir = repo(scratch.path(), "audit-armada-app", true);
     write(&dir, "stx-audit-helm/debian/meta_data.yaml", META);
     write(&dir, "stx-audit-helm/debian/deb_folder/rules", RULES);
     write(
@@ -356,12 +352,7 @@ fn a_chart_shared_by_codenames_gets_the_placeholder_and_its_package_rules_the_fi
     assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
     let msg = scratch.path().join("msg");
     std::fs::write(&msg, &message).unwrap();
-    let out = tagman_in(&dir)
-        .arg("commit-msg")
-        .arg(&msg)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", describe(&out));
+    accepted_by_commit_msg(&dir, &msg);
     // The rules run under real make, in the package's sources, as the build runs them: the
     // codename the build sets, else the build root's own.
     let src = dir.join("stx-audit-helm/stx-audit-helm");

@@ -800,6 +800,9 @@ impl Visitor<'_> {
     /// room for it in the run; `false` when the run has none left.
     fn keep(&self, name: &str, read: &mut FileRefs, bytes: usize) -> bool {
         let caps = &self.options.keep;
+        // Each list stopped at its cap, or just past it.
+        read.extracted.refs.truncate(caps.refs_per_file);
+        read.unmanaged.truncate(caps.refs_per_file);
         let kept = read.extracted.refs.len() + read.unmanaged.len();
         let left_out = read.extracted.more;
         if read.unread {
