@@ -346,6 +346,106 @@ mod tests {
         assert!(live.exists() && young.exists());
     }
 
+    /// A tree `dir/sub/values.yaml`, and outside it a copy of `sub` to swap in by a symlink.
+    fn tree_and_outside() -> (tempfile::TempDir, tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("sub/values.yaml"), "old\n").unwrap();
+        fs::write(outside.path().join("values.yaml"), "old\n").unwrap();
+        let file = dir.path().join("sub/values.yaml");
+        (dir, outside, file)
+    }
+
+    /// Moves `sub` aside and puts a symlink to `outside` in its place.
+    fn swap(dir: &Path, outside: &Path) -> PathBuf {
+        let aside = dir.join("sub.aside");
+        fs::rename(dir.join("sub"), &aside).unwrap();
+        symlink(outside, dir.join("sub")).unwrap();
+        aside
+    }
+
+    /// Regression (issue 20, item 9): a directory on the path swapped for a symlink between the
+    /// resolve and the write led the write out of the tree.
+    #[test]
+    fn a_directory_swapped_after_the_resolve_fails_the_write() {
+        let (dir, outside, file) = tree_and_outside();
+        let target = Target::resolve(&file).unwrap();
+        let aside = swap(dir.path(), outside.path());
+        let err = target.write(b"new\n").unwrap_err();
+        let WriteError::PathChanged {
+            path, component, ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(path, &target.resolved);
+        assert_eq!(component, &target.resolved.parent().unwrap().to_path_buf());
+        let text = err.to_string();
+        assert!(
+            text.contains("values.yaml") && text.contains("no longer the directory"),
+            "{text}"
+        );
+        assert_eq!(
+            fs::read_to_string(outside.path().join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        assert_eq!(
+            fs::read_dir(outside.path()).unwrap().count(),
+            1,
+            "no temp file outside"
+        );
+        assert_eq!(
+            fs::read_to_string(aside.join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        // A read through the swapped path is refused the same way.
+        assert!(matches!(target.open(), Err(WriteError::PathChanged { .. })));
+    }
+
+    /// Once the directory is held, a swap of its path no longer matters: the read and the write
+    /// both happen in the directory that was resolved (moved aside, still inside the tree).
+    #[test]
+    fn a_directory_swapped_after_it_was_opened_keeps_the_write_in_it() {
+        let (dir, outside, file) = tree_and_outside();
+        let target = Target::resolve(&file).unwrap();
+        let opened = target.open().unwrap();
+        let aside = swap(dir.path(), outside.path());
+        assert_eq!(opened.read(1024).unwrap(), b"old\n");
+        opened.replace(b"new\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(aside.join("values.yaml")).unwrap(),
+            "new\n"
+        );
+        assert_eq!(
+            fs::read_to_string(outside.path().join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 1);
+    }
+
+    /// The file itself swapped for a symlink after the resolve: refused, the link's target kept.
+    #[test]
+    fn a_file_swapped_for_a_symlink_after_the_resolve_is_refused() {
+        let (_dir, outside, file) = tree_and_outside();
+        let target = Target::resolve(&file).unwrap();
+        fs::remove_file(&file).unwrap();
+        symlink(outside.path().join("values.yaml"), &file).unwrap();
+        assert!(matches!(
+            target.write(b"new\n"),
+            Err(WriteError::PathChanged { .. })
+        ));
+        assert!(matches!(
+            target.open().unwrap().read(1024),
+            Err(WriteError::PathChanged { .. })
+        ));
+        assert_eq!(
+            fs::read_to_string(outside.path().join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        assert!(fs::symlink_metadata(&file).unwrap().is_symlink());
+    }
+
     #[test]
     fn a_new_file_gets_the_usual_mode() {
         let dir = tempfile::tempdir().unwrap();

@@ -42,8 +42,13 @@ impl Dir {
         if !path.is_absolute() {
             return Err(write_err(file, Errno::INVAL));
         }
-        let mut fd = openat(CWD, "/", SEARCH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
-            .map_err(|e| write_err(file, e))?;
+        let mut fd = openat(
+            CWD,
+            "/",
+            SEARCH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| write_err(file, e))?;
         let mut reached = PathBuf::from("/");
         for component in path.components() {
             let name = match component {
@@ -122,7 +127,11 @@ impl Dir {
             source,
         };
         let old = self.open_file(name)?;
-        let old_meta = old.as_ref().map(File::metadata).transpose().map_err(failed)?;
+        let old_meta = old
+            .as_ref()
+            .map(File::metadata)
+            .transpose()
+            .map_err(failed)?;
         let temp = Temp::create(self, old_meta.is_none()).map_err(failed)?;
         let mut file = &temp.file;
         file.write_all(contents).map_err(failed)?;

@@ -37,7 +37,9 @@ impl Dir {
             path: path.clone(),
             source,
         };
-        let old = fs::symlink_metadata(&path).ok().filter(fs::Metadata::is_file);
+        let old = fs::symlink_metadata(&path)
+            .ok()
+            .filter(fs::Metadata::is_file);
         let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
         let mut temp = tempfile::Builder::new()
             .prefix(&prefix)
