@@ -347,6 +347,7 @@ mod tests {
     }
 
     /// A tree `dir/sub/values.yaml`, and outside it a copy of `sub` to swap in by a symlink.
+    #[allow(clippy::unwrap_used)]
     fn tree_and_outside() -> (tempfile::TempDir, tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
@@ -358,6 +359,7 @@ mod tests {
     }
 
     /// Moves `sub` aside and puts a symlink to `outside` in its place.
+    #[allow(clippy::unwrap_used)]
     fn swap(dir: &Path, outside: &Path) -> PathBuf {
         let aside = dir.join("sub.aside");
         fs::rename(dir.join("sub"), &aside).unwrap();
