@@ -6,28 +6,13 @@ use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 
 use tagman_core::write::Target;
-use tagman_core::{Manifest, Policy, WriteError};
-use tagman_refs::{
-    bump, scan, BumpPlan, BumpSpec, Catalog, FileEdit, RefsError, WalkOptions, WriteScope,
-};
+use tagman_core::WriteError;
+use tagman_refs::{bump, BumpPlan, BumpSpec, Catalog, FileEdit, RefsError, WriteScope};
 use tagman_testkit::files::{self, NEW, OLD, SPEC};
 
 /// Scans `root` with its own policy and manifests and plans the [`SPEC`] bump.
 fn plan(root: &Path) -> BumpPlan {
-    let policy = Policy::load(&root.join("tagman.yaml")).unwrap();
-    let manifests: Vec<Manifest> = policy
-        .discover_manifests()
-        .unwrap()
-        .iter()
-        .map(|p| Manifest::read(p, &policy.limits()).unwrap())
-        .collect();
-    let scanned = scan(
-        &[root.to_path_buf()],
-        &policy,
-        &manifests,
-        WalkOptions::default(),
-    )
-    .unwrap();
+    let (policy, manifests, scanned) = crate::support::scan_tree(root);
     bump::plan(
         &scanned,
         &BumpSpec::parse(SPEC).unwrap(),
@@ -35,6 +20,53 @@ fn plan(root: &Path) -> BumpPlan {
         &policy.codenames,
     )
     .unwrap()
+}
+
+/// A bump tree planned, its last directory and a copy of it outside the tree (with the copy's
+/// contents, to show nothing outside changed) for the directory swap.
+struct Swap {
+    tree: tempfile::TempDir,
+    plan: BumpPlan,
+    dir: PathBuf,
+    outside: tempfile::TempDir,
+    before: Vec<(PathBuf, Vec<u8>)>,
+}
+
+impl Swap {
+    fn new(dirs: usize, files_each: usize) -> Self {
+        let tree = files::bump_tree(dirs, files_each);
+        let plan = plan(tree.path());
+        let dir = files::app_dir(tree.path(), dirs - 1);
+        let outside = files::outside_copy(&dir);
+        let before = snapshot(outside.path());
+        Self {
+            tree,
+            plan,
+            dir,
+            outside,
+            before,
+        }
+    }
+
+    /// Puts the symlink to the outside copy in place of the directory; returns where it went.
+    fn swap(&self) -> PathBuf {
+        files::swap_for_symlink(&self.dir, self.outside.path())
+    }
+
+    fn assert_nothing_outside_written(&self) {
+        assert_eq!(
+            snapshot(self.outside.path()),
+            self.before,
+            "nothing outside written"
+        );
+    }
+}
+
+/// Every file under `dir` holds `text`.
+fn assert_all(dir: &Path, text: &str) {
+    for (path, bytes) in snapshot(dir) {
+        assert_eq!(bytes, text.as_bytes(), "{}", path.display());
+    }
 }
 
 fn scope(root: &Path) -> WriteScope {
@@ -56,26 +88,21 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 /// file and the directory that changed; the files elsewhere are written, nothing outside is.
 #[test]
 fn a_directory_swapped_between_the_plan_and_the_write_fails_those_writes() {
-    let tree = files::bump_tree(3, 20);
-    let root = tree.path();
-    let plan = plan(root);
-    assert_eq!(plan.edits.len(), 60);
-    let scope = scope(root);
-    let targets: Vec<(&FileEdit, Target)> = plan
+    let swap = Swap::new(3, 20);
+    assert_eq!(swap.plan.edits.len(), 60);
+    let scope = scope(swap.tree.path());
+    let targets: Vec<(&FileEdit, Target)> = swap
+        .plan
         .edits
         .iter()
         .map(|e| (e, e.target(&scope).unwrap()))
         .collect();
-    let swapped = files::app_dir(root, 1);
-    let outside = files::outside_copy(&swapped);
-    let before = snapshot(outside.path());
-    let in_swapped = plan
-        .edits
+    let in_swapped = targets
         .iter()
-        .filter(|e| e.path.starts_with(&swapped))
+        .filter(|(e, _)| e.path.starts_with(&swap.dir))
         .count();
     assert_eq!(in_swapped, 20);
-    let aside = files::swap_for_symlink(&swapped, outside.path());
+    let aside = swap.swap();
     let mut refused = 0;
     for (edit, target) in &targets {
         match edit.write_to(target) {
@@ -94,15 +121,10 @@ fn a_directory_swapped_between_the_plan_and_the_write_fails_those_writes() {
         refused, in_swapped,
         "every write into the swapped directory is refused"
     );
-    assert_eq!(snapshot(outside.path()), before, "nothing outside written");
-    for (path, bytes) in snapshot(&aside) {
-        assert_eq!(bytes, OLD.as_bytes(), "{} untouched", path.display());
-    }
-    for d in [0, 2] {
-        for (path, bytes) in snapshot(&files::app_dir(root, d)) {
-            assert_eq!(bytes, NEW.as_bytes(), "{}", path.display());
-        }
-    }
+    swap.assert_nothing_outside_written();
+    assert_all(&aside, OLD);
+    assert_all(&files::app_dir(swap.tree.path(), 0), NEW);
+    assert_all(&files::app_dir(swap.tree.path(), 1), NEW);
 }
 
 /// The same swap made after the plan and before the bump: the bump resolves every target
@@ -110,27 +132,20 @@ fn a_directory_swapped_between_the_plan_and_the_write_fails_those_writes() {
 /// writes nothing. (A swap during the bump is the CLI tests' `bump_failures`.)
 #[test]
 fn a_swap_before_the_bump_stops_it_before_any_write() {
-    let tree = files::bump_tree(2, 10);
-    let root = tree.path();
-    let plan = plan(root);
-    let swapped = files::app_dir(root, 1);
-    let outside = files::outside_copy(&swapped);
-    let before = snapshot(outside.path());
-    files::swap_for_symlink(&swapped, outside.path());
-    let err = bump::write_all(&plan.edits, &scope(root)).unwrap_err();
+    let swap = Swap::new(2, 10);
+    swap.swap();
+    let err = bump::write_all(&swap.plan.edits, &scope(swap.tree.path())).unwrap_err();
     let RefsError::SymlinkOutside { path, target } = &err else {
         panic!("{err:?}");
     };
-    assert!(path.starts_with(&swapped), "{}", path.display());
-    assert!(target.starts_with(outside.path().canonicalize().unwrap()));
+    assert!(path.starts_with(&swap.dir), "{}", path.display());
+    assert!(target.starts_with(swap.outside.path().canonicalize().unwrap()));
     assert!(
         err.to_string().contains("outside the scanned tree"),
         "{err}"
     );
-    assert_eq!(snapshot(outside.path()), before, "nothing outside written");
-    for (path, bytes) in snapshot(&files::app_dir(root, 0)) {
-        assert_eq!(bytes, OLD.as_bytes(), "nothing written: {}", path.display());
-    }
+    swap.assert_nothing_outside_written();
+    assert_all(&files::app_dir(swap.tree.path(), 0), OLD);
 }
 
 /// Issue 20, item 10: a write that fails midway, for a reason of its own (the file is immutable:
