@@ -195,29 +195,17 @@ pub fn is_temp_name(name: &str) -> bool {
 
 /// Removes the temp files in `dir` that a killed tagman left (`SIGKILL` between create and
 /// rename): those naming a process that no longer runs, and those of the older unnamed form
-/// untouched for an hour. Only regular files are removed, never what a symlink points at.
-/// Returns what was removed.
-pub fn clean_stale(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut removed = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str().filter(|n| is_temp_name(n)) else {
-            continue;
-        };
-        let meta = entry.metadata()?;
-        if !meta.file_type().is_file() || !is_stale(name, &meta) {
-            continue;
-        }
-        let path = entry.path();
-        match fs::remove_file(&path) {
-            Ok(()) => removed.push(path),
-            // Another run cleaned it first.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(removed)
+/// untouched for an hour. Only regular files are removed, never what a symlink points at, and
+/// `dir` (absolute, as resolved: no symlink on it) is reached as a write's directory is, so a
+/// directory swapped for a symlink is refused ([`WriteError::PathChanged`]). Returns what was
+/// removed.
+pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+    dir::Dir::open(dir, dir)?
+        .remove_stale(is_stale)
+        .map_err(|source| WriteError::Write {
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 /// Whether the temp file `name` is left over: its writer's process is gone (Linux's `/proc`), or
@@ -446,6 +434,27 @@ mod tests {
             "old\n"
         );
         assert!(fs::symlink_metadata(&file).unwrap().is_symlink());
+    }
+
+    /// The clean-up of stale temp files goes through the held directory too: swapped for a
+    /// symlink, the directory is refused, and a stale-looking file outside is left alone.
+    #[test]
+    fn stale_temp_files_are_not_removed_through_a_swapped_directory() {
+        let (dir, outside, file) = tree_and_outside();
+        let sub = file.parent().unwrap().canonicalize().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let name = format!(".tagman-{dead}-abc123.tmp");
+        fs::write(outside.path().join(&name), "someone else's").unwrap();
+        fs::write(sub.join(&name), "half").unwrap();
+        let aside = swap(dir.path(), outside.path());
+        assert!(matches!(
+            clean_stale(&sub),
+            Err(WriteError::PathChanged { .. })
+        ));
+        assert!(outside.path().join(&name).exists());
+        assert_eq!(clean_stale(&aside).unwrap(), [aside.join(&name)]);
     }
 
     #[test]

@@ -327,11 +327,7 @@ fn clean_stale_temps(targets: &[(&FileEdit, Target)]) -> Result<(), RefsError> {
     dirs.sort_unstable();
     dirs.dedup();
     for dir in dirs {
-        tagman_core::write::clean_stale(dir).map_err(|source| RefsError::Io {
-            action: "clean up",
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        tagman_core::write::clean_stale(dir)?;
     }
     Ok(())
 }

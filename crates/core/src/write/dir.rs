@@ -146,6 +146,51 @@ impl Dir {
         self.sync().map_err(failed)
     }
 
+    /// Removes the temp files of the safe write in this directory that `stale` says are left
+    /// over: regular files only (looked at without following a symlink, never opened for I/O
+    /// where there is `O_PATH`), each unlinked by name in the held directory. Returns their paths.
+    pub(super) fn remove_stale(
+        &self,
+        stale: impl Fn(&str, &Metadata) -> bool,
+    ) -> io::Result<Vec<PathBuf>> {
+        let listing = openat(
+            &self.fd,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let mut removed = Vec::new();
+        for entry in rustix::fs::Dir::read_from(&listing)? {
+            let entry = entry?;
+            let Some(name) = entry
+                .file_name()
+                .to_str()
+                .ok()
+                .filter(|n| super::is_temp_name(n))
+            else {
+                continue;
+            };
+            let flags = SEARCH | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+            let file = match openat(&self.fd, name, flags, Mode::empty()) {
+                Ok(fd) => File::from(fd),
+                // A symlink (where O_PATH does not open the link itself), or gone already.
+                Err(Errno::LOOP | Errno::NOENT) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let meta = file.metadata()?;
+            if !meta.is_file() || !stale(name, &meta) {
+                continue;
+            }
+            match unlinkat(&self.fd, name, AtFlags::empty()) {
+                Ok(()) => removed.push(self.path.join(name)),
+                // Another run cleaned it first.
+                Err(Errno::NOENT) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(removed)
+    }
+
     /// Flushes the directory entry of the rename to disk.
     fn sync(&self) -> io::Result<()> {
         let dir = File::from(openat(

@@ -56,4 +56,28 @@ impl Dir {
         temp.persist(&path).map_err(|e| failed(e.error))?;
         Ok(())
     }
+
+    pub(super) fn remove_stale(
+        &self,
+        stale: impl Fn(&str, &fs::Metadata) -> bool,
+    ) -> io::Result<Vec<PathBuf>> {
+        let mut removed = Vec::new();
+        for entry in fs::read_dir(&self.path)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str().filter(|n| super::is_temp_name(n)) else {
+                continue;
+            };
+            let meta = entry.metadata()?;
+            if !meta.file_type().is_file() || !stale(name, &meta) {
+                continue;
+            }
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed.push(entry.path()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(removed)
+    }
 }
