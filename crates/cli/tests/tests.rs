@@ -16,6 +16,8 @@ mod support;
 mod apply;
 mod apply_ops;
 mod apply_summary;
+#[cfg(unix)]
+mod bump_failures;
 mod cli;
 mod corpus;
 mod discovery;

@@ -1,15 +1,26 @@
 //! The one safe write: every file tagman writes (`refs --bump`, `add`, `apply --report`,
-//! `man --out-dir`) goes through [`write_file`] or [`Target::write`].
+//! `man --out-dir`) goes through [`write_file`] or [`Target::open`].
 //!
-//! The new bytes go to a fresh temp file in the target's own directory, created exclusively
-//! (`O_CREAT|O_EXCL` under a random name: nothing at that name, not even a planted symlink, is
-//! opened or followed), given the existing file's mode (and owner and group where permitted),
-//! flushed to disk, renamed over the target, and the directory is flushed too. A reader sees the
-//! old file or the new one, never half of one. A named path that is a symlink is resolved first
-//! and its target edited, so the link stays a link and the file it points at gets the change.
+//! A named path that is a symlink is resolved first and its target edited, so the link stays a
+//! link and the file it points at gets the change. The write itself happens through the target's
+//! directory held open ([`dir`]): reached from `/` one component at a time without following a
+//! symlink, so a directory swapped for a symlink after the path was resolved fails the write
+//! instead of leading it elsewhere. In that directory the new bytes go to a fresh temp file
+//! created exclusively (`O_CREAT|O_EXCL|O_NOFOLLOW` under a random name: nothing at that name,
+//! not even a planted symlink, is opened or followed), given the replaced file's owner and group
+//! (where permitted), mode and extended attributes, flushed to disk, renamed over the target
+//! within the same directory, and the directory is flushed too. A reader sees the old file or
+//! the new one, never half of one.
 
+#[cfg(unix)]
+mod dir;
+#[cfg(not(unix))]
+#[path = "write/portable.rs"]
+mod dir;
+
+use std::ffi::OsString;
 use std::fs::{self, Metadata};
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 
 /// Why a file could not be written.
@@ -39,6 +50,29 @@ pub enum WriteError {
         /// The path as named.
         path: PathBuf,
     },
+    /// A directory on the path (or the file itself) is no longer what was resolved: swapped for
+    /// a symlink or a file since. Nothing was written.
+    #[error("refusing to write {}: {} is no longer the directory it was resolved to (a symlink or a file was put there since)", path.display(), component.display())]
+    PathChanged {
+        /// The file to be written (the resolved target).
+        path: PathBuf,
+        /// The component found changed.
+        component: PathBuf,
+        /// The operating system's error (`ELOOP` or `ENOTDIR`).
+        #[source]
+        source: io::Error,
+    },
+    /// An extended attribute of the replaced file could not be kept; the target is unchanged.
+    #[error("cannot keep the extended attribute `{name}` of {}: {source}", path.display())]
+    Attribute {
+        /// The file written (the resolved target).
+        path: PathBuf,
+        /// The attribute's name.
+        name: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
     /// Writing, flushing or renaming failed; the target is unchanged.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -57,7 +91,6 @@ pub struct Target {
     pub named: PathBuf,
     /// The absolute path with every symlink resolved: the file that is replaced.
     pub resolved: PathBuf,
-    existing: Option<Metadata>,
 }
 
 impl Target {
@@ -89,7 +122,6 @@ impl Target {
                 Ok(Self {
                     named: path.to_owned(),
                     resolved,
-                    existing: Some(meta),
                 })
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -104,43 +136,50 @@ impl Target {
                 Ok(Self {
                     named: path.to_owned(),
                     resolved: dir.join(name),
-                    existing: None,
                 })
             }
             Err(e) => Err(resolve_err(e)),
         }
     }
 
+    /// Opens the directory the target lies in, walking the resolved path again from `/`
+    /// without following a symlink: what is read and written through the answer happens there,
+    /// or fails with [`WriteError::PathChanged`] if the path no longer leads there.
+    pub fn open(&self) -> Result<Opened, WriteError> {
+        let (Some(dir), Some(name)) = (self.resolved.parent(), self.resolved.file_name()) else {
+            return Err(WriteError::NotAFile {
+                path: self.resolved.clone(),
+            });
+        };
+        Ok(Opened {
+            dir: dir::Dir::open(dir, &self.resolved)?,
+            name: name.to_owned(),
+        })
+    }
+
     /// Replaces the target's contents with `contents` (see the module doc for how).
     pub fn write(&self, contents: &[u8]) -> Result<(), WriteError> {
-        let failed = |source| WriteError::Write {
-            path: self.resolved.clone(),
-            source,
-        };
-        let dir = self
-            .resolved
-            .parent()
-            .ok_or_else(|| failed(io::Error::from(io::ErrorKind::InvalidInput)))?;
-        let mut builder = tempfile::Builder::new();
-        // The process id in the name tells a stale temp file (its writer killed) from a live one.
-        let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
-        builder.prefix(&prefix).suffix(TEMP_SUFFIX);
-        if self.existing.is_none() {
-            // A new file gets what `fs::write` would give it: 0666 less the umask.
-            #[cfg(unix)]
-            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        }
-        let mut temp = builder.tempfile_in(dir).map_err(failed)?;
-        temp.write_all(contents).map_err(failed)?;
-        if let Some(meta) = &self.existing {
-            keep_owner(temp.as_file(), meta);
-            temp.as_file()
-                .set_permissions(meta.permissions())
-                .map_err(failed)?;
-        }
-        temp.as_file().sync_all().map_err(failed)?;
-        temp.persist(&self.resolved).map_err(|e| failed(e.error))?;
-        sync_dir(dir).map_err(failed)
+        self.open()?.replace(contents)
+    }
+}
+
+/// A target's directory held open, for a read and a write that both happen in it.
+#[derive(Debug)]
+pub struct Opened {
+    dir: dir::Dir,
+    name: OsString,
+}
+
+impl Opened {
+    /// The target's current contents, at most `limit` bytes (a regular file; a symlink put in
+    /// its place since it was resolved is refused).
+    pub fn read(&self, limit: u64) -> Result<Vec<u8>, WriteError> {
+        self.dir.read(&self.name, limit)
+    }
+
+    /// Replaces the target's contents with `contents` (see the module doc for how).
+    pub fn replace(&self, contents: &[u8]) -> Result<(), WriteError> {
+        self.dir.replace(&self.name, contents)
     }
 }
 
@@ -156,29 +195,17 @@ pub fn is_temp_name(name: &str) -> bool {
 
 /// Removes the temp files in `dir` that a killed tagman left (`SIGKILL` between create and
 /// rename): those naming a process that no longer runs, and those of the older unnamed form
-/// untouched for an hour. Only regular files are removed, never what a symlink points at.
-/// Returns what was removed.
-pub fn clean_stale(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut removed = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str().filter(|n| is_temp_name(n)) else {
-            continue;
-        };
-        let meta = entry.metadata()?;
-        if !meta.file_type().is_file() || !is_stale(name, &meta) {
-            continue;
-        }
-        let path = entry.path();
-        match fs::remove_file(&path) {
-            Ok(()) => removed.push(path),
-            // Another run cleaned it first.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(removed)
+/// untouched for an hour. Only regular files are removed, never what a symlink points at, and
+/// `dir` (absolute, as resolved: no symlink on it) is reached as a write's directory is, so a
+/// directory swapped for a symlink is refused ([`WriteError::PathChanged`]). Returns what was
+/// removed.
+pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
+    dir::Dir::open(dir, dir)?
+        .remove_stale(is_stale)
+        .map_err(|source| WriteError::Write {
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 /// Whether the temp file `name` is left over: its writer's process is gone (Linux's `/proc`), or
@@ -200,38 +227,6 @@ pub fn write_file(path: &Path, contents: &[u8]) -> Result<PathBuf, WriteError> {
     let target = Target::resolve(path)?;
     target.write(contents)?;
     Ok(target.resolved)
-}
-
-/// Gives the temp file the old file's owner and group, where this user may (root may; others
-/// may only keep their own), before its mode is set, as a change of owner clears set-id bits.
-#[cfg(unix)]
-fn keep_owner(file: &fs::File, old: &Metadata) {
-    use std::os::unix::fs::MetadataExt as _;
-    let Ok(new) = file.metadata() else { return };
-    if (new.uid(), new.gid()) != (old.uid(), old.gid()) {
-        // Not permitted is not an error: the file then belongs to whoever edits it.
-        let _ = std::os::unix::fs::fchown(file, Some(old.uid()), Some(old.gid()));
-    }
-}
-
-#[cfg(not(unix))]
-fn keep_owner(_file: &fs::File, _old: &Metadata) {}
-
-/// Flushes the directory entry of the rename to disk.
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        match fs::File::open(dir).and_then(|d| d.sync_all()) {
-            // Some file systems cannot flush a directory; the rename itself is still atomic.
-            Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(()),
-            other => other,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = dir;
-        Ok(())
-    }
 }
 
 #[cfg(all(test, unix))]
@@ -337,6 +332,129 @@ mod tests {
         let removed = clean_stale(dir.path()).unwrap();
         assert_eq!(removed, std::slice::from_ref(&stale));
         assert!(live.exists() && young.exists());
+    }
+
+    /// A tree `dir/sub/values.yaml`, and outside it a copy of `sub` to swap in by a symlink.
+    #[allow(clippy::unwrap_used)]
+    fn tree_and_outside() -> (tempfile::TempDir, tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("sub/values.yaml"), "old\n").unwrap();
+        fs::write(outside.path().join("values.yaml"), "old\n").unwrap();
+        let file = dir.path().join("sub/values.yaml");
+        (dir, outside, file)
+    }
+
+    /// Moves `sub` aside and puts a symlink to `outside` in its place.
+    #[allow(clippy::unwrap_used)]
+    fn swap(dir: &Path, outside: &Path) -> PathBuf {
+        let aside = dir.join("sub.aside");
+        fs::rename(dir.join("sub"), &aside).unwrap();
+        symlink(outside, dir.join("sub")).unwrap();
+        aside
+    }
+
+    /// Regression (issue 20, item 9): a directory on the path swapped for a symlink between the
+    /// resolve and the write led the write out of the tree.
+    #[test]
+    fn a_directory_swapped_after_the_resolve_fails_the_write() {
+        let (dir, outside, file) = tree_and_outside();
+        let target = Target::resolve(&file).unwrap();
+        let aside = swap(dir.path(), outside.path());
+        let err = target.write(b"new\n").unwrap_err();
+        let WriteError::PathChanged {
+            path, component, ..
+        } = &err
+        else {
+            panic!("{err:?}");
+        };
+        assert_eq!(path, &target.resolved);
+        assert_eq!(component, &target.resolved.parent().unwrap().to_path_buf());
+        let text = err.to_string();
+        assert!(
+            text.contains("values.yaml") && text.contains("no longer the directory"),
+            "{text}"
+        );
+        assert_eq!(
+            fs::read_to_string(outside.path().join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        assert_eq!(
+            fs::read_dir(outside.path()).unwrap().count(),
+            1,
+            "no temp file outside"
+        );
+        assert_eq!(
+            fs::read_to_string(aside.join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        // A read through the swapped path is refused the same way.
+        assert!(matches!(target.open(), Err(WriteError::PathChanged { .. })));
+    }
+
+    /// Once the directory is held, a swap of its path no longer matters: the read and the write
+    /// both happen in the directory that was resolved (moved aside, still inside the tree).
+    #[test]
+    fn a_directory_swapped_after_it_was_opened_keeps_the_write_in_it() {
+        let (dir, outside, file) = tree_and_outside();
+        let target = Target::resolve(&file).unwrap();
+        let opened = target.open().unwrap();
+        let aside = swap(dir.path(), outside.path());
+        assert_eq!(opened.read(1024).unwrap(), b"old\n");
+        opened.replace(b"new\n").unwrap();
+        assert_eq!(
+            fs::read_to_string(aside.join("values.yaml")).unwrap(),
+            "new\n"
+        );
+        assert_eq!(
+            fs::read_to_string(outside.path().join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 1);
+    }
+
+    /// The file itself swapped for a symlink after the resolve: refused, the link's target kept.
+    #[test]
+    fn a_file_swapped_for_a_symlink_after_the_resolve_is_refused() {
+        let (_dir, outside, file) = tree_and_outside();
+        let target = Target::resolve(&file).unwrap();
+        fs::remove_file(&file).unwrap();
+        symlink(outside.path().join("values.yaml"), &file).unwrap();
+        assert!(matches!(
+            target.write(b"new\n"),
+            Err(WriteError::PathChanged { .. })
+        ));
+        assert!(matches!(
+            target.open().unwrap().read(1024),
+            Err(WriteError::PathChanged { .. })
+        ));
+        assert_eq!(
+            fs::read_to_string(outside.path().join("values.yaml")).unwrap(),
+            "old\n"
+        );
+        assert!(fs::symlink_metadata(&file).unwrap().is_symlink());
+    }
+
+    /// The clean-up of stale temp files goes through the held directory too: swapped for a
+    /// symlink, the directory is refused, and a stale-looking file outside is left alone.
+    #[test]
+    fn stale_temp_files_are_not_removed_through_a_swapped_directory() {
+        let (dir, outside, file) = tree_and_outside();
+        let sub = file.parent().unwrap().canonicalize().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let name = format!(".tagman-{dead}-abc123.tmp");
+        fs::write(outside.path().join(&name), "someone else's").unwrap();
+        fs::write(sub.join(&name), "half").unwrap();
+        let aside = swap(dir.path(), outside.path());
+        assert!(matches!(
+            clean_stale(&sub),
+            Err(WriteError::PathChanged { .. })
+        ));
+        assert!(outside.path().join(&name).exists());
+        assert_eq!(clean_stale(&aside).unwrap(), [aside.join(&name)]);
     }
 
     #[test]

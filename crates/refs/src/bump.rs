@@ -246,19 +246,20 @@ impl FileEdit {
     }
 
     /// Writes the new text to `target` through the one safe write, refusing if the file changed
-    /// since it was scanned (the link, if any, stays a link).
+    /// since it was scanned (the link, if any, stays a link). The check reads the file and the
+    /// write replaces it in one directory held open: a directory on the path swapped for a
+    /// symlink since the target was resolved fails both, naming the path.
     pub fn write_to(&self, target: &Target) -> Result<(), RefsError> {
-        let current = std::fs::read(&target.resolved).map_err(|source| RefsError::Io {
-            action: "read",
-            path: target.resolved.clone(),
-            source,
-        })?;
-        if current != self.before.text().as_bytes() {
+        let opened = target.open()?;
+        let before = self.before.text().as_bytes();
+        // One byte more than the scanned text tells a longer file from an equal one.
+        let current = opened.read(before.len() as u64 + 1)?;
+        if current != before {
             return Err(RefsError::Changed {
                 path: self.path.clone(),
             });
         }
-        target.write(self.after.as_bytes())?;
+        opened.replace(self.after.as_bytes())?;
         Ok(())
     }
 
@@ -271,9 +272,10 @@ impl FileEdit {
 /// Writes every edit, after resolving them all: a target outside `scope` stops the bump before
 /// any file is written. Two paths to one file (a symlink beside its target) write it once.
 /// Temp files a killed earlier run left in the directories written are removed first. Each
-/// target is resolved again just before its write (a directory swapped for a symlink during a
-/// long bump must not lead a write out of the tree); a failure midway names the files already
-/// written.
+/// target is resolved again just before its write, and written through its directory reached
+/// again from `/` without following a symlink ([`Target::open`]): a directory swapped for a
+/// symlink during a long bump fails that write and never leads it out of the tree. A failure
+/// midway names the files already written.
 pub fn write_all(edits: &[FileEdit], scope: &WriteScope) -> Result<(), RefsError> {
     let mut targets = Vec::with_capacity(edits.len());
     for edit in edits {
@@ -326,11 +328,7 @@ fn clean_stale_temps(targets: &[(&FileEdit, Target)]) -> Result<(), RefsError> {
     dirs.sort_unstable();
     dirs.dedup();
     for dir in dirs {
-        tagman_core::write::clean_stale(dir).map_err(|source| RefsError::Io {
-            action: "clean up",
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        tagman_core::write::clean_stale(dir)?;
     }
     Ok(())
 }

@@ -5,34 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use tagman_core::{Manifest, Policy};
+use tagman_core::Policy;
 use tagman_diag::diagnostic::Report;
-use tagman_refs::{bump, check, scan, BumpSpec, Catalog, RefsError, Scan, WalkOptions, WriteScope};
+use tagman_refs::{bump, check, scan, BumpSpec, Catalog, RefsError, WalkOptions, WriteScope};
+
+use crate::support::scan_tree;
 
 const TREE: &str = "../../fixtures/refs/tree";
-
-fn load(root: &Path) -> (Policy, Vec<Manifest>) {
-    let policy = Policy::load(&root.join("tagman.yaml")).unwrap();
-    let manifests = policy
-        .discover_manifests()
-        .unwrap()
-        .iter()
-        .map(|p| Manifest::read(p, &policy.limits()).unwrap())
-        .collect();
-    (policy, manifests)
-}
-
-fn scan_tree(root: &Path) -> (Policy, Vec<Manifest>, Scan) {
-    let (policy, manifests) = load(root);
-    let scanned = scan(
-        &[root.to_path_buf()],
-        &policy,
-        &manifests,
-        WalkOptions::default(),
-    )
-    .unwrap();
-    (policy, manifests, scanned)
-}
 
 fn findings(report: &Report) -> Vec<String> {
     report

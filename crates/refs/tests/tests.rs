@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod archives;
+#[cfg(unix)]
+mod bump_write;
 mod fixtures;
 mod hostile;
 mod iso;

@@ -6,6 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod corpus;
+#[cfg(unix)]
+pub mod files;
 pub mod fixtures;
 pub mod git;
 pub mod hostile;

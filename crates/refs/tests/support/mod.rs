@@ -27,6 +27,25 @@ pub fn scan(paths: &[PathBuf], options: WalkOptions) -> (Scan, Catalog, Policy) 
     (scan, Catalog::new(&manifests), policy)
 }
 
+/// Scans the tree at `root` with its own `tagman.yaml` and the manifests that policy finds.
+pub fn scan_tree(root: &std::path::Path) -> (Policy, Vec<Manifest>, Scan) {
+    let policy = Policy::load(&root.join("tagman.yaml")).unwrap();
+    let manifests: Vec<Manifest> = policy
+        .discover_manifests()
+        .unwrap()
+        .iter()
+        .map(|p| Manifest::read(p, &policy.limits()).unwrap())
+        .collect();
+    let scanned = tagman_refs::scan(
+        &[root.to_path_buf()],
+        &policy,
+        &manifests,
+        WalkOptions::default(),
+    )
+    .unwrap();
+    (policy, manifests, scanned)
+}
+
 /// Options for an inventory.
 pub fn inventory_options() -> WalkOptions {
     WalkOptions {
