@@ -205,6 +205,10 @@ impl RefsError {
             Self::UnknownName { candidates, .. } | Self::AmbiguousName { candidates, .. } => {
                 Some(name_help(self, candidates))
             }
+            Self::Write(tagman_core::write::WriteError::PathChanged { .. }) => Some(
+                "something replaced a directory of the tree while tagman wrote in it: check who else writes there, then run the bump again"
+                    .to_owned(),
+            ),
             Self::Changed { .. } | Self::Matcher { .. } | Self::Write(_) => None,
         }
     }
