@@ -10,4 +10,5 @@ mod iso;
 mod linear;
 mod overrides;
 mod planted;
+mod repository_overrides;
 mod support;

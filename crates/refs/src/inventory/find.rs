@@ -408,6 +408,7 @@ fn push_token(
         // The finder reads only where an image is used (image keys, `FROM`, pull commands).
         role: Role::Pull,
         appendable: false,
+        tag_elsewhere: false,
     });
 }
 
