@@ -284,22 +284,12 @@ impl Overrides {
         // A split-form key holds only the tag; a single token holds a whole reference.
         let only_tag = tag_key || reference.tag.as_ref().is_some_and(|t| t.split);
         let tag_set = first_set(overrides, &key);
-        let repository = only_tag && reference.repository_key;
-        let moved = repository
-            .then(|| role.key_at(reference.span.offset))
-            .flatten()
-            .and_then(|repository| Some((first_set(overrides, &repository)?, repository)))
-            // A repository set with a tag of its own under a higher tag override is a whole
-            // reference the extractor reads, and the higher tag a tag-only override, judged
-            // where it is written; a repository set alone is judged at the repository.
-            .filter(|((rank, ..), _)| match tag_set {
-                Some((tag_rank, ..)) if tag_rank < *rank => overrides
-                    .get(*rank)
-                    .is_some_and(|(values, _)| values.get(&key).is_none()),
-                _ => true,
-            });
+        let tag_rank = tag_set.map(|(rank, ..)| rank);
+        let moved = (only_tag && reference.repository_key)
+            .then(|| repository_set(overrides, role, reference, &key, tag_rank))
+            .flatten();
         let tag_set = tag_set.map(|(_, source, leaf)| (source, leaf));
-        let found = match moved {
+        match moved {
             Some(((_, file, leaf), repository_key)) => {
                 let repository = (file, leaf);
                 let tag = resolve::TagSource::of(tag_set, source, reference)?;
@@ -320,18 +310,38 @@ impl Overrides {
                     ..r
                 })
             }
-        };
-        found
+        }
     }
+}
+
+/// The highest override of a split-form default's `repository` key (with its rank and the full
+/// key), when the image it names is judged there: it is set alone, or at least as high as the
+/// override of the tag (`tag_key`, ranked `tag_rank`). A repository set with a tag of its own
+/// under a higher tag override is a whole reference the extractor reads, and the higher tag a
+/// tag-only override, judged where it is written.
+type Set<'o> = (usize, &'o SourceFile, &'o values::Leaf);
+fn repository_set<'o>(
+    overrides: &'o [(Arc<Values>, SourceFile)],
+    role: &Role,
+    reference: &ImageRef,
+    tag_key: &[String],
+    tag_rank: Option<usize>,
+) -> Option<(Set<'o>, Vec<String>)> {
+    let key = role.key_at(reference.span.offset)?;
+    let set = first_set(overrides, &key)?;
+    let judged_here = match tag_rank {
+        Some(tag_rank) if tag_rank < set.0 => overrides
+            .get(set.0)
+            .is_some_and(|(values, _)| values.get(tag_key).is_none()),
+        _ => true,
+    };
+    judged_here.then_some((set, key))
 }
 
 /// The highest-precedence override (see [`Overrides::collect`]) that sets `key` to a value: the
 /// one that ships, with its rank (0 is the highest). An empty value does not count (Helm keeps
 /// the default's meaning).
-fn first_set<'o>(
-    overrides: &'o [(Arc<Values>, SourceFile)],
-    key: &[String],
-) -> Option<(usize, &'o SourceFile, &'o values::Leaf)> {
+fn first_set<'o>(overrides: &'o [(Arc<Values>, SourceFile)], key: &[String]) -> Option<Set<'o>> {
     overrides
         .iter()
         .enumerate()
