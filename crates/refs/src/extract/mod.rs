@@ -28,6 +28,7 @@ mod split;
 pub mod syntax;
 mod token;
 
+pub(crate) use context::{content_indent, squash};
 pub use syntax::{FileKind, Suppression};
 
 /// The placeholder that the codenames expand.

@@ -6,7 +6,8 @@
 //! In a patch, the lines it removes are not in the mapping that ships, and the others are read
 //! without their diff prefix. Every search is bounded.
 
-use crate::extract::FileKind;
+pub(super) use crate::extract::squash;
+use crate::extract::{content_indent, FileKind};
 
 /// Lines looked at in each direction, and bytes at most.
 const LINES: usize = 16;
@@ -45,7 +46,7 @@ pub(super) fn around(text: &str, line_start: usize, kind: FileKind) -> Block<'_>
     let Some(own) = content(text, line_start, text[line_start..].find('\n'), patch) else {
         return Block::default();
     };
-    let (indent, _) = indent_of(own.1);
+    let (indent, _) = content_indent(own.1);
     let mut block = Block::default();
     let mut budget = BYTES;
     // Below: up to a line less indented, or the next item of the same list.
@@ -65,7 +66,7 @@ pub(super) fn around(text: &str, line_start: usize, kind: FileKind) -> Block<'_>
         let Some((at, line)) = content(text, next, Some(end - next), patch) else {
             continue;
         };
-        let (ind, item) = indent_of(line);
+        let (ind, item) = content_indent(line);
         if ind < indent || (ind == indent && item) || budget == 0 {
             break;
         }
@@ -89,7 +90,7 @@ fn with_parent<'t>(
     let own_item = text
         .get(line_start..)
         .and_then(|rest| content(text, line_start, rest.find('\n'), patch))
-        .is_some_and(|(_, line)| indent_of(line).1);
+        .is_some_and(|(_, line)| content_indent(line).1);
     let mut pos = line_start;
     let mut budget = BYTES;
     let mut in_item = own_item;
@@ -104,7 +105,7 @@ fn with_parent<'t>(
         let Some((at, line)) = content(text, start, Some(end - start), patch) else {
             continue;
         };
-        let (ind, item) = indent_of(line);
+        let (ind, item) = content_indent(line);
         if ind < indent {
             block.parent = key_of(line);
             break;
@@ -141,23 +142,6 @@ fn content(text: &str, start: usize, len: Option<usize>, patch: bool) -> Option<
         return None;
     }
     Some((at, line))
-}
-
-/// Indentation (a list item's `- ` counted) and whether the line opens a list item.
-fn indent_of(line: &str) -> (usize, bool) {
-    let bytes = line.as_bytes();
-    let mut n = 0;
-    let mut item = false;
-    loop {
-        match bytes.get(n) {
-            Some(b' ' | b'\t') => n += 1,
-            Some(b'-') if matches!(bytes.get(n + 1), Some(b' ') | None) => {
-                item = true;
-                n += 2;
-            }
-            _ => return (n, item),
-        }
-    }
 }
 
 fn sibling<'t>(text: &'t str, at: usize, line: &'t str) -> Option<Sibling<'t>> {
@@ -210,14 +194,6 @@ fn key_sep(line: &str) -> Option<(&str, usize)> {
         .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
         .next()?;
     (!key.is_empty()).then_some((key, sep))
-}
-
-/// A key lower-cased without separators (`image_tag`, `imageTag` and `image-tag` are one).
-pub(super) fn squash(key: &str) -> String {
-    key.chars()
-        .filter(|c| !matches!(c, '_' | '-' | '.'))
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
 }
 
 #[cfg(test)]
