@@ -33,6 +33,7 @@ mod pypi_name;
 mod refs;
 mod refs_classes;
 mod refs_codenames;
+mod refs_overrides;
 mod release_job;
 mod rules;
 mod status;

@@ -20,6 +20,7 @@ use crate::codename::{self, FileBuild, SharedByCodenames};
 use crate::debian_rules::{self, RulesFill};
 use crate::error::RefsError;
 use crate::extract::{Role, TagRef, CODENAME_PLACEHOLDER};
+use crate::helm::{BumpAs, Moved};
 use crate::unified_diff;
 use crate::walk::ScannedFile;
 use crate::Scan;
@@ -163,6 +164,12 @@ pub enum SkipReason {
     NoCodename,
     /// The tag holds `@OS_CODENAME@` and the new tag is not declared for every codename.
     UndeclaredExpansions(Vec<String>),
+    /// A chart default whose repository an override replaces: its `tag:` is the tag of the
+    /// image it ships as, so it moves only with that image.
+    RepositoryOverridden(String),
+    /// The image an override of only the repository ships takes its tag from another override
+    /// file, which does not name the image: edit the tag there.
+    TagElsewhere,
 }
 
 impl std::fmt::Display for SkipReason {
@@ -197,6 +204,14 @@ impl std::fmt::Display for SkipReason {
                 f,
                 "the tag holds `{CODENAME_PLACEHOLDER}` and no manifest declares {}",
                 missing.join(", ")
+            ),
+            Self::RepositoryOverridden(ships_as) => write!(
+                f,
+                "an override replaces this repository, so this `tag:` is the tag of `{ships_as}`: bump that image"
+            ),
+            Self::TagElsewhere => write!(
+                f,
+                "the override sets only the repository; its tag is written in another override file"
             ),
         }
     }
@@ -413,9 +428,18 @@ pub fn plan(
         });
     }
     let mut out = BumpPlan::default();
-    for (file, build_input) in scan.walked.files.iter().zip(&scan.build_input) {
-        let replacements =
-            file_replacements(file, *build_input, spec, catalog, codenames, &mut out)?;
+    let moved = Moved::of(&scan.walked.files, &scan.overridden);
+    for (i, (file, build_input)) in scan.walked.files.iter().zip(&scan.build_input).enumerate() {
+        let names = moved.names(i, file);
+        let replacements = file_replacements(
+            file,
+            &names,
+            *build_input,
+            spec,
+            catalog,
+            codenames,
+            &mut out,
+        )?;
         // A reference to move inside a package or tarball: what ships is rebuilt, not edited.
         if file.in_archive && !replacements.is_empty() {
             return Err(crate::archive::ArchiveError::Bump {
@@ -435,8 +459,10 @@ pub fn plan(
 }
 
 /// The replacements in one file (span, new text), recording skipped and unchanged references.
+/// `names` holds, per reference, the image it is bumped as (see [`Moved::names`]).
 fn file_replacements(
     file: &ScannedFile,
+    names: &[Result<&ImageName, BumpAs<'_>>],
     build_input: bool,
     spec: &BumpSpec,
     catalog: &Catalog,
@@ -444,16 +470,29 @@ fn file_replacements(
     out: &mut BumpPlan,
 ) -> Result<Vec<(Span, String)>, RefsError> {
     let mut replacements = Vec::new();
-    // Compare canonical names: `starlingx/x` and `docker.io/starlingx/x` are one image.
-    let same = |r: &&crate::ImageRef| r.name == spec.name;
     let mut literal = None;
-    for reference in file.extracted.refs.iter().filter(same) {
-        out.references += 1;
+    for (reference, name) in file.extracted.refs.iter().zip(names) {
         let skip = |reason| Skipped {
             label: Label::new(&file.source, reference.span),
             reason,
         };
-        let edit = edit_for(reference, build_input, spec, catalog, codenames);
+        // Compare canonical names: `starlingx/x` and `docker.io/starlingx/x` are one image.
+        let edit = match *name {
+            Ok(name) if *name == spec.name => {
+                edit_for(reference, build_input, spec, catalog, codenames)
+            }
+            Err(BumpAs::Moved(_, ships_as)) if *ships_as == spec.name => {
+                edit_for(reference, build_input, spec, catalog, codenames)
+            }
+            Err(BumpAs::Moved(own, ships_as)) if *own == spec.name => {
+                Edit::Skip(SkipReason::RepositoryOverridden(ships_as.to_string()))
+            }
+            Err(BumpAs::Elsewhere(own)) if *own == spec.name => {
+                Edit::Skip(SkipReason::TagElsewhere)
+            }
+            _ => continue,
+        };
+        out.references += 1;
         // A literal tag in a file shared by codenames: the codename-aware choice decides.
         let edit = match edit {
             Edit::Replace(span, new) if new.ends_with(&spec.tag) => {

@@ -29,7 +29,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
-use tagman_core::{Manifest, Policy};
+use tagman_core::{Manifest, Policy, Span};
 use tagman_diag::diagnostic::Report;
 use tagman_diag::{registry, Sink};
 
@@ -204,12 +204,14 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
             });
             kept
         });
+        let tags_elsewhere = tags_elsewhere(scan, file);
         let ctx = rules::FileContext {
             source: &file.source,
             extracted: shipped.as_ref().unwrap_or(&file.extracted),
             catalog,
             codenames: &codenames,
             chart: file.chart.as_ref(),
+            tags_elsewhere: &tags_elsewhere,
         };
         registry::run(rules::RULES, &ctx, &mut sink);
         let mut found = sink.finish();
@@ -220,6 +222,31 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
     report.files = usize::try_from(scan.walked.stats.files).unwrap_or(usize::MAX);
     report.sort();
     report
+}
+
+/// Where the tags of `file`'s references resolved from an override of only the repository are
+/// written (the chart default's `tag:`), by the reference's span.
+fn tags_elsewhere(scan: &Scan, file: &ScannedFile) -> Vec<(Span, tagman_diag::diagnostic::Label)> {
+    let overrides = file
+        .role
+        .as_ref()
+        .is_some_and(|r| r.kind == helm::OriginKind::Override);
+    if !overrides {
+        return Vec::new();
+    }
+    let here = file.source.name();
+    let mut out = Vec::new();
+    for o in scan.overridden.iter().filter(|o| o.by.file.name() == here) {
+        let Some(label) = &o.tag_at else { continue };
+        // The reference read at the override (see `helm::place_resolved`).
+        let at = o.by.span;
+        let read =
+            file.extracted.refs.iter().filter(|r| {
+                r.tag_elsewhere && r.span.offset <= at.end() && at.offset <= r.span.end()
+            });
+        out.extend(read.map(|r| (r.span, label.clone())));
+    }
+    out
 }
 
 /// Counts a file's references that are not pulls (comments, docs, builds, templates) and its

@@ -47,6 +47,8 @@ pub fn plants() -> Vec<Plant> {
             code: Some("TM201"),
         },
         p("static override, tag only, undeclared", OVERRIDES, "notification:\n  image:\n    tag: stx.9.0-v2.7.999\n", 3, Some("TM202")),
+        // Only the repository: the image moves, the tag is the HelmRelease's (redis-exporter's).
+        p("static override, repository only", OVERRIDES, "redis:\n  exporter:\n    image:\n      repository: docker.io/starlingx/locationservice-base\n", 4, Some("TM202")),
         p("kubectl run --image= bare", "scripts/kube.sh", "kubectl run t --image=starlingx/stx-kube-test\n", 1, Some("TM201")),
         p("kubectl set image", "scripts/kube.sh", "kubectl set image deploy/d c=docker.io/starlingx/stx-kube-test:stx.9.0-v0\n", 1, Some("TM202")),
         p("docker_image source: pull", "playbooks/pull.yml", "- name: Pull\n  community.docker.docker_image:\n    name: docker.io/starlingx/stx-pulled\n    tag: stx.9.0-v0.0.1\n    source: pull\n", 4, Some("TM202")),

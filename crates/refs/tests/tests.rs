@@ -12,4 +12,5 @@ mod iso;
 mod linear;
 mod overrides;
 mod planted;
+mod repository_overrides;
 mod support;

@@ -68,7 +68,7 @@ pub(super) fn key_start(s: &str) -> usize {
 }
 
 /// A key lower-cased without separators: `imageTag`, `image_tag` and `image.tag` are one key.
-pub(super) fn squash(key: &str) -> String {
+pub(crate) fn squash(key: &str) -> String {
     key.chars()
         .filter(|c| !matches!(c, '_' | '.' | '-'))
         .map(|c| c.to_ascii_lowercase())
@@ -324,7 +324,7 @@ pub(super) fn parent_key(text: &str, line_start: usize, indent: usize) -> String
 
 /// Indentation of a line's content, counting list markers (`- `) as indentation, and whether
 /// the line is a list item.
-pub(super) fn content_indent(line: &str) -> (usize, bool) {
+pub(crate) fn content_indent(line: &str) -> (usize, bool) {
     let mut n = 0;
     let mut item = false;
     let bytes = line.as_bytes();

@@ -28,6 +28,7 @@ mod split;
 pub mod syntax;
 mod token;
 
+pub(crate) use context::{content_indent, squash};
 pub use syntax::{FileKind, Suppression};
 
 /// The placeholder that the codenames expand.
@@ -212,6 +213,10 @@ pub struct ImageRef {
     /// Whether `:TAG` may be appended to it as written: a bare name where the whole reference is
     /// consumed (an `image:` value in a data file, a Dockerfile `FROM`, a `pull`/`run` argument).
     pub appendable: bool,
+    /// The tag is written in another file: an override that sets only the repository keeps the
+    /// chart default's `tag:` (see [`crate::helm`]). `tag` then holds that tag's text, placed at
+    /// this reference (where it is judged); an edit of the tag belongs where it is written.
+    pub tag_elsewhere: bool,
 }
 
 /// Something that starts like a managed reference but cannot be read as one.

@@ -274,6 +274,7 @@ impl<'t> Scan<'t> {
             repository_key: is_repository_key(&squashed) || is_name_key(&squashed),
             role,
             appendable: bare && matches!(found, Use::Pull { appendable: true }),
+            tag_elsewhere: false,
         }))
     }
 }

@@ -10,9 +10,11 @@
 //! This is data beside the extractor's references (a [`Role`] per file, an [`Origin`] per
 //! reference), computed after the walk; the extractor itself knows nothing of Helm.
 
+mod moved;
 mod resolve;
 pub mod values;
 
+pub use moved::{BumpAs, Moved};
 pub use resolve::place_resolved;
 
 use std::collections::HashMap;
@@ -142,12 +144,20 @@ pub struct Overridden {
     pub key: String,
     /// Where the override sets it.
     pub by: Label,
-    /// The tag the override ships.
+    /// The value the override sets at `key`: the tag it ships, or (when it sets only the
+    /// repository) the image.
     pub tag: String,
     /// The reference that ships when the override sets only the tag (`image.tag`): the default's
     /// image with the override's tag, written at the override (in the file `by` names). `None`
     /// when the override writes a whole reference, which the extractor reads where it stands.
     pub resolved: Option<ImageRef>,
+    /// Where the resolved reference's tag is written when that is not at the override: the
+    /// chart default's `tag:` (or a lower override's) that an override of only the repository
+    /// leaves in place.
+    pub tag_at: Option<Label>,
+    /// Whether the override replaces the image (its `repository`), not only the tag: the
+    /// resolved reference is then the override's image, which ships whether or not it is managed.
+    pub moved: bool,
 }
 
 /// Gives each scanned file its Helm role and returns the chart defaults overrides replace.
@@ -168,7 +178,7 @@ pub fn annotate(files: &mut [ScannedFile], docs: &[HelmDoc]) -> Vec<Overridden> 
             continue;
         }
         for (r, reference) in file.extracted.refs.iter().enumerate() {
-            if let Some(o) = overrides.replacing(role, reference) {
+            if let Some(o) = overrides.replacing(role, &file.source, reference) {
                 out.push(Overridden {
                     file: index,
                     reference: r,
@@ -177,6 +187,8 @@ pub fn annotate(files: &mut [ScannedFile], docs: &[HelmDoc]) -> Vec<Overridden> 
                     by: o.by,
                     tag: o.tag,
                     resolved: o.resolved,
+                    tag_at: o.tag_at,
+                    moved: o.moved,
                 });
             }
         }
@@ -201,6 +213,8 @@ struct Replacement {
     by: Label,
     tag: String,
     resolved: Option<ImageRef>,
+    tag_at: Option<Label>,
+    moved: bool,
 }
 
 impl Overrides {
@@ -246,37 +260,105 @@ impl Overrides {
         o
     }
 
-    /// The override that sets the key holding `reference`'s tag to a fixed tag, if any.
-    fn replacing(&self, role: &Role, reference: &ImageRef) -> Option<Replacement> {
+    /// The override that replaces what `reference` (a chart default in `source`) ships, if any:
+    /// the key holding its tag, or, for the split form, its `repository` key (the image moves;
+    /// the tag stays the default's unless an override sets it too).
+    fn replacing(
+        &self,
+        role: &Role,
+        source: &SourceFile,
+        reference: &ImageRef,
+    ) -> Option<Replacement> {
         let overrides = self.by_chart.get(&role.release_chart)?;
         let (offset, tag_key) = match &reference.tag {
             Some(tag) if tag.split => (tag.span.offset, false),
             None if reference.repository_key => (reference.span.offset, true),
             _ => (reference.span.offset, false),
         };
-        let leaf = role.values.at(offset)?;
-        let mut key = role.prefix.clone();
-        key.extend(leaf.path.iter().cloned());
+        let mut key = role.key_at(offset)?;
         if tag_key {
             // `repository:` with no `tag:`: Helm charts take the tag from the sibling `tag` key.
             key.pop();
             key.push("tag".to_owned());
         }
-        // Highest precedence first (see `collect`): the first override setting the key ships.
-        for (values, source) in overrides {
-            let Some(set) = values.get(&key) else {
-                continue;
-            };
-            // A split-form key holds only the tag; a single token holds a whole reference.
-            let only_tag = tag_key || reference.tag.as_ref().is_some_and(|t| t.split);
-            if let Some(r) = resolve::replacement(reference, source, set, only_tag) {
-                return Some(Replacement {
+        // A split-form key holds only the tag; a single token holds a whole reference.
+        let only_tag = tag_key || reference.tag.as_ref().is_some_and(|t| t.split);
+        let tag_set = first_set(overrides, &key);
+        let tag_rank = tag_set.map(|(rank, ..)| rank);
+        let moved = (only_tag && reference.repository_key)
+            .then(|| repository_set(overrides, role, reference, &key, tag_rank))
+            .flatten();
+        let tag_set = tag_set.map(|(_, source, leaf)| (source, leaf));
+        match moved {
+            Some(((_, file, leaf), repository_key)) => {
+                let repository = (file, leaf);
+                let tag = resolve::TagSource::of(tag_set, source, reference)?;
+                // One override writing both is a whole reference, named by its tag key.
+                let whole = matches!(tag, resolve::TagSource::Override(f, _) if f.name() == repository.0.name());
+                let key = if whole {
+                    key.join(".")
+                } else {
+                    repository_key.join(".")
+                };
+                resolve::moved(reference, repository, tag).map(|r| Replacement { key, ..r })
+            }
+            None => {
+                let (values, set) = tag_set?;
+                let r = resolve::replacement(reference, values, set, only_tag)?;
+                Some(Replacement {
                     key: key.join("."),
                     ..r
-                });
+                })
             }
         }
-        None
+    }
+}
+
+/// The highest override of a split-form default's `repository` key (with its rank and the full
+/// key), when the image it names is judged there: it is set alone, or at least as high as the
+/// override of the tag (`tag_key`, ranked `tag_rank`). A repository set with a tag of its own
+/// under a higher tag override is a whole reference the extractor reads, and the higher tag a
+/// tag-only override, judged where it is written.
+type Set<'o> = (usize, &'o SourceFile, &'o values::Leaf);
+fn repository_set<'o>(
+    overrides: &'o [(Arc<Values>, SourceFile)],
+    role: &Role,
+    reference: &ImageRef,
+    tag_key: &[String],
+    tag_rank: Option<usize>,
+) -> Option<(Set<'o>, Vec<String>)> {
+    let key = role.key_at(reference.span.offset)?;
+    let set = first_set(overrides, &key)?;
+    let judged_here = match tag_rank {
+        Some(tag_rank) if tag_rank < set.0 => overrides
+            .get(set.0)
+            .is_some_and(|(values, _)| values.get(tag_key).is_none()),
+        _ => true,
+    };
+    judged_here.then_some((set, key))
+}
+
+/// The highest-precedence override (see [`Overrides::collect`]) that sets `key` to a value: the
+/// one that ships, with its rank (0 is the highest). An empty value does not count (Helm keeps
+/// the default's meaning).
+fn first_set<'o>(overrides: &'o [(Arc<Values>, SourceFile)], key: &[String]) -> Option<Set<'o>> {
+    overrides
+        .iter()
+        .enumerate()
+        .find_map(|(rank, (values, source))| {
+            let set = values.get(key)?;
+            let value = set.value.as_deref()?;
+            (!value.trim().is_empty()).then_some((rank, source, set))
+        })
+}
+
+impl Role {
+    /// The full key (within the release chart's values) of the leaf holding byte `offset`.
+    fn key_at(&self, offset: usize) -> Option<Vec<String>> {
+        let leaf = self.values.at(offset)?;
+        let mut key = self.prefix.clone();
+        key.extend(leaf.path.iter().cloned());
+        Some(key)
     }
 }
 

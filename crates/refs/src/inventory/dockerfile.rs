@@ -65,6 +65,7 @@ pub(super) fn expanded_ref(start: usize, len: usize, expanded: &str) -> Option<I
         repository_key: false,
         role: Role::Pull,
         appendable: false,
+        tag_elsewhere: false,
     })
 }
 

@@ -17,6 +17,8 @@
 use tagman_core::reference::Reference;
 use tagman_core::Span;
 
+use super::block::{self, key_value};
+use super::context::{self, Context};
 use super::dockerfile::{self, Args};
 use crate::extract::{sibling_tag, FileKind, ImageRef, Matcher, Role, TagRef};
 
@@ -253,10 +255,19 @@ fn key_value_image(text: &str, at: usize, line: &str, kind: Kind, out: &mut Vec<
     if (kind.is_code() && !quoted) || is_action_key(key) {
         return;
     }
-    if ends_with_ignore_case(key, "image") {
-        push_token(text, at + value, None, want, out);
-    } else if ends_with_ignore_case(key, "repository") {
-        push_token(text, at + value, Some(key), want, out);
+    let image = ends_with_ignore_case(key, "image");
+    if !image && !ends_with_ignore_case(key, "repository") {
+        return;
+    }
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let block = block::around(text, line_start, kind.syntax);
+    match context::judge(&block, image, &line[value..]) {
+        Context::Image if image => push_token(text, at + value, None, want, out),
+        Context::Image => push_token(text, at + value, Some(key), want, out),
+        Context::Joined { prefix, tag } => {
+            out.extend(context::joined(text, at + value, prefix, tag));
+        }
+        Context::NotAnImage => {}
     }
 }
 
@@ -294,7 +305,7 @@ fn is_action_key(key: &str) -> bool {
 
 /// What a token must be to count as an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Want {
+pub(super) enum Want {
     /// Any name (an `image:` value in data, a Dockerfile `FROM`).
     Any,
     /// A name with a path, a tag or a digest (where a bare word may be prose or a variable).
@@ -327,36 +338,10 @@ fn first_operand(line: &str, from: usize) -> Option<usize> {
     }
 }
 
-/// The key, where the value starts and whether it is quoted, for `key: value`,
-/// `"key": "value"`, `key=value`.
-fn key_value(line: &str) -> Option<(&str, usize, bool)> {
-    let bytes = line.as_bytes();
-    let sep = bytes.iter().position(|b| matches!(b, b':' | b'='))?;
-    let key = line[..sep]
-        .trim()
-        .trim_matches(['"', '\''])
-        .trim_start_matches("- ");
-    let key = key
-        .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .next()?;
-    if key.is_empty() {
-        return None;
-    }
-    let mut v = sep + 1;
-    while bytes.get(v).is_some_and(|b| *b == b' ' || *b == b'\t') {
-        v += 1;
-    }
-    let quoted = matches!(bytes.get(v), Some(b'"' | b'\''));
-    if quoted {
-        v += 1;
-    }
-    (v < bytes.len()).then_some((key, v, quoted))
-}
-
 /// The token that starts at `start` (past a local registry's prefix), as a byte range of
 /// `text`; `None` for what is no name: a call or a subscript, a string's prefix, a URL, a
 /// variable, a template or an `@PLACEHOLDER@`.
-fn token_at(text: &str, start: usize) -> Option<(usize, usize)> {
+pub(super) fn token_at(text: &str, start: usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut end = start;
     while end < bytes.len() && !is_delimiter(bytes[end]) {
@@ -432,13 +417,14 @@ fn push_token(
         // The finder reads only where an image is used (image keys, `FROM`, pull commands).
         role: Role::Pull,
         appendable: false,
+        tag_elsewhere: false,
     });
 }
 
 /// Whether a parsed token is what `want` asks for. A one-word name with a dot
 /// (`texture.image`, `debug.level.verbose`) or a YAML/JSON keyword is a property or a value,
 /// not an image.
-fn wanted(token: &str, parsed: &Reference, want: Want) -> bool {
+pub(super) fn wanted(token: &str, parsed: &Reference, want: Want) -> bool {
     let versioned = parsed.tag.is_some() || parsed.digest.is_some();
     let pathed = token.contains('/');
     let word =
@@ -457,7 +443,7 @@ fn wanted(token: &str, parsed: &Reference, want: Want) -> bool {
 
 /// The length of a local registry's prefix before an image with a registry of its own
 /// (`registry.local:9001/` in `registry.local:9001/docker.io/starlingx/x`), else 0.
-fn mirror_len(token: &str) -> usize {
+pub(super) fn mirror_len(token: &str) -> usize {
     let mut parts = token.splitn(3, '/');
     let (Some(first), Some(second), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
         return 0;

@@ -14,6 +14,8 @@
 //! Rows are sorted managed first, then by name, tag and digest; locations by file, line and
 //! column, so two inventories diff line by line.
 
+mod block;
+mod context;
 mod dockerfile;
 pub mod find;
 

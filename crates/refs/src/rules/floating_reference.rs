@@ -49,6 +49,10 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
             Tag::Written(t) if is_floating(&t.text) => {
                 format!("`{name}` is referenced by the floating tag `{}`", t.text)
             }
+            Tag::Elsewhere(t, _) if is_floating(&t.text) => format!(
+                "`{name}` is referenced by the floating tag `{}` (the tag the chart default writes)",
+                t.text
+            ),
             Tag::AppVersion(t, _) if is_floating(&t.text) => format!(
                 "`{name}` is referenced by the floating tag `{}` (the chart's appVersion)",
                 t.text
@@ -65,8 +69,8 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
             ),
         };
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
-        if let Tag::AppVersion(_, label) = tag {
-            finding = finding.also(label);
+        if let Some(label) = tag.written_at() {
+            finding = finding.also(label.clone());
         }
         if let Some(declared) = ctx.catalog.latest(name) {
             finding = finding.also(declared.label("last tag declared for this image"));

@@ -8,7 +8,7 @@ pub mod undeclared_tag;
 pub mod unexpanded_placeholder;
 
 use tagman_core::tag::{is_floating, parse_build_tag};
-use tagman_core::SourceFile;
+use tagman_core::{SourceFile, Span};
 use tagman_diag::diagnostic::Label;
 use tagman_diag::registry::{self, Rule};
 use tagman_diag::Findings;
@@ -30,6 +30,9 @@ pub struct FileContext<'a> {
     pub codenames: &'a [String],
     /// The Helm chart beside the file, whose `appVersion` an empty `tag:` stands for.
     pub chart: Option<&'a Chart>,
+    /// Where the tags of its [`ImageRef::tag_elsewhere`] references are written, by the
+    /// reference's span (an override of only the repository keeps the chart default's tag).
+    pub tags_elsewhere: &'a [(Span, Label)],
 }
 
 /// A reference's tag as the rules see it.
@@ -43,15 +46,27 @@ pub enum Tag<'a> {
     AppVersion(TagRef, Label),
     /// An empty `tag:` with no chart beside the file to resolve it.
     Unresolved(&'a TagRef),
+    /// A tag written in another file (the label): the chart default's `tag:`, which an override
+    /// of only the repository leaves in place. Judged at the reference (the override).
+    Elsewhere(&'a TagRef, Label),
 }
 
 impl<'a> Tag<'a> {
     /// The tag to check, when there is one.
     pub fn checked(&self) -> Option<&TagRef> {
         match self {
-            Self::Written(t) => Some(t),
+            Self::Written(t) | Self::Elsewhere(t, _) => Some(t),
             Self::AppVersion(t, _) => Some(t),
             Self::Missing | Self::Unresolved(_) => None,
+        }
+    }
+
+    /// Where the tag is written when that is not at the reference (the chart's `appVersion`,
+    /// the chart default's `tag:`): a secondary label for findings.
+    pub fn written_at(&self) -> Option<&Label> {
+        match self {
+            Self::AppVersion(_, label) | Self::Elsewhere(_, label) => Some(label),
+            Self::Written(_) | Self::Missing | Self::Unresolved(_) => None,
         }
     }
 }
@@ -69,6 +84,16 @@ impl FileContext<'_> {
     pub fn tag<'r>(&self, reference: &'r ImageRef) -> Tag<'r> {
         match &reference.tag {
             None => Tag::Missing,
+            Some(t) if reference.tag_elsewhere => {
+                match self
+                    .tags_elsewhere
+                    .iter()
+                    .find(|(at, _)| *at == reference.span)
+                {
+                    Some((_, label)) => Tag::Elsewhere(t, label.clone()),
+                    None => Tag::Written(t),
+                }
+            }
             Some(t) if !t.empty => Tag::Written(t),
             Some(t) => match self.chart.and_then(|c| c.app_version.map(|v| (c, v))) {
                 Some((chart, span)) => Tag::AppVersion(
@@ -203,6 +228,7 @@ pub(crate) fn run_check(check: Check, text: &str) -> Vec<tagman_diag::Finding> {
         catalog: &catalog,
         codenames: &codenames,
         chart: None,
+        tags_elsewhere: &[],
     };
     let mut out = Findings::unlimited();
     check(&ctx, &mut out);

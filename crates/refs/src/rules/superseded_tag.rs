@@ -9,7 +9,7 @@ use tagman_diag::diagnostic::Finding;
 use tagman_diag::registry::{Docs, Rule, Subject};
 use tagman_diag::Findings;
 
-use super::{list, FileContext, Tag};
+use super::{list, FileContext};
 use crate::catalog::Superseded;
 use crate::codename::{self, FileBuild, SharedByCodenames, TagChoice};
 
@@ -66,8 +66,8 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
             ),
         };
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
-        if let Tag::AppVersion(_, label) = tag {
-            finding = finding.also(label);
+        if let Some(label) = tag.written_at() {
+            finding = finding.also(label.clone());
         }
         if let Some(now) = ctx.catalog.successor(name, &first.tag, ctx.codenames) {
             finding = finding.also(now.label("declared today"));

@@ -8,7 +8,7 @@ use tagman_diag::diagnostic::Finding;
 use tagman_diag::registry::{Docs, Rule, Subject};
 use tagman_diag::Findings;
 
-use super::{list, FileContext, Tag};
+use super::{list, FileContext};
 use crate::catalog::Declared;
 
 /// The rule.
@@ -73,8 +73,8 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
         let declared = ctx.catalog.tags_for(name);
         let help = help(name, declared, !checked.placeholders.is_empty());
         let mut finding = Finding::new(ctx.tag_label(reference), message).help(help);
-        if let Tag::AppVersion(_, label) = tag {
-            finding = finding.also(label);
+        if let Some(label) = tag.written_at() {
+            finding = finding.also(label.clone());
         }
         if let Some(latest) = declared.last() {
             finding = finding.also(latest.label("last tag declared for this image"));

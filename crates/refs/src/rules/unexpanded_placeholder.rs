@@ -57,7 +57,7 @@ pub fn check(ctx: &FileContext<'_>, out: &mut Findings) {
                 );
                 continue;
             }
-            Tag::Written(t) => t,
+            Tag::Written(t) | Tag::Elsewhere(t, _) => t,
             Tag::AppVersion(..) | Tag::Missing => continue,
         };
         if let Expansion::Opaque(placeholder) = tag.expand(ctx.codenames) {
