@@ -193,7 +193,7 @@ pub fn check(scan: &Scan, policy: &Policy, catalog: &Catalog) -> Report {
         let shipped = gone.get(&i).map(|gone| {
             count(
                 &mut report,
-                "chart defaults an override replaces",
+                "in chart defaults an override replaces",
                 gone.len(),
             );
             let mut kept = file.extracted.clone();
