@@ -32,18 +32,9 @@ fn run(root: &Path) -> (Vec<String>, Vec<String>) {
     let (scan, catalog, policy) = support::scan(&[root.to_path_buf()], WalkOptions::default());
     let report = check(&scan, &policy, &catalog);
     let found = support::findings_under(&report, root);
-    let aside = scan
-        .overridden
-        .iter()
-        .map(|o| {
-            format!(
-                "{} by {}:{}",
-                o.key,
-                o.by.file.name().rsplit('/').next().unwrap_or(""),
-                o.by.start().line
-            )
-        })
-        .collect();
+    let aside = support::set_aside(&scan, |name| {
+        name.rsplit('/').next().unwrap_or("").to_owned()
+    });
     (found, aside)
 }
 

@@ -73,18 +73,7 @@ fn run(root: &Path) -> (Vec<String>, Vec<String>) {
             )
         })
         .collect();
-    let aside = scan
-        .overridden
-        .iter()
-        .map(|o| {
-            format!(
-                "{} by {}:{}",
-                o.key,
-                short(o.by.file.name()),
-                o.by.start().line
-            )
-        })
-        .collect();
+    let aside = support::set_aside(&scan, short);
     (found, aside)
 }
 

@@ -148,3 +148,18 @@ pub fn findings_under(
         })
         .collect()
 }
+
+/// The chart defaults a scan set aside, as `key by FILE:LINE` with FILE shortened by `short`.
+pub fn set_aside(scan: &Scan, short: impl Fn(&str) -> String) -> Vec<String> {
+    scan.overridden
+        .iter()
+        .map(|o| {
+            format!(
+                "{} by {}:{}",
+                o.key,
+                short(o.by.file.name()),
+                o.by.start().line
+            )
+        })
+        .collect()
+}
