@@ -153,14 +153,15 @@ pub fn tag_for_file(
 }
 
 /// Largest build-rules file read.
-const MAX_RULES: u64 = 256 * 1024;
+pub(crate) const MAX_RULES: u64 = 256 * 1024;
 /// How many directories up from a file its package's `debian/` is looked for.
-const RULES_DEPTH: usize = 8;
+pub(crate) const RULES_DEPTH: usize = 8;
 
 /// Whether the package that builds the file at `path` fills `@OS_CODENAME@` in it: a
 /// `debian/<dist>/deb_folder/rules` (or `debian/deb_folder/rules`) in a directory above it that
 /// substitutes `@OS_CODENAME@` and names the file (its base name, or a directory on its path).
-/// Reads at most [`RULES_DEPTH`] directories up, each rules file capped at [`MAX_RULES`] bytes.
+/// Reads at most [`RULES_DEPTH`] directories up, each rules file only when it is at most
+/// [`MAX_RULES`] bytes.
 pub fn build_rules_fill(path: &Path) -> bool {
     let Some(base) = path.file_name().and_then(|b| b.to_str()) else {
         return false;
@@ -182,17 +183,30 @@ pub fn build_rules_fill(path: &Path) -> bool {
     false
 }
 
+/// A package's build file (`deb_folder/rules`, `meta_data.yaml`) as text: refused when it is
+/// over [`MAX_RULES`] bytes or not UTF-8.
+pub(crate) fn read_build_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(MAX_RULES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_RULES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("a package's build file is over {MAX_RULES} bytes"),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error()))
+}
+
 /// Whether the rules file at `rules` substitutes `@OS_CODENAME@` in a file called `base` (or
 /// under a directory of `relative`).
 fn rules_fill(rules: &Path, base: &str, relative: &Path) -> bool {
-    use std::io::Read;
-    let Ok(file) = std::fs::File::open(rules) else {
+    let Ok(text) = read_build_file(rules) else {
         return false;
     };
-    let mut text = String::new();
-    if file.take(MAX_RULES).read_to_string(&mut text).is_err() {
-        return false;
-    }
     if !text.contains(CODENAME_PLACEHOLDER) {
         return false;
     }

@@ -17,12 +17,8 @@ use std::path::{Component, Path, PathBuf};
 use tagman_core::SourceFile;
 
 use crate::bump::FileEdit;
+use crate::codename::{read_build_file, RULES_DEPTH};
 use crate::error::RefsError;
-
-/// Largest `meta_data.yaml` or `rules` read.
-const MAX_READ: u64 = 256 * 1024;
-/// How many directories up from a file its package is looked for.
-const PACKAGE_DEPTH: usize = 8;
 
 /// A package rules file that should fill in `@OS_CODENAME@` in some of its sources.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,14 +37,15 @@ pub struct RulesFill {
 /// is no such package, or it has a folder per codename.
 pub fn rules_for(path: &Path) -> Option<RulesFill> {
     let mut dir = path.parent();
-    for _ in 0..PACKAGE_DEPTH {
+    for _ in 0..RULES_DEPTH {
         let d = dir?;
         if let Some(folders) = package_folders(&d.join("debian")) {
             // The nearest package decides, whatever it answers.
             let [shared] = folders.as_slice() else {
                 return None;
             };
-            let src = src_path(&read_capped(&shared.join("meta_data.yaml"))?)?;
+            let meta = read_build_file(&shared.join("meta_data.yaml")).ok()?;
+            let src = src_path(&meta)?;
             let rules = shared.join("deb_folder/rules");
             let file = path.strip_prefix(d.join(src)).ok()?.to_str()?.to_owned();
             return rules.is_file().then(|| RulesFill {
@@ -101,14 +98,10 @@ pub fn edit(fill: &RulesFill) -> Result<FileEdit, RefsError> {
         path: fill.rules.clone(),
         source,
     };
-    let bytes = std::fs::read(&fill.rules).map_err(read_err)?;
-    let before = SourceFile::from_bytes(fill.label.as_str(), bytes).map_err(|e| {
-        let at = e.position;
-        read_err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("not UTF-8 at line {}, column {}", at.line, at.column),
-        ))
-    })?;
+    let before = SourceFile::new(
+        fill.label.as_str(),
+        read_build_file(&fill.rules).map_err(read_err)?,
+    );
     let after = with_fill(before.text(), &fill.files);
     Ok(FileEdit {
         path: fill.rules.clone(),
@@ -132,17 +125,6 @@ fn src_path(meta: &str) -> Option<PathBuf> {
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
     plain.then_some(path)
-}
-
-fn read_capped(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(MAX_READ)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
 }
 
 /// The recipe lines that fill in the codename in `files`: `OS_CODENAME` as the build sets it,
